@@ -1,0 +1,1 @@
+//! Leader state derivation (under construction).

@@ -1,0 +1,6 @@
+//! The pure domain: fleet facts, leader derivation, plans.
+//!
+//! Nothing here does I/O, spawns tasks or reads the clock; time enters as arguments.
+
+pub mod leader;
+pub mod model;

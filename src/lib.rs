@@ -1,0 +1,11 @@
+//! baton: a terminal cockpit for Azure active/passive VM pairs.
+//!
+//! The library holds everything; `main.rs` only parses the command line and wires it together.
+//! `core` is pure (no I/O, no clock); every other module does I/O around it.
+
+pub mod azure;
+pub mod config;
+pub mod core;
+pub mod emulator;
+pub mod probe;
+pub mod status;
