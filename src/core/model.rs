@@ -237,7 +237,9 @@ impl AzureFacts {
 
     /// The load balancer with this name, if fetched.
     pub fn load_balancer(&self, name: &str) -> Option<&LoadBalancerFacts> {
-        self.load_balancers.iter().find(|l| same_name(&l.name, name))
+        self.load_balancers
+            .iter()
+            .find(|l| same_name(&l.name, name))
     }
 }
 
