@@ -4,3 +4,4 @@
 
 pub mod leader;
 pub mod model;
+pub mod text;
