@@ -4,4 +4,5 @@
 
 pub mod leader;
 pub mod model;
+pub mod snapshot;
 pub mod text;
