@@ -60,3 +60,28 @@ pub struct ProbeHistory {
     /// Consecutive failures right now (0 when the latest succeeded).
     pub consecutive_failures: u32,
 }
+
+/// How loud an engine event is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Routine (refresh done, probe recovered).
+    Info,
+    /// Worth a look (throttled, a retry, a standby down).
+    Warn,
+    /// Act now (ARM error on a write, master down).
+    Critical,
+}
+
+/// One line for the cockpit's event log, sent by the engine over a bounded channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EngineEvent {
+    /// When it happened.
+    pub at: OffsetDateTime,
+    /// How loud it is.
+    pub severity: Severity,
+    /// The role it concerns, if any.
+    pub role: Option<String>,
+    /// What happened, with ARM code and request id where there is one (sanitized before drawing).
+    pub text: String,
+}
