@@ -1,5 +1,6 @@
 //! Human durations as the config writes them: `"500ms"`, `"2s"`, `"5m"`, `"1h"`, or several
-//! pieces run together (`"1m30s"`). Whole numbers only; units `ms`, `s`, `m`, `h`.
+//! pieces run together (`"1m30s"`). Whole numbers only; units `ms`, `s`, `m`, `h`; spaces
+//! between pieces or before a unit are tolerated.
 //!
 //! Kept in-house rather than via `humantime` so the accepted grammar is exactly the documented
 //! one and error messages can say what was expected.
@@ -26,11 +27,19 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         let amount: u64 = rest[..digits]
             .parse()
             .map_err(|_| format!("number too large; {EXPECTED}"))?;
-        rest = &rest[digits..];
+        rest = rest[digits..].trim_start();
         let unit_len = rest.len()
             - rest
                 .trim_start_matches(|c: char| c.is_ascii_alphabetic())
                 .len();
+        if unit_len == 0 && rest.starts_with('.') {
+            return Err(format!(
+                "fractions are not supported, use a smaller unit (\"1500ms\"); {EXPECTED}"
+            ));
+        }
+        if unit_len == 0 && !rest.is_empty() {
+            return Err(format!("invalid duration; {EXPECTED}"));
+        }
         let piece = unit(&rest[..unit_len], amount)?;
         rest = rest[unit_len..].trim_start();
         total = total
@@ -86,6 +95,7 @@ mod tests {
         assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
         assert_eq!(parse_duration(" 1m30s "), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("1m 30s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("2 s"), Ok(Duration::from_secs(2)));
         assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
     }
 
@@ -95,6 +105,10 @@ mod tests {
             assert!(parse_duration(bad).is_err(), "{bad:?} should be rejected");
         }
         assert!(parse_duration("5").unwrap_err().starts_with("missing unit"));
+        assert!(parse_duration("1.5s").unwrap_err().starts_with("fractions"));
+        assert!(parse_duration("2 minutes")
+            .unwrap_err()
+            .starts_with("unknown unit `minutes`"));
         assert!(parse_duration("10x")
             .unwrap_err()
             .starts_with("unknown unit `x`"));

@@ -88,6 +88,17 @@ impl ProbeTemplate {
         })
     }
 
+    /// Like [`ProbeTemplate::parse`], and also renders for every VM of the role with the role's
+    /// name, so an error names the real VM that breaks the URL.
+    pub fn parse_for(raw: &str, vms: &[&str], role: &str) -> Result<ProbeTemplate, TemplateError> {
+        check_scheme(raw)?;
+        check_placeholders(raw)?;
+        for vm in vms {
+            target(raw, vm, role)?;
+        }
+        ProbeTemplate::parse(raw)
+    }
+
     /// The template as written.
     pub fn as_str(&self) -> &str {
         &self.raw
@@ -225,6 +236,19 @@ mod tests {
         assert_eq!(err("tcp://{vm:22"), TemplateError::Unclosed);
         assert!(matches!(err("http://:80/"), TemplateError::Invalid { .. }));
         assert!(matches!(err("tcp://h:{vm}"), TemplateError::Invalid { .. }));
+    }
+
+    #[test]
+    fn parse_for_names_the_vm_that_breaks_the_url() {
+        let err = ProbeTemplate::parse_for("http://{vm}:8080/", &["web-a", "web b"], "web");
+        let message = err.unwrap_err().to_string();
+        assert!(
+            message.starts_with(
+                "not a valid URL after substituting {vm} = \"web b\", {role} = \"web\": "
+            ),
+            "{message}"
+        );
+        assert!(ProbeTemplate::parse_for("tcp://{vm}:22", &["web-a", "web-b"], "web").is_ok());
     }
 
     #[test]
