@@ -250,6 +250,21 @@ fn static_token_never_appears_in_problems() {
 }
 
 #[test]
+fn a_misspelt_static_token_is_not_printed_either() {
+    let text = "[azure]\nsubscription_id = \"00000000-0000-0000-0000-000000000000\"\n\
+                credential = \"static-token\"\nstatic-tokn = \"do-not-print-me\"\n";
+    let err = config::parse_str(text, Path::new("t.toml")).expect_err("typo");
+    let rendered = err.to_string();
+    assert!(!rendered.contains("do-not-print-me"), "{rendered}");
+    assert!(
+        rendered.contains(
+            "t.toml:4:1: azure.static-tokn = \"<redacted>\": unknown key; did you mean `static_token`?"
+        ),
+        "{rendered}"
+    );
+}
+
+#[test]
 fn missing_file_is_unusable_not_invalid() {
     let path = fixture("does-not-exist.toml");
     let err = config::load(&path).expect_err("missing file");

@@ -209,6 +209,15 @@ mod tests {
     }
 
     #[test]
+    fn emulator_heartbeat_urls_render() {
+        let t = ProbeTemplate::parse("http://127.0.0.1:41234/_vm/{vm}/ping").unwrap();
+        assert_eq!(
+            t.render("web-a", "web").to_string(),
+            "http://127.0.0.1:41234/_vm/web-a/ping"
+        );
+    }
+
+    #[test]
     fn ipv6_tcp_target_is_bracketed_only_in_display() {
         let t = ProbeTemplate::parse("tcp://[::1]:7000").unwrap();
         let target = t.render("x", "y");

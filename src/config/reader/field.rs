@@ -50,9 +50,13 @@ impl<'a> Node<'a> {
 
 /// One present key (or array element): where it is and how it was written.
 pub(crate) struct Field<'a> {
+    /// Dotted path (`roles[1].vms[0]`).
     pub path: String,
+    /// Byte offset of the value (or of the key, for implicit tables).
     pub at: usize,
+    /// The value as written, for messages; `None` for tables.
     pub raw: Option<String>,
+    /// What the key holds.
     pub(super) node: Node<'a>,
 }
 

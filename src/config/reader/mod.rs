@@ -19,6 +19,19 @@ const MAX_VALUE_CHARS: usize = 60;
 /// Keys whose values are secrets: problems never quote them.
 const SECRET_KEYS: [&str; 1] = ["azure.static_token"];
 
+/// What problems show instead of a secret value.
+const REDACTED: &str = "\"<redacted>\"";
+
+/// True for a secret key, or an unknown key that looks like one (a typo of `static_token` must
+/// not print the token either).
+fn is_secret(key: &str) -> bool {
+    let leaf = key.rsplit('.').next().unwrap_or(key).to_ascii_lowercase();
+    SECRET_KEYS.contains(&key)
+        || ["token", "secret", "password"]
+            .iter()
+            .any(|word| leaf.contains(word))
+}
+
 /// The problem sink and the source text positions are computed against.
 pub(crate) struct Ctx<'a> {
     text: &'a str,
@@ -27,6 +40,7 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    /// A sink for problems in `text`, read from `file`.
     pub fn new(text: &'a str, file: &'a Path) -> Self {
         Ctx {
             text,
@@ -44,8 +58,8 @@ impl<'a> Ctx<'a> {
         message: impl Into<String>,
     ) {
         let (line, column) = line_column(self.text, at);
-        let value = if SECRET_KEYS.contains(&key) {
-            value.map(|_| "\"<redacted>\"".to_string())
+        let value = if is_secret(key) {
+            value.map(|_| REDACTED.to_string())
         } else {
             value.map(str::to_string)
         };
@@ -65,6 +79,7 @@ impl<'a> Ctx<'a> {
         self.problems
     }
 
+    /// True once anything was reported.
     pub fn has_problems(&self) -> bool {
         !self.problems.is_empty()
     }
@@ -96,12 +111,16 @@ pub(crate) fn line_column(text: &str, at: usize) -> (usize, usize) {
 
 /// A table being read: its dotted path and the best position to blame for a missing key.
 pub(crate) struct Section<'a> {
+    /// Dotted path (`roles[0].endpoint`); empty for the document root.
     pub path: String,
+    /// Byte offset of the table's header (or of its key), where missing keys are reported.
     pub at: usize,
+    /// The table itself, standard or inline.
     table: &'a dyn TableLike,
 }
 
 impl<'a> Section<'a> {
+    /// The document's top level.
     pub fn root(table: &'a Table) -> Self {
         Section {
             path: String::new(),
@@ -160,8 +179,12 @@ impl<'a> Section<'a> {
                 .and_then(|k| k.span())
                 .or_else(|| item.span())
                 .map_or(self.at, |s| s.start);
-            let raw = Node::of(item).and_then(|n| ctx.quote(n.value_span()));
-            let message = match closest(key, allowed) {
+            let mut raw = Node::of(item).and_then(|n| ctx.quote(n.value_span()));
+            let best = closest(key, allowed);
+            if best.is_some_and(|b| is_secret(&self.child_path(b))) {
+                raw = raw.map(|_| REDACTED.to_string());
+            }
+            let message = match best {
                 Some(best) => format!("unknown key; did you mean `{best}`?"),
                 None => format!("unknown key; expected one of: {}", allowed.join(", ")),
             };
@@ -202,6 +225,27 @@ mod tests {
         assert_eq!(line_column(text, 5), (2, 2));
         assert_eq!(line_column(text, 4), (2, 1));
         assert_eq!(line_column(text, 999), (3, 1));
+    }
+
+    #[test]
+    fn secrets_and_lookalikes_are_never_quoted() {
+        let text = "x = 1\n";
+        let mut ctx = Ctx::new(text, Path::new("c.toml"));
+        ctx.report(4, "azure.static_token", Some("\"t0k\""), "m");
+        ctx.report(4, "azure.my_token", Some("\"t0k\""), "m");
+        ctx.report(4, "azure.client_secret", Some("\"t0k\""), "m");
+        ctx.report(4, "azure.endpoint", Some("\"u\""), "m");
+        let values: Vec<_> = ctx.finish().into_iter().map(|p| p.value).collect();
+        let redacted = Some("\"<redacted>\"".to_string());
+        assert_eq!(
+            values,
+            [
+                redacted.clone(),
+                redacted.clone(),
+                redacted,
+                Some("\"u\"".into())
+            ]
+        );
     }
 
     #[test]
