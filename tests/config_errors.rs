@@ -265,6 +265,16 @@ fn a_misspelt_static_token_is_not_printed_either() {
 }
 
 #[test]
+fn an_empty_file_names_the_two_required_tables() {
+    let err = config::parse_str("", Path::new("empty.toml")).expect_err("empty");
+    assert_eq!(
+        err.to_string(),
+        "empty.toml:1:1: azure: missing: an [azure] table with subscription_id is required\n\
+         empty.toml:1:1: roles: missing: at least one [[roles]] table is required"
+    );
+}
+
+#[test]
 fn missing_file_is_unusable_not_invalid() {
     let path = fixture("does-not-exist.toml");
     let err = config::load(&path).expect_err("missing file");

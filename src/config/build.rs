@@ -46,7 +46,15 @@ fn duration_or(
 
 /// `[azure]`; required because `subscription_id` is.
 pub(crate) fn azure(ctx: &mut Ctx, root: &Section) -> Option<AzureConfig> {
-    let section = root.require(ctx, "azure")?.section(ctx)?;
+    let Some(field) = root.get(ctx, "azure") else {
+        root.missing(
+            ctx,
+            "azure",
+            "missing: an [azure] table with subscription_id is required",
+        );
+        return None;
+    };
+    let section = field.section(ctx)?;
     section.deny_unknown(ctx, &AZURE_KEYS);
     let subscription_id = section
         .require(ctx, "subscription_id")
