@@ -13,6 +13,15 @@
 //!     let _ = reader.power_off("rg-contoso", "web-a").await;
 //! }
 //! ```
+//!
+//! while the same call compiles on an [`ArmClient`], which also hands out its reader:
+//!
+//! ```no_run
+//! async fn write(client: baton::azure::ArmClient) {
+//!     let _ = client.power_off("rg-contoso", "web-a").await;
+//!     let _reader: &baton::azure::ReadClient = client.reader();
+//! }
+//! ```
 
 use crate::azure::capture::{self, CapturePolicy};
 use crate::azure::error::ArmError;

@@ -1,7 +1,8 @@
 //! Data disk moves through `attachDetachDataDisks` (one POST per VM for any number of disks),
 //! verified on the StorageProfile the operation returns. Disk ids are built from the
 //! subscription, the VM's resource group and the disk name. `ForceDetach` is sent only when
-//! the caller asks (it may lose writes in flight). It must not wait for the disk's release
+//! the caller asks (it may lose writes in flight). A retried or concurrent detach re-sends the
+//! detach for disks still listed as `toBeDetached`. It must not wait for the disk's release
 //! (`managedBy` clearing): that is the failover plan's `release` step, on the disk itself.
 
 use crate::azure::client::ArmClient;
@@ -41,7 +42,8 @@ fn contains(names: &[String], name: &str) -> bool {
 
 impl ArmClient {
     /// Detaches the named data disks from the VM; `force` sends `ForceDetach` (break-glass:
-    /// writes in flight may be lost). `AlreadyDone` when none of them is attached.
+    /// writes in flight may be lost). `AlreadyDone` when none of them is listed on the VM any
+    /// more (a disk listed with `toBeDetached` is detached again, see the module doc).
     pub async fn detach_disks(
         &self,
         resource_group: &str,
@@ -103,7 +105,10 @@ impl ArmClient {
     ) -> Result<WriteStatus, ArmError> {
         let current = self.current_disks(resource_group, vm).await?;
         let mut request = AttachDetachDataDisksRequest::new();
-        for d in current.iter().filter(|d| d.to_be_detached != Some(true)) {
+        // A disk still listed with `toBeDetached` is being detached by another operation (or
+        // its detach failed): detach it again and follow *our* operation to the end, so that
+        // success means the disk has left the model, not that someone asked for it.
+        for d in &current {
             let Some(name) = disk_name(d) else { continue };
             if !disks.iter().any(|w| same_name(w, name)) {
                 continue;
