@@ -47,7 +47,7 @@ pub enum ArmEvent {
     Finished {
         /// What the write was.
         operation: String,
-        /// `applied`, `already done`, or the error text.
+        /// `succeeded` (applied or already done), or the error text.
         outcome: String,
     },
 }

@@ -76,7 +76,7 @@ impl ArmClient {
             .run(reader.progress(), operation, attempt);
         let (result, _) = capture::scoped(reader.progress(), fut).await;
         let outcome = match &result {
-            Ok(_) => "done".to_owned(),
+            Ok(_) => "succeeded".to_owned(),
             Err(e) => e.to_string(),
         };
         reader
