@@ -1,1 +1,181 @@
-//! emulator (under construction).
+//! A local Azure Resource Manager (the subset baton uses) plus per-VM heartbeats, for demos,
+//! integration tests and `baton emulator`.
+//!
+//! It owns the emulated world, the LRO engine, faults, chaos, throttling, auth, the request log
+//! and the control API under `/_emulator/`. It must never call real Azure and never depends on
+//! baton's own Azure adapter: it is what that adapter is tested against.
+
+mod auth;
+mod clock;
+mod config_toml;
+mod control;
+mod faults;
+mod heartbeat;
+mod lro;
+mod reply;
+mod routes;
+mod scenario;
+mod server;
+mod state;
+mod throttle;
+mod world;
+
+pub use faults::{FaultKind, FaultSpec};
+pub use scenario::{
+    BucketDef, DiskDef, EndpointDef, EndpointKindDef, Latencies, LoadBalancerDef, NatRuleDef,
+    Range, RoleDef, Scenario, ThrottleDef, Tokens, CONTOSO_SUBSCRIPTION,
+};
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use url::Url;
+
+/// Errors of starting the emulator or reading a scenario.
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// Address asked for.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A scenario file could not be read.
+    #[error("cannot read scenario {path}: {source}")]
+    Read {
+        /// File path.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A scenario file is invalid.
+    #[error("{file}:{line}: {key} = {value}: {message}")]
+    Scenario {
+        /// File (or source name).
+        file: String,
+        /// 1-based line.
+        line: usize,
+        /// Key path, e.g. `roles[1].endpoint.nat_rule`.
+        key: String,
+        /// The offending value as written.
+        value: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The base URL could not be built.
+    #[error("invalid base url: {0}")]
+    Url(#[from] url::ParseError),
+}
+
+/// How to start the emulator.
+#[derive(Debug, Clone)]
+pub struct EmulatorOptions {
+    /// Address to listen on (port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// The world and its behaviour.
+    pub scenario: Scenario,
+    /// Speed factor: every emulated latency is divided by it.
+    pub speed: f64,
+}
+
+impl EmulatorOptions {
+    /// 127.0.0.1:0, the contoso scenario, the given speed factor.
+    pub fn local(speed: f64) -> Self {
+        EmulatorOptions {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            scenario: Scenario::contoso(),
+            speed,
+        }
+    }
+}
+
+/// A running emulator; dropping it without [`EmulatorHandle::shutdown`] leaves it serving
+/// until the runtime ends.
+pub struct EmulatorHandle {
+    base_url: Url,
+    subscription_id: String,
+    token: String,
+    reader_token: String,
+    shared: Arc<state::Shared>,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for EmulatorHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmulatorHandle")
+            .field("base_url", &self.base_url.as_str())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Bind the listener and start serving; returns once the listener is bound.
+pub async fn start(opts: EmulatorOptions) -> Result<EmulatorHandle, EmulatorError> {
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .map_err(|source| EmulatorError::Bind {
+            addr: opts.listen,
+            source,
+        })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| EmulatorError::Bind {
+            addr: opts.listen,
+            source,
+        })?;
+    let base_url = Url::parse(&format!("http://{addr}/"))?;
+    let subscription_id = opts.scenario.subscription_id.clone();
+    let tokens = opts.scenario.tokens.clone();
+    let shared = Arc::new(state::Shared::new(
+        opts.scenario,
+        opts.speed,
+        base_url.clone(),
+    ));
+    let (shutdown, rx) = watch::channel(false);
+    let task = tokio::spawn(server::serve(listener, server::router(shared.clone()), rx));
+    Ok(EmulatorHandle {
+        base_url,
+        subscription_id,
+        token: tokens.contributor,
+        reader_token: tokens.reader,
+        shared,
+        shutdown,
+        task,
+    })
+}
+
+impl EmulatorHandle {
+    /// `http://127.0.0.1:PORT/`.
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// The emulated subscription id.
+    pub fn subscription_id(&self) -> &str {
+        &self.subscription_id
+    }
+
+    /// The accepted (contributor) bearer token.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// A token accepted for GETs; writes answer 403 AuthorizationFailed.
+    pub fn reader_token(&self) -> &str {
+        &self.reader_token
+    }
+
+    /// A baton config for this world (see config.example.toml).
+    pub fn baton_config_toml(&self) -> String {
+        config_toml::render(&self.shared.scenario, &self.base_url, &self.token)
+    }
+
+    /// Stop accepting, close every connection, and wait for the server task.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+    }
+}

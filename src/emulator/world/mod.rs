@@ -1,0 +1,385 @@
+//! The emulated Azure resources (VMs, disks, NICs, load balancers, roles) and their invariants.
+//!
+//! Plain state plus lookups and derived facts (disk state, LB back-references). It does not
+//! speak HTTP and does not decide timing: routes validate requests, `lro` applies operations.
+
+pub(crate) mod ids;
+pub(crate) mod json;
+
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::lro::Operation;
+use super::scenario::{EndpointKindDef, RoleDef, Scenario};
+
+/// A VM's power state as the instance view reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Power {
+    Running,
+    Stopped,
+    Deallocated,
+    Starting,
+    Stopping,
+    Deallocating,
+}
+
+impl Power {
+    /// Lower-case name used in `PowerState/<name>` and the control API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Power::Running => "running",
+            Power::Stopped => "stopped",
+            Power::Deallocated => "deallocated",
+            Power::Starting => "starting",
+            Power::Stopping => "stopping",
+            Power::Deallocating => "deallocating",
+        }
+    }
+}
+
+/// A data disk change not yet completed by the VM's running update operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pending {
+    Attach,
+    Detach,
+}
+
+/// One entry of a VM's `storageProfile.dataDisks`.
+#[derive(Debug, Clone)]
+pub(crate) struct DataDisk {
+    pub disk: String,
+    pub rg: String,
+    pub lun: i32,
+    pub caching: String,
+    pub pending: Option<Pending>,
+}
+
+/// A virtual machine.
+#[derive(Debug, Clone)]
+pub(crate) struct Vm {
+    pub name: String,
+    pub rg: String,
+    pub vm_id: String,
+    pub size: String,
+    pub power: Power,
+    pub provisioning: String,
+    pub service_running: bool,
+    pub hung: bool,
+    pub chaos_stopped: bool,
+    pub data_disks: Vec<DataDisk>,
+    pub nics: Vec<String>,
+    pub etag: u64,
+    pub time_created: OffsetDateTime,
+    pub tags: Option<serde_json::Value>,
+}
+
+/// A managed disk. `owner` is what `managedBy` shows; it lags the VM's dataDisks after a detach.
+#[derive(Debug, Clone)]
+pub(crate) struct Disk {
+    pub name: String,
+    pub rg: String,
+    pub size_gb: i32,
+    pub unique_id: String,
+    pub time_created: OffsetDateTime,
+    pub owner: Option<(String, String)>,
+    pub detaching: bool,
+    pub detach_failed: bool,
+    pub release_at: Option<std::time::Instant>,
+}
+
+/// A reference from an ipconfig to a load balancer child (NAT rule or backend pool).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LbChild {
+    pub rg: String,
+    pub lb: String,
+    pub child: String,
+}
+
+/// One ipconfig of a NIC.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct IpConfig {
+    pub name: String,
+    pub private_ip: String,
+    pub subnet_id: String,
+    pub primary: bool,
+    pub nat_rules: Vec<LbChild>,
+    pub pools: Vec<LbChild>,
+}
+
+/// A network interface.
+#[derive(Debug, Clone)]
+pub(crate) struct Nic {
+    pub name: String,
+    pub rg: String,
+    pub vm: Option<String>,
+    pub provisioning: String,
+    pub etag: String,
+    pub resource_guid: String,
+    pub mac: String,
+    pub ipconfigs: Vec<IpConfig>,
+    pub tags: Option<serde_json::Value>,
+}
+
+/// An inbound NAT rule of a load balancer.
+#[derive(Debug, Clone)]
+pub(crate) struct NatRule {
+    pub name: String,
+    pub frontend_port: u16,
+    pub backend_port: u16,
+}
+
+/// A load balancer; its back-references are derived from the NICs when rendered.
+#[derive(Debug, Clone)]
+pub(crate) struct Lb {
+    pub name: String,
+    pub rg: String,
+    pub etag: String,
+    pub resource_guid: String,
+    pub nat_rules: Vec<NatRule>,
+    pub pools: Vec<String>,
+}
+
+/// The whole emulated subscription.
+#[derive(Debug, Clone)]
+pub(crate) struct World {
+    pub subscription: String,
+    pub location: String,
+    pub resource_groups: Vec<String>,
+    pub vms: Vec<Vm>,
+    pub disks: Vec<Disk>,
+    pub nics: Vec<Nic>,
+    pub lbs: Vec<Lb>,
+    pub roles: Vec<RoleDef>,
+    pub ops: Vec<Operation>,
+}
+
+/// Case-insensitive equality, as Azure compares names.
+pub(crate) fn same(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
+/// A fresh network etag.
+pub(crate) fn net_etag() -> String {
+    format!("W/\"{}\"", Uuid::new_v4())
+}
+
+impl World {
+    /// Build the initial world of a scenario.
+    pub fn from_scenario(s: &Scenario) -> World {
+        let now = OffsetDateTime::now_utc();
+        let mut w = World {
+            subscription: s.subscription_id.clone(),
+            location: s.location.clone(),
+            resource_groups: s.resource_groups.clone(),
+            vms: vec![],
+            disks: vec![],
+            nics: vec![],
+            lbs: s
+                .load_balancers
+                .iter()
+                .map(|l| Lb {
+                    name: l.name.clone(),
+                    rg: l.resource_group.clone(),
+                    etag: net_etag(),
+                    resource_guid: Uuid::new_v4().to_string(),
+                    nat_rules: l
+                        .nat_rules
+                        .iter()
+                        .map(|r| NatRule {
+                            name: r.name.clone(),
+                            frontend_port: r.frontend_port,
+                            backend_port: r.backend_port,
+                        })
+                        .collect(),
+                    pools: l.backend_pools.clone(),
+                })
+                .collect(),
+            roles: s.roles.clone(),
+            ops: vec![],
+        };
+        let mut ip = 4u32;
+        for role in &s.roles {
+            w.add_role(role, now, &mut ip);
+        }
+        w
+    }
+
+    fn add_role(&mut self, role: &RoleDef, now: OffsetDateTime, ip: &mut u32) {
+        for vm in &role.vms {
+            let is_master = role.master.as_deref().is_some_and(|m| same(m, vm));
+            let data_disks = if is_master {
+                role.disks
+                    .iter()
+                    .map(|d| DataDisk {
+                        disk: d.name.clone(),
+                        rg: role.resource_group.clone(),
+                        lun: d.lun,
+                        caching: "None".to_string(),
+                        pending: None,
+                    })
+                    .collect()
+            } else {
+                vec![]
+            };
+            let nic_name = format!("{vm}-nic");
+            self.vms.push(Vm {
+                name: vm.clone(),
+                rg: role.resource_group.clone(),
+                vm_id: Uuid::new_v4().to_string(),
+                size: role.vm_size.clone(),
+                power: Power::Running,
+                provisioning: "Succeeded".to_string(),
+                service_running: is_master,
+                hung: false,
+                chaos_stopped: false,
+                data_disks,
+                nics: vec![nic_name.clone()],
+                etag: 1,
+                time_created: now,
+                tags: None,
+            });
+            let endpoint = LbChild {
+                rg: role.endpoint.resource_group.clone(),
+                lb: role.endpoint.load_balancer.clone(),
+                child: match &role.endpoint.kind {
+                    EndpointKindDef::NatRule(n) | EndpointKindDef::BackendPool(n) => n.clone(),
+                },
+            };
+            let (nat_rules, pools) = match (&role.endpoint.kind, is_master) {
+                (EndpointKindDef::NatRule(_), true) => (vec![endpoint], vec![]),
+                (EndpointKindDef::BackendPool(_), true) => (vec![], vec![endpoint]),
+                _ => (vec![], vec![]),
+            };
+            let subnet_id = ids::subnet(&self.subscription, &role.resource_group);
+            self.nics.push(Nic {
+                name: nic_name,
+                rg: role.resource_group.clone(),
+                vm: Some(vm.clone()),
+                provisioning: "Succeeded".to_string(),
+                etag: net_etag(),
+                resource_guid: Uuid::new_v4().to_string(),
+                mac: format!("00-0D-3A-00-{:02X}-{:02X}", (*ip >> 8) & 0xff, *ip & 0xff),
+                ipconfigs: vec![IpConfig {
+                    name: "ipconfig1".to_string(),
+                    private_ip: format!("10.0.{}.{}", *ip / 250, *ip % 250 + 4),
+                    subnet_id,
+                    primary: true,
+                    nat_rules,
+                    pools,
+                }],
+                tags: None,
+            });
+            *ip += 1;
+        }
+        for d in &role.disks {
+            let owner = role
+                .master
+                .as_ref()
+                .map(|m| (role.resource_group.clone(), m.clone()));
+            self.disks.push(Disk {
+                name: d.name.clone(),
+                rg: role.resource_group.clone(),
+                size_gb: d.size_gb,
+                unique_id: Uuid::new_v4().to_string(),
+                time_created: now,
+                owner,
+                detaching: false,
+                detach_failed: false,
+                release_at: None,
+            });
+        }
+    }
+
+    /// True when the resource group exists.
+    pub fn has_group(&self, rg: &str) -> bool {
+        self.resource_groups.iter().any(|g| same(g, rg))
+    }
+
+    /// Index of a VM.
+    pub fn vm_index(&self, rg: &str, name: &str) -> Option<usize> {
+        self.vms
+            .iter()
+            .position(|v| same(&v.rg, rg) && same(&v.name, name))
+    }
+
+    /// Index of a VM by name alone (heartbeats and chaos address VMs by name).
+    pub fn vm_by_name(&self, name: &str) -> Option<usize> {
+        self.vms.iter().position(|v| same(&v.name, name))
+    }
+
+    /// Index of a disk.
+    pub fn disk_index(&self, rg: &str, name: &str) -> Option<usize> {
+        self.disks
+            .iter()
+            .position(|d| same(&d.rg, rg) && same(&d.name, name))
+    }
+
+    /// Index of a NIC.
+    pub fn nic_index(&self, rg: &str, name: &str) -> Option<usize> {
+        self.nics
+            .iter()
+            .position(|n| same(&n.rg, rg) && same(&n.name, name))
+    }
+
+    /// Index of a load balancer.
+    pub fn lb_index(&self, rg: &str, name: &str) -> Option<usize> {
+        self.lbs
+            .iter()
+            .position(|l| same(&l.rg, rg) && same(&l.name, name))
+    }
+
+    /// `diskState` of a disk, derived from its owner's power state.
+    pub fn disk_state(&self, d: &Disk) -> &'static str {
+        let Some((rg, vm)) = &d.owner else {
+            return "Unattached";
+        };
+        match self.vm_index(rg, vm).map(|i| self.vms[i].power) {
+            Some(Power::Deallocated) => "Reserved",
+            _ => "Attached",
+        }
+    }
+
+    /// Ipconfigs (NIC index, ipconfig index) that reference a NAT rule or a pool.
+    pub fn referrers(&self, target: &LbChild, nat: bool) -> Vec<(usize, usize)> {
+        let mut out = vec![];
+        for (ni, nic) in self.nics.iter().enumerate() {
+            for (ci, ip) in nic.ipconfigs.iter().enumerate() {
+                let list = if nat { &ip.nat_rules } else { &ip.pools };
+                if list.iter().any(|c| c.same_as(target)) {
+                    out.push((ni, ci));
+                }
+            }
+        }
+        out
+    }
+
+    /// True when a VM's NIC holds its role's endpoint.
+    pub fn holds_endpoint(&self, vm: &Vm) -> bool {
+        let Some(role) = self
+            .roles
+            .iter()
+            .find(|r| r.vms.iter().any(|v| same(v, &vm.name)))
+        else {
+            return false;
+        };
+        let (child, nat) = match &role.endpoint.kind {
+            EndpointKindDef::NatRule(n) => (n, true),
+            EndpointKindDef::BackendPool(p) => (p, false),
+        };
+        let target = LbChild {
+            rg: role.endpoint.resource_group.clone(),
+            lb: role.endpoint.load_balancer.clone(),
+            child: child.clone(),
+        };
+        self.referrers(&target, nat)
+            .iter()
+            .any(|(ni, _)| vm.nics.iter().any(|n| same(n, &self.nics[*ni].name)))
+    }
+}
+
+impl LbChild {
+    /// Case-insensitive identity.
+    pub fn same_as(&self, other: &LbChild) -> bool {
+        same(&self.rg, &other.rg) && same(&self.lb, &other.lb) && same(&self.child, &other.child)
+    }
+}
