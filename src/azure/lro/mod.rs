@@ -23,9 +23,9 @@ pub struct PollPolicy {
     pub default_interval: Duration,
     /// Ceiling applied to `Retry-After` while polling.
     pub retry_after_cap: Duration,
-    /// Give up (with [`ArmError::OperationTimeout`]) after polling this long.
+    /// Give up (with [`ArmError::OperationTimeout`](crate::azure::ArmError::OperationTimeout)) after polling this long.
     pub timeout: Duration,
-    /// Consecutive failed reads of a status URL tolerated before [`ArmError::StatusUnreadable`].
+    /// Consecutive failed reads of a status URL tolerated before [`ArmError::StatusUnreadable`](crate::azure::ArmError::StatusUnreadable).
     pub unreadable_limit: u32,
 }
 
