@@ -76,3 +76,27 @@ pub(crate) fn real_secs_header(real: f64) -> u64 {
         real.ceil() as u64
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rng_is_seeded_and_in_range() {
+        let (mut a, mut b) = (Rng::new(7), Rng::new(7));
+        for _ in 0..100 {
+            let x = a.next_f64();
+            assert_eq!(x, b.next_f64());
+            assert!((0.0..1.0).contains(&x));
+        }
+    }
+
+    #[test]
+    fn retry_after_divides_by_speed_and_rounds_up() {
+        let t = Timing::new(Latencies::default(), 1, 4.0);
+        assert_eq!(t.retry_after(10.0), 3);
+        assert_eq!(t.retry_after(2.0), 0);
+        let fast = Timing::new(Latencies::default(), 1, 200.0);
+        assert_eq!(fast.retry_after(10.0), 0);
+    }
+}

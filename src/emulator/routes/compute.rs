@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use super::{bad_method, matches, need_group, page, vm_write, Ctx};
+use super::{bad_method, matches, need_group, page, vm_actions, vm_write, Ctx};
 use crate::emulator::reply::{ArmError, ArmReply};
 use crate::emulator::world::ids;
 
@@ -121,13 +121,13 @@ fn vm_sub(ctx: &mut Ctx<'_>, rg: &str, name: &str, action: &str) -> Result<ArmRe
             Ok(ArmReply::ok(w.instance_view(&w.vms[vi])))
         }
         "attachdetachdatadisks" if post => vm_write::attach_detach(ctx, rg, name),
-        "runcommand" if post => vm_write::run_command(ctx, rg, name),
-        "start" if post => vm_write::power(ctx, rg, name, crate::emulator::lro::OpKind::Start),
+        "runcommand" if post => vm_actions::run_command(ctx, rg, name),
+        "start" if post => vm_actions::power(ctx, rg, name, crate::emulator::lro::OpKind::Start),
         "poweroff" if post => {
-            vm_write::power(ctx, rg, name, crate::emulator::lro::OpKind::PowerOff)
+            vm_actions::power(ctx, rg, name, crate::emulator::lro::OpKind::PowerOff)
         }
         "deallocate" if post => {
-            vm_write::power(ctx, rg, name, crate::emulator::lro::OpKind::Deallocate)
+            vm_actions::power(ctx, rg, name, crate::emulator::lro::OpKind::Deallocate)
         }
         "instanceview"
         | "attachdetachdatadisks"

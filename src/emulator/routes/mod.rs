@@ -7,6 +7,7 @@
 mod compute;
 mod monitor;
 mod network;
+mod vm_actions;
 mod vm_write;
 
 use axum::body::{to_bytes, Body};
