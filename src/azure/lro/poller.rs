@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use url::Url;
 
 /// The final result of a finished operation: the resource (PUT/PATCH) or the `Location`
-/// answer (POST; `None` for 204 or when there is no `Location`).
+/// answer (POST; `None` for 204, an empty body, or when there is no `Location`).
 #[derive(Debug, Clone)]
 pub(crate) struct Finished {
     pub body: Option<Vec<u8>>,
@@ -75,7 +75,7 @@ impl Poller<'_> {
         self.emit_poll(&monitor_url, "Succeeded", Duration::ZERO)
             .await;
         Ok(Finished {
-            body: finished.and_then(|r| (r.status != 204).then_some(r.body)),
+            body: finished.and_then(|r| (r.status != 204 && !r.body.is_empty()).then_some(r.body)),
         })
     }
 
