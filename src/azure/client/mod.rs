@@ -1,0 +1,300 @@
+//! The two client types: [`ReadClient`] (reads only, by construction) and [`ArmClient`] (writes,
+//! plus a [`ReadClient`] for its reads). Owns the ARM target, the credential, the azure_core
+//! pipeline setup (crate retry disabled, capture policy added, our own reqwest transport) and the
+//! raw authenticated GET the poller uses. It must not hand a write-capable client out of a
+//! [`ReadClient`].
+//!
+//! Read-only is enforced by the type system: every write method is defined on [`ArmClient`]
+//! only, and nothing converts a [`ReadClient`] into an [`ArmClient`]:
+//!
+//! ```compile_fail
+//! async fn try_write(reader: baton::azure::ReadClient) {
+//!     // error[E0599]: no method named `power_off` found for struct `ReadClient`
+//!     let _ = reader.power_off("rg-contoso", "web-a").await;
+//! }
+//! ```
+//!
+//! while the same call compiles on an [`ArmClient`], which also hands out its reader:
+//!
+//! ```no_run
+//! async fn write(client: baton::azure::ArmClient) {
+//!     let _ = client.power_off("rg-contoso", "web-a").await;
+//!     let _reader: &baton::azure::ReadClient = client.reader();
+//! }
+//! ```
+
+mod transport;
+
+pub(crate) use transport::RawResponse;
+
+use crate::azure::error::ArmError;
+use crate::azure::lro::PollPolicy;
+use crate::azure::progress::Progress;
+use crate::azure::retry::RetryPolicy;
+use azure_core::auth::TokenCredential;
+use azure_core::Pipeline;
+use std::sync::Arc;
+use transport::client_options;
+use url::Url;
+
+/// Where ARM is and which subscription baton works in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArmTarget {
+    /// ARM endpoint (`https://management.azure.com/` or the emulator's base URL).
+    pub endpoint: Url,
+    /// Subscription id.
+    pub subscription_id: String,
+    /// Token scopes asked of the credential.
+    pub scopes: Vec<String>,
+}
+
+impl ArmTarget {
+    /// A target with the default scopes for `endpoint` (see [`ArmTarget::default_scopes`]).
+    pub fn new(endpoint: Url, subscription_id: impl Into<String>) -> Self {
+        let scopes = Self::default_scopes(&endpoint);
+        ArmTarget {
+            endpoint,
+            subscription_id: subscription_id.into(),
+            scopes,
+        }
+    }
+
+    /// Public Azure (`https://management.azure.com/`).
+    pub fn azure_public(subscription_id: impl Into<String>) -> Result<Self, ArmError> {
+        let endpoint = Url::parse("https://management.azure.com/")
+            .map_err(|e| ArmError::Invalid(format!("endpoint: {e}")))?;
+        Ok(Self::new(endpoint, subscription_id))
+    }
+
+    /// `{endpoint}/.default`, written exactly `https://management.azure.com/.default` for
+    /// public Azure whatever the endpoint's spelling (trailing slash, upper case).
+    pub fn default_scopes(endpoint: &Url) -> Vec<String> {
+        if endpoint
+            .host_str()
+            .is_some_and(|h| h.eq_ignore_ascii_case("management.azure.com"))
+        {
+            return vec!["https://management.azure.com/.default".to_owned()];
+        }
+        let base = endpoint.as_str().trim_end_matches('/');
+        vec![format!("{base}/.default")]
+    }
+}
+
+/// What every clone of a client shares.
+struct Shared {
+    target: ArmTarget,
+    credential: Arc<dyn TokenCredential>,
+    compute: azure_mgmt_compute::package_2024_07_01::Client,
+    network: azure_mgmt_network::package_2024_03::Client,
+    pipeline: Pipeline,
+}
+
+/// A client that can only read. Cheap to clone; carries its retry and poll policies and
+/// progress sink.
+#[derive(Clone)]
+pub struct ReadClient {
+    shared: Arc<Shared>,
+    retry: RetryPolicy,
+    poll: PollPolicy,
+    progress: Progress,
+}
+
+impl std::fmt::Debug for ReadClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadClient")
+            .field("target", &self.shared.target)
+            .field("retry", &self.retry)
+            .field("poll", &self.poll)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReadClient {
+    /// A read-only client for `target` using `credential`.
+    pub fn new(target: ArmTarget, credential: Arc<dyn TokenCredential>) -> Result<Self, ArmError> {
+        let options = client_options()?;
+        let scopes = target.scopes.clone();
+        let endpoint = target.endpoint.clone();
+        let compute = azure_mgmt_compute::package_2024_07_01::Client::new(
+            endpoint.clone(),
+            credential.clone(),
+            scopes.clone(),
+            options.clone(),
+        );
+        let network = azure_mgmt_network::package_2024_03::Client::new(
+            endpoint,
+            credential.clone(),
+            scopes,
+            options.clone(),
+        );
+        let pipeline = Pipeline::new(None, None, options, Vec::new(), Vec::new());
+        Ok(ReadClient {
+            shared: Arc::new(Shared {
+                target,
+                credential,
+                compute,
+                network,
+                pipeline,
+            }),
+            retry: RetryPolicy::default(),
+            poll: PollPolicy::default(),
+            progress: Progress::none(),
+        })
+    }
+
+    /// The same client with another retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The same client with another poll policy.
+    pub fn with_poll(mut self, poll: PollPolicy) -> Self {
+        self.poll = poll;
+        self
+    }
+
+    /// The same client reporting to `progress`.
+    pub fn with_progress(mut self, progress: Progress) -> Self {
+        self.progress = progress;
+        self
+    }
+
+    /// Where this client talks to.
+    pub fn target(&self) -> &ArmTarget {
+        &self.shared.target
+    }
+
+    /// The subscription id.
+    pub fn subscription_id(&self) -> &str {
+        &self.shared.target.subscription_id
+    }
+
+    /// The retry policy in use.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
+    /// The poll policy in use.
+    pub fn poll_policy(&self) -> &PollPolicy {
+        &self.poll
+    }
+
+    /// The progress sink in use.
+    pub fn progress(&self) -> &Progress {
+        &self.progress
+    }
+
+    pub(crate) fn compute(&self) -> &azure_mgmt_compute::package_2024_07_01::Client {
+        &self.shared.compute
+    }
+
+    pub(crate) fn network(&self) -> &azure_mgmt_network::package_2024_03::Client {
+        &self.shared.network
+    }
+
+    /// `{endpoint}{path}?api-version=…` for a path starting with `/subscriptions/`.
+    pub(crate) fn url(&self, path: &str, api_version: &str) -> Url {
+        let mut url = self.shared.target.endpoint.clone();
+        url.set_path(path);
+        url.query_pairs_mut()
+            .append_pair("api-version", api_version);
+        url
+    }
+
+    /// One authenticated GET of an absolute URL (status and result URLs), through the same
+    /// pipeline as the SDK calls. Non-success statuses come back as [`ArmError::Http`].
+    pub(crate) async fn get_raw(&self, url: &Url) -> Result<RawResponse, ArmError> {
+        let scopes: Vec<&str> = self
+            .shared
+            .target
+            .scopes
+            .iter()
+            .map(String::as_str)
+            .collect();
+        let token = self
+            .shared
+            .credential
+            .get_token(&scopes)
+            .await
+            .map_err(|e| ArmError::from_azure(&e, "GET", url.as_str()))?;
+        let mut req = azure_core::Request::new(url.clone(), azure_core::Method::Get);
+        req.insert_header(
+            azure_core::headers::AUTHORIZATION,
+            format!("Bearer {}", token.token.secret()),
+        );
+        let ctx = azure_core::Context::new();
+        let resp = self
+            .shared
+            .pipeline
+            .send(&ctx, &mut req)
+            .await
+            .map_err(|e| ArmError::from_azure(&e, "GET", url.as_str()))?;
+        RawResponse::collect(resp, "GET", url.as_str()).await
+    }
+}
+
+/// A client that can write; its reads go through [`ArmClient::reader`].
+#[derive(Clone, Debug)]
+pub struct ArmClient {
+    reader: ReadClient,
+}
+
+impl ArmClient {
+    /// A read-write client for `target` using `credential`.
+    pub fn new(target: ArmTarget, credential: Arc<dyn TokenCredential>) -> Result<Self, ArmError> {
+        Ok(ArmClient {
+            reader: ReadClient::new(target, credential)?,
+        })
+    }
+
+    /// The read side of this client (same target, credential, policies and progress).
+    pub fn reader(&self) -> &ReadClient {
+        &self.reader
+    }
+
+    /// The same client with another retry policy.
+    pub fn with_retry(self, retry: RetryPolicy) -> Self {
+        ArmClient {
+            reader: self.reader.with_retry(retry),
+        }
+    }
+
+    /// The same client with another poll policy.
+    pub fn with_poll(self, poll: PollPolicy) -> Self {
+        ArmClient {
+            reader: self.reader.with_poll(poll),
+        }
+    }
+
+    /// The same client reporting to `progress`.
+    pub fn with_progress(self, progress: Progress) -> Self {
+        ArmClient {
+            reader: self.reader.with_progress(progress),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes() {
+        let u = |s: &str| Url::parse(s).unwrap();
+        assert_eq!(
+            ArmTarget::default_scopes(&u("https://management.azure.com/")),
+            vec!["https://management.azure.com/.default"]
+        );
+        assert_eq!(
+            ArmTarget::default_scopes(&u("https://Management.Azure.com")),
+            vec!["https://management.azure.com/.default"]
+        );
+        assert_eq!(
+            ArmTarget::default_scopes(&u("http://127.0.0.1:4567/")),
+            vec!["http://127.0.0.1:4567/.default"]
+        );
+        let t = ArmTarget::azure_public("sub").unwrap();
+        assert_eq!(t.scopes, vec!["https://management.azure.com/.default"]);
+    }
+}

@@ -1,0 +1,220 @@
+//! The reads of [`ReadClient`]: VMs, disks, NICs and load balancers as `core::model` facts,
+//! through the crates' typed models, each call retried by the client's [`RetryPolicy`]. Also
+//! the typed model reads the writes need (NIC with etag, VM model). It must not write.
+//!
+//! [`RetryPolicy`]: crate::azure::RetryPolicy
+
+use crate::azure::capture;
+use crate::azure::client::ReadClient;
+use crate::azure::error::ArmError;
+use crate::azure::parse::{self, PowerMap};
+use crate::core::model::{DiskFacts, LoadBalancerFacts, NicFacts, VmFacts};
+use azure_mgmt_compute::package_2024_07_01::models::{Disk, VirtualMachine};
+use azure_mgmt_network::package_2024_03::models::{LoadBalancer, NetworkInterface};
+use futures::StreamExt;
+use std::future::Future;
+
+/// Maps an SDK error of a read to [`ArmError`].
+fn read_err(what: &str) -> impl Fn(azure_core::Error) -> ArmError + '_ {
+    move |e| ArmError::from_azure(&e, "GET", what)
+}
+
+impl ReadClient {
+    /// Runs one read with retries inside a call scope (so its requests are reported).
+    pub(crate) async fn read<T, F, Fut>(&self, what: &str, f: F) -> Result<T, ArmError>
+    where
+        F: FnMut(u32) -> Fut,
+        Fut: Future<Output = Result<T, ArmError>>,
+    {
+        let fut = self.retry_policy().run(self.progress(), what, f);
+        let (result, _) = capture::scoped(self.progress(), fut).await;
+        result.map(|(v, _)| v)
+    }
+
+    /// Every VM's power state in the subscription: one paged `statusOnly=true` list.
+    pub async fn power_states(&self) -> Result<PowerMap, ArmError> {
+        let what = "VM status list (statusOnly)";
+        self.read(what, |_| async move {
+            let mut stream = self
+                .compute()
+                .virtual_machines_client()
+                .list_all(self.subscription_id())
+                .status_only("true")
+                .into_stream();
+            let mut map = PowerMap::new();
+            while let Some(page) = stream.next().await {
+                let page = page.map_err(read_err(what))?;
+                parse::add_power_states(&mut map, &page.value);
+            }
+            Ok(map)
+        })
+        .await
+    }
+
+    /// The VMs of a resource group with their power state (two paged lists).
+    pub async fn list_vms(&self, resource_group: &str) -> Result<Vec<VmFacts>, ArmError> {
+        let power = self.power_states().await?;
+        self.list_vms_with(resource_group, &power).await
+    }
+
+    /// The VMs of a group, power taken from an already fetched [`PowerMap`].
+    pub async fn list_vms_with(
+        &self,
+        resource_group: &str,
+        power: &PowerMap,
+    ) -> Result<Vec<VmFacts>, ArmError> {
+        let what = format!("VMs of {resource_group}");
+        let vms = self
+            .read(&what, |_| async {
+                let mut stream = self
+                    .compute()
+                    .virtual_machines_client()
+                    .list(resource_group, self.subscription_id())
+                    .into_stream();
+                let mut vms = Vec::new();
+                while let Some(page) = stream.next().await {
+                    vms.extend(page.map_err(read_err(&what))?.value);
+                }
+                Ok(vms)
+            })
+            .await?;
+        Ok(vms
+            .iter()
+            .map(|vm| parse::vm_facts_with(vm, power))
+            .collect())
+    }
+
+    /// The managed disks of a resource group.
+    pub async fn list_disks(&self, resource_group: &str) -> Result<Vec<DiskFacts>, ArmError> {
+        let what = format!("disks of {resource_group}");
+        self.read(&what, |_| async {
+            let mut stream = self
+                .compute()
+                .disks_client()
+                .list_by_resource_group(self.subscription_id(), resource_group)
+                .into_stream();
+            let mut out = Vec::new();
+            while let Some(page) = stream.next().await {
+                let page = page.map_err(read_err(&what))?;
+                out.extend(page.value.iter().map(parse::disk_facts));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// The NICs of a resource group.
+    pub async fn list_nics(&self, resource_group: &str) -> Result<Vec<NicFacts>, ArmError> {
+        let what = format!("NICs of {resource_group}");
+        self.read(&what, |_| async {
+            let mut stream = self
+                .network()
+                .network_interfaces_client()
+                .list(resource_group, self.subscription_id())
+                .into_stream();
+            let mut out = Vec::new();
+            while let Some(page) = stream.next().await {
+                let page = page.map_err(read_err(&what))?;
+                out.extend(page.value.iter().map(parse::nic_facts));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// One load balancer's back-references (NAT rule / pool → NIC names).
+    pub async fn get_load_balancer(
+        &self,
+        resource_group: &str,
+        name: &str,
+    ) -> Result<LoadBalancerFacts, ArmError> {
+        let what = format!("load balancer {resource_group}/{name}");
+        let lb: LoadBalancer = self
+            .read(&what, |_| async {
+                let resp = self
+                    .network()
+                    .load_balancers_client()
+                    .get(resource_group, name, self.subscription_id())
+                    .send()
+                    .await
+                    .map_err(read_err(&what))?;
+                resp.into_body().await.map_err(read_err(&what))
+            })
+            .await?;
+        Ok(parse::lb_facts(&lb, resource_group))
+    }
+
+    /// One NIC's facts.
+    pub async fn get_nic(&self, resource_group: &str, name: &str) -> Result<NicFacts, ArmError> {
+        Ok(parse::nic_facts(
+            &self.nic_model(resource_group, name).await?,
+        ))
+    }
+
+    /// One disk's facts.
+    pub async fn get_disk(&self, resource_group: &str, name: &str) -> Result<DiskFacts, ArmError> {
+        let what = format!("disk {resource_group}/{name}");
+        let disk: Disk = self
+            .read(&what, |_| async {
+                let resp = self
+                    .compute()
+                    .disks_client()
+                    .get(self.subscription_id(), resource_group, name)
+                    .send()
+                    .await
+                    .map_err(read_err(&what))?;
+                resp.into_body().await.map_err(read_err(&what))
+            })
+            .await?;
+        Ok(parse::disk_facts(&disk))
+    }
+
+    /// One VM's facts, power from its own instance view (one GET).
+    pub async fn get_vm(&self, resource_group: &str, name: &str) -> Result<VmFacts, ArmError> {
+        let vm = self.vm_model(resource_group, name, true).await?;
+        Ok(parse::vm_facts(&vm, parse::power_of(&vm)))
+    }
+
+    /// The typed NIC (with its etag), for read-modify-write.
+    pub(crate) async fn nic_model(
+        &self,
+        resource_group: &str,
+        name: &str,
+    ) -> Result<NetworkInterface, ArmError> {
+        let what = format!("NIC {resource_group}/{name}");
+        self.read(&what, |_| async {
+            let resp = self
+                .network()
+                .network_interfaces_client()
+                .get(resource_group, name, self.subscription_id())
+                .send()
+                .await
+                .map_err(read_err(&what))?;
+            resp.into_body().await.map_err(read_err(&what))
+        })
+        .await
+    }
+
+    /// The typed VM model, optionally with its instance view.
+    pub(crate) async fn vm_model(
+        &self,
+        resource_group: &str,
+        name: &str,
+        instance_view: bool,
+    ) -> Result<VirtualMachine, ArmError> {
+        let what = format!("VM {resource_group}/{name}");
+        self.read(&what, |_| async {
+            let mut builder = self.compute().virtual_machines_client().get(
+                resource_group,
+                name,
+                self.subscription_id(),
+            );
+            if instance_view {
+                builder = builder.expand("instanceView");
+            }
+            let resp = builder.send().await.map_err(read_err(&what))?;
+            resp.into_body().await.map_err(read_err(&what))
+        })
+        .await
+    }
+}
