@@ -348,6 +348,25 @@ async fn board_keys_vms_lower_case_and_bounds_history() {
     engine.shutdown().await;
 }
 
+#[tokio::test]
+async fn samples_are_stamped_by_the_given_clock() {
+    let t0 = time::macros::datetime!(2026-01-01 12:00:00 UTC);
+    let server = Server::start(HEALTHY).await;
+    let engine = ProbeEngine::spawn_with_clock(
+        vec![service("web-a", server.http())],
+        params(0, 0),
+        http_client(),
+        Arc::new(move || t0),
+    );
+    let mut f = Follower::new(&engine, "web-a");
+    f.until_up().await;
+    let board = f.rx.borrow().clone();
+    let history = &board.heartbeats_of("web-a").expect("history").service;
+    assert_eq!(history.last_run, Some(t0));
+    assert_eq!(history.last_ok, Some(t0));
+    engine.shutdown().await;
+}
+
 /// Waits until the request counter stops moving for five intervals (bounded), then returns it.
 async fn settled(server: &Server) -> usize {
     for _ in 0..40 {

@@ -32,4 +32,4 @@ pub use engine::{
     Clock, HeartbeatBoard, ProbeEngine, ProbeEngineHandle, ProbeKind, ProbeSpec, ScheduleParams,
     SystemClock, PUBLISH_EVERY,
 };
-pub use once::{check, check_http, check_tcp, http_client};
+pub use once::{check, check_http, check_http_url, check_tcp, http_client};

@@ -10,6 +10,9 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{Instant, MissedTickBehavior};
 
+/// Narrowest stagger slot: timers closer than this would each cost a separate wake-up.
+const SLOT: Duration = Duration::from_millis(10);
+
 /// The timing shared by every probe of one engine.
 #[derive(Debug, Clone)]
 pub(super) struct Schedule {
@@ -31,11 +34,14 @@ impl Schedule {
         }
     }
 
-    /// First run of probe `index`: spread evenly over one interval.
+    /// First run of probe `index`: spread over one interval in slots of at least [`SLOT`], so
+    /// probes sharing a slot wake together (one timer wake-up for many) while thousands of
+    /// probes still never fire at once.
     fn first_run(&self, index: usize) -> Instant {
-        let n = u128::try_from(self.probes.max(1)).unwrap_or(u128::MAX);
-        let i = u128::try_from(index).unwrap_or(0);
-        let offset = self.interval.as_nanos().saturating_mul(i) / n;
+        let by_width = self.interval.as_nanos() / SLOT.as_nanos();
+        let slots = by_width.clamp(1, u128::try_from(self.probes.max(1)).unwrap_or(1));
+        let slot = u128::try_from(index).unwrap_or(0) % slots;
+        let offset = self.interval.as_nanos().saturating_mul(slot) / slots;
         self.start + Duration::from_nanos(u64::try_from(offset).unwrap_or(0))
     }
 }
