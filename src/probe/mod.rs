@@ -8,8 +8,10 @@
 //! Heartbeat semantics, end to end:
 //! - **Schedule**: one Tokio task per probe, ticking every `interval` with
 //!   `MissedTickBehavior::Delay`; a probe awaits its own check before its next tick, so it never
-//!   overlaps itself. First runs are staggered evenly across one interval so thousands of probes
-//!   do not fire at once. All HTTP probes share one `reqwest::Client` (connection reuse).
+//!   overlaps itself. First runs are staggered across one interval in slots of at least 10 ms
+//!   (100 slots at 1 s), so 4,000 probes fire as 100 small groups of 40, never all at once, and
+//!   a timer wake-up serves a whole group. All HTTP probes share one `reqwest::Client`
+//!   (connection reuse); the engine parses each URL once, at configuration time.
 //! - **Timeout**: each check is bounded by `timeout`, clamped to at most `interval`.
 //! - **Verdicts**: see `core::health` — `Up` after the first success, `Down` after `fail_after`
 //!   consecutive failures, `Up` again after `recover_after` consecutive successes, held `Down`
@@ -17,6 +19,8 @@
 //! - **Detection bound**: a target that stops answering is declared `Down` within
 //!   `fail_after × interval + one interval`: the next tick comes within one interval, then
 //!   `fail_after` checks run one interval apart, and each ends within `timeout < interval`.
+//! - **Time stamps**: a sample is stamped when its answer (or timeout) arrives, by a replaceable
+//!   `Clock` (`ProbeEngine::spawn_with_clock`); the classifier itself never reads a clock.
 //! - **Publication**: the board lives in a `tokio::sync::watch` channel and is updated in place
 //!   (never cloned per sample). Receivers are notified at once when a verdict changes kind
 //!   (Up / Down / Unknown) and otherwise at most every 100 ms, so 4,000 probes per second cost

@@ -80,3 +80,51 @@ impl Probe {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn offsets(interval_ms: u64, probes: usize) -> BTreeMap<Duration, usize> {
+        let params = ScheduleParams {
+            interval: Duration::from_millis(interval_ms),
+            ..ScheduleParams::default()
+        };
+        let s = Schedule::new(&params, probes);
+        let mut groups = BTreeMap::new();
+        for i in 0..probes {
+            *groups.entry(s.first_run(i) - s.start).or_insert(0) += 1;
+        }
+        groups
+    }
+
+    #[tokio::test]
+    async fn fleet_is_spread_over_one_interval_in_slots() {
+        let groups = offsets(1000, 4000);
+        assert_eq!(groups.len(), 100);
+        assert!(groups.values().all(|n| *n == 40));
+        assert_eq!(groups.keys().next(), Some(&Duration::ZERO));
+        assert_eq!(groups.keys().last(), Some(&Duration::from_millis(990)));
+    }
+
+    #[tokio::test]
+    async fn few_probes_each_get_their_own_slot() {
+        let groups = offsets(50, 3);
+        let starts: Vec<u128> = groups.keys().map(Duration::as_micros).collect();
+        assert_eq!(starts, [0, 16_666, 33_333]);
+    }
+
+    #[tokio::test]
+    async fn timeout_is_clamped_to_the_interval() {
+        let params = ScheduleParams {
+            interval: Duration::from_millis(100),
+            timeout: Duration::from_secs(5),
+            ..ScheduleParams::default()
+        };
+        assert_eq!(
+            Schedule::new(&params, 1).timeout,
+            Duration::from_millis(100)
+        );
+    }
+}
