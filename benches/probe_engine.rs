@@ -5,15 +5,16 @@
 //! The server runs in a child process (this same binary, re-executed with
 //! `BATON_BENCH_ROLE=server`) so that its CPU and memory are not counted against the engine.
 //! Knobs: `BATON_BENCH_VMS` (default 2000), `BATON_BENCH_SECS` (default 20),
-//! `BATON_BENCH_POOL` (idle connections kept, default one per probe).
+//! `BATON_BENCH_POOL` (idle connections kept, default one per probe), `BATON_BENCH_WORKERS`
+//! (Tokio worker threads, default one per core).
 //! Run: `cargo bench --bench probe_engine`.
 
+use anyhow::{anyhow, Context, Result};
 use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
 use baton::config::ProbeTarget;
 use baton::probe::{ProbeEngine, ProbeKind, ProbeSpec, ScheduleParams};
-use anyhow::{anyhow, Context, Result};
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -82,7 +83,10 @@ fn start_server() -> Result<(Child, u16, BufReader<std::process::ChildStdout>)> 
         .stdout(Stdio::piped())
         .spawn()
         .context("start server child")?;
-    let stdout = child.stdout.take().ok_or_else(|| anyhow!("no child stdout"))?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow!("no child stdout"))?;
     let mut out = BufReader::new(stdout);
     let mut line = String::new();
     out.read_line(&mut line).context("port line")?;
@@ -124,7 +128,12 @@ fn cpu_seconds() -> Result<f64> {
     // Fields after the command name (which may hold spaces) start at field 3 (state).
     let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // utime is field 14, stime field 15 (1-based); here index 0 is field 3.
     Ok((ticks(11) + ticks(12)) / USER_HZ)
 }
@@ -144,9 +153,14 @@ fn measure() -> Result<()> {
     let vms = env_or("BATON_BENCH_VMS", 2000);
     let secs = env_or("BATON_BENCH_SECS", 20);
     let (mut child, port, mut child_out) = start_server()?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    if let Some(workers) = std::env::var("BATON_BENCH_WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+    {
+        builder.worker_threads(workers);
+    }
+    let rt = builder.enable_all().build()?;
     let report = rt.block_on(run(port, vms, secs));
     let report = match report {
         Ok(r) => r,
@@ -163,7 +177,10 @@ fn measure() -> Result<()> {
     let vm_hwm = status_mb("VmHWM");
     println!("probe_engine: {vms} VMs x 2 HTTP probes @ 1 s, measured {secs} s after warm-up");
     println!("  probes completed     {:>10.0} /s", report.samples_per_s);
-    println!("  board notifications  {:>10.1} /s", report.notifications_per_s);
+    println!(
+        "  board notifications  {:>10.1} /s",
+        report.notifications_per_s
+    );
     println!("  verdicts up at end   {:>10} / {}", report.up, vms * 2);
     println!(
         "  CPU (engine process) {:>10.1} % of one core   (target < 15%)",
