@@ -22,16 +22,29 @@ pub async fn check(
     timeout: Duration,
 ) -> ProbeStatus {
     match target {
-        ProbeTarget::Http(url) => check_http(client, url.as_str(), timeout).await,
+        ProbeTarget::Http(url) => check_http_url(client, url, timeout).await,
         ProbeTarget::Tcp { host, port } => check_tcp(host, *port, timeout).await,
     }
 }
 
 /// GETs `url`; healthy on any 2xx answer within `timeout`.
 pub async fn check_http(client: &reqwest::Client, url: &str, timeout: Duration) -> ProbeStatus {
+    get_within(client.get(url), timeout).await
+}
+
+/// Like [`check_http`] for an already parsed URL, sparing a parse per probe (the engine's path).
+pub async fn check_http_url(
+    client: &reqwest::Client,
+    url: &url::Url,
+    timeout: Duration,
+) -> ProbeStatus {
+    get_within(client.get(url.clone()), timeout).await
+}
+
+/// Sends `request`; one Tokio timer bounds the whole exchange up to the response head.
+async fn get_within(request: reqwest::RequestBuilder, timeout: Duration) -> ProbeStatus {
     let started = Instant::now();
-    let request = client.get(url).timeout(timeout).send();
-    match tokio::time::timeout(timeout, request).await {
+    match tokio::time::timeout(timeout, request.send()).await {
         Err(_) => timed_out(timeout),
         Ok(Err(e)) if e.is_timeout() => timed_out(timeout),
         Ok(Err(e)) => ProbeStatus::Down {

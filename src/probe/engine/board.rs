@@ -1,0 +1,165 @@
+//! The published board and the aggregator that keeps it: folds samples into one classifier per
+//! probe and updates the board in place inside the watch channel.
+//!
+//! It owns coalescing (notify at once on a verdict change, otherwise at most every
+//! [`PUBLISH_EVERY`]); it must not perform probes or read the wall clock.
+
+use super::{ProbeKind, ProbeSpec, Sample, ScheduleParams};
+use crate::core::health::HealthClassifier;
+use crate::core::model::{ProbeFacts, ProbeStatus, VmProbes};
+use crate::core::snapshot::{ProbeHistory, VmHeartbeats};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+use tokio::time::MissedTickBehavior;
+
+/// Longest delay between a sample and the notification that announces it.
+pub const PUBLISH_EVERY: Duration = Duration::from_millis(100);
+
+/// Samples folded under one lock of the board at most.
+const BATCH: usize = 256;
+
+/// What the probe engine publishes: verdicts for `core::leader`, histories for the screens.
+#[derive(Debug, Clone, Default)]
+pub struct HeartbeatBoard {
+    /// Classified verdict of every probe, by VM.
+    pub verdicts: ProbeFacts,
+    /// Recent samples of every probe, by lower-cased VM name.
+    pub histories: BTreeMap<String, VmHeartbeats>,
+}
+
+impl HeartbeatBoard {
+    /// A board where every probed VM is known but nothing is classified yet.
+    pub(super) fn for_specs(specs: &[ProbeSpec]) -> Self {
+        let mut board = HeartbeatBoard::default();
+        for spec in specs {
+            let vm = spec.vm.to_ascii_lowercase();
+            board.verdicts.set(&vm, VmProbes::default());
+            board.histories.entry(vm).or_default();
+        }
+        board
+    }
+
+    /// The histories of one VM (any case), if it is probed.
+    pub fn heartbeats_of(&self, vm: &str) -> Option<&VmHeartbeats> {
+        self.histories.get(&vm.to_ascii_lowercase())
+    }
+}
+
+/// One probe's identity and judge.
+struct Slot {
+    vm: String,
+    kind: ProbeKind,
+    classifier: HealthClassifier,
+}
+
+/// Owns every classifier and the sending side of the board.
+pub(super) struct Aggregator {
+    slots: Vec<Slot>,
+    board: watch::Sender<HeartbeatBoard>,
+    pending: bool,
+}
+
+impl Aggregator {
+    /// One classifier per spec, in spec order (the sample index).
+    pub(super) fn new(
+        specs: &[ProbeSpec],
+        params: &ScheduleParams,
+        board: watch::Sender<HeartbeatBoard>,
+    ) -> Self {
+        let slots = specs
+            .iter()
+            .map(|s| Slot {
+                vm: s.vm.to_ascii_lowercase(),
+                kind: s.kind,
+                classifier: HealthClassifier::new(params.health, params.history),
+            })
+            .collect();
+        Aggregator {
+            slots,
+            board,
+            pending: false,
+        }
+    }
+
+    /// Folds samples until every probe task is gone (or this task is aborted).
+    pub(super) async fn run(mut self, mut samples: mpsc::Receiver<Sample>) {
+        let mut flush = tokio::time::interval(PUBLISH_EVERY);
+        flush.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                sample = samples.recv() => match sample {
+                    Some(first) => self.fold(first, &mut samples),
+                    None => break,
+                },
+                _ = flush.tick() => self.flush(),
+            }
+        }
+        self.flush();
+    }
+
+    /// Applies `first` and whatever else is already queued, under one lock of the board.
+    fn fold(&mut self, first: Sample, samples: &mut mpsc::Receiver<Sample>) {
+        let slots = &mut self.slots;
+        let mut changed = false;
+        self.board.send_if_modified(|board| {
+            changed |= apply(slots, board, first);
+            for _ in 1..BATCH {
+                match samples.try_recv() {
+                    Ok(next) => changed |= apply(slots, board, next),
+                    Err(_) => break,
+                }
+            }
+            changed
+        });
+        self.pending = !changed;
+    }
+
+    /// Notifies receivers of samples folded since the last notification.
+    fn flush(&mut self) {
+        if self.pending {
+            self.board.send_modify(|_| {});
+            self.pending = false;
+        }
+    }
+}
+
+/// Folds one sample; true when its probe's verdict changed kind.
+fn apply(slots: &mut [Slot], board: &mut HeartbeatBoard, sample: Sample) -> bool {
+    let Some(slot) = slots.get_mut(sample.index) else {
+        return false;
+    };
+    let changed = slot.classifier.observe(sample.at, sample.outcome);
+    let mut probes = board.verdicts.get(&slot.vm);
+    *side_mut(&mut probes, slot.kind) = slot.classifier.verdict().clone();
+    board.verdicts.set(&slot.vm, probes);
+    if let Some(heartbeats) = board.histories.get_mut(&slot.vm) {
+        copy_history(
+            history_mut(heartbeats, slot.kind),
+            slot.classifier.history(),
+        );
+    }
+    changed
+}
+
+fn side_mut(probes: &mut VmProbes, kind: ProbeKind) -> &mut ProbeStatus {
+    match kind {
+        ProbeKind::Vm => &mut probes.vm,
+        ProbeKind::Service => &mut probes.service,
+    }
+}
+
+fn history_mut(heartbeats: &mut VmHeartbeats, kind: ProbeKind) -> &mut ProbeHistory {
+    match kind {
+        ProbeKind::Vm => &mut heartbeats.vm,
+        ProbeKind::Service => &mut heartbeats.service,
+    }
+}
+
+/// Copies into the board's history reusing its allocation (this runs for every sample).
+fn copy_history(dst: &mut ProbeHistory, src: &ProbeHistory) {
+    dst.samples.clone_from(&src.samples);
+    dst.last_ok = src.last_ok;
+    dst.last_run = src.last_run;
+    dst.consecutive_failures = src.consecutive_failures;
+}
