@@ -1,0 +1,356 @@
+//! The selected role's panes: Heartbeats (per VM, both probes, sparklines, last seen), Leader
+//! (state, master, every violation as facts) and Attachments (endpoint holder, disks).
+//!
+//! A standby's stopped service is expected, so it is muted, never an alarm. Must not change state.
+
+use super::super::state::{Pane, UiState};
+use super::super::theme::Theme;
+use super::widgets::{
+    clean, fmt_age, glyph, pane_block, put, sparkline, state_style, width_of, SparkStyle,
+};
+use crate::core::leader::{RoleStatus, VmStatus};
+use crate::core::model::{PowerState, ProbeStatus};
+use crate::core::snapshot::ProbeHistory;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+/// Columns of the heartbeats table, in display order.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Col {
+    Name,
+    Role,
+    Power,
+    VmProbe,
+    VmSpark,
+    Service,
+    SvcSpark,
+    Seen,
+}
+
+/// (column, width, priority: lower survives longer).
+fn heartbeat_columns(name_w: u16, spark_w: u16) -> [(Col, u16, u8); 8] {
+    [
+        (Col::Name, name_w, 0),
+        (Col::Role, 8, 3),
+        (Col::Power, 9, 2),
+        (Col::VmProbe, 16, 0),
+        (Col::VmSpark, spark_w, 4),
+        (Col::Service, 19, 0),
+        (Col::SvcSpark, spark_w, 4),
+        (Col::Seen, 9, 1),
+    ]
+}
+
+/// Keeps the columns that fit, highest priority first (each costs its width plus one gap).
+fn fit(avail: u16, cols: &[(Col, u16, u8)]) -> Vec<(Col, u16)> {
+    let mut left = avail as i32;
+    let mut keep = vec![false; cols.len()];
+    for prio in 0..=4 {
+        for (i, (_, w, p)) in cols.iter().enumerate() {
+            if *p == prio && left >= (*w + 1) as i32 {
+                keep[i] = true;
+                left -= (*w + 1) as i32;
+            }
+        }
+    }
+    cols.iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|((c, w, _), _)| (*c, *w))
+        .collect()
+}
+
+fn with_block(buf: &mut Buffer, area: Rect, pane: Pane, theme: &Theme, focused: bool) -> Rect {
+    let block = pane_block(pane.title(), focused, theme);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    inner
+}
+
+/// The Heartbeats pane.
+pub fn heartbeats(
+    buf: &mut Buffer,
+    area: Rect,
+    state: &UiState,
+    theme: &Theme,
+    focused: bool,
+    wide: bool,
+) {
+    let inner = with_block(buf, area, Pane::Heartbeats, theme, focused);
+    let Some(role) = state.selected_role() else {
+        return;
+    };
+    if inner.height == 0 {
+        return;
+    }
+    let name_w = role
+        .vms
+        .iter()
+        .map(|v| width_of(&v.name))
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 20) as u16;
+    let spark_w = if wide { 12 } else { 8 };
+    let cols = fit(
+        inner.width.saturating_sub(2),
+        &heartbeat_columns(name_w, spark_w),
+    );
+    let mut y = inner.y;
+    let mut rows = inner.height as usize;
+    if wide && rows > role.vms.len() {
+        draw_header(buf, inner.x + 2, y, &cols, theme);
+        y += 1;
+        rows -= 1;
+    }
+    let skip = state.scroll_of(Pane::Heartbeats);
+    for vm in role.vms.iter().skip(skip).take(rows) {
+        draw_vm(buf, inner.x, y, state, vm, &cols, theme);
+        y += 1;
+    }
+}
+
+fn draw_header(buf: &mut Buffer, mut x: u16, y: u16, cols: &[(Col, u16)], theme: &Theme) {
+    for (col, w) in cols {
+        let label = match col {
+            Col::Name => "VM",
+            Col::Role => "ROLE",
+            Col::Power => "POWER",
+            Col::VmProbe => "VM PROBE",
+            Col::VmSpark | Col::SvcSpark => "",
+            Col::Service => "SERVICE",
+            Col::Seen => "LAST SEEN",
+        };
+        put(buf, x, y, *w, label, theme.muted);
+        x += w + 1;
+    }
+}
+
+fn draw_vm(
+    buf: &mut Buffer,
+    x0: u16,
+    y: u16,
+    state: &UiState,
+    vm: &VmStatus,
+    cols: &[(Col, u16)],
+    theme: &Theme,
+) {
+    let history = state.snapshot().heartbeats_of(&vm.name);
+    let empty = ProbeHistory::default();
+    let (vm_h, svc_h) = history.map_or((&empty, &empty), |h| (&h.vm, &h.service));
+    let mark = if vm.is_master { "★" } else { " " };
+    put(buf, x0, y, 2, mark, theme.leader);
+    let mut x = x0 + 2;
+    let standby_quiet = !vm.is_master;
+    for (col, w) in cols {
+        match col {
+            Col::Name => {
+                let style = if vm.is_master {
+                    theme.leader
+                } else {
+                    theme.text
+                };
+                put(buf, x, y, *w, &clean(&vm.name), style);
+            }
+            Col::Role => {
+                let word = if vm.is_master { "master" } else { "standby" };
+                put(buf, x, y, *w, word, theme.muted);
+            }
+            Col::Power => {
+                let style = if vm.power == PowerState::Running {
+                    theme.text
+                } else {
+                    theme.critical
+                };
+                put(buf, x, y, *w, vm.power.as_str(), style);
+            }
+            Col::VmProbe => {
+                let (text, style) = probe_text(&vm.probes.vm, theme);
+                put(buf, x, y, *w, &text, style);
+            }
+            Col::Service => {
+                let (text, style) = service_text(vm, theme);
+                put(buf, x, y, *w, &text, style);
+            }
+            Col::VmSpark => sparkline(buf, x, y, *w, &vm_h.samples, alarm_spark(theme)),
+            Col::SvcSpark => {
+                let spark = if standby_quiet {
+                    quiet_spark(theme)
+                } else {
+                    alarm_spark(theme)
+                };
+                sparkline(buf, x, y, *w, &svc_h.samples, spark);
+            }
+            Col::Seen => {
+                let (text, style) = last_seen(state, vm_h, theme);
+                put(buf, x, y, *w, &text, style);
+            }
+        }
+        x += w + 1;
+    }
+}
+
+fn alarm_spark(theme: &Theme) -> SparkStyle {
+    SparkStyle {
+        ok: theme.ok,
+        fail: theme.critical,
+        fail_symbol: "×",
+    }
+}
+
+fn quiet_spark(theme: &Theme) -> SparkStyle {
+    SparkStyle {
+        ok: theme.muted,
+        fail: theme.muted,
+        fail_symbol: "·",
+    }
+}
+
+pub(super) fn probe_text(p: &ProbeStatus, theme: &Theme) -> (String, Style) {
+    match p {
+        ProbeStatus::Up { latency_ms } => (format!("up {latency_ms}ms"), theme.ok),
+        ProbeStatus::Down { reason } => (format!("DOWN {}", clean(reason)), theme.critical),
+        ProbeStatus::Unknown => ("unknown".to_string(), theme.unknown),
+    }
+}
+
+pub(super) fn service_text(vm: &VmStatus, theme: &Theme) -> (String, Style) {
+    match (&vm.probes.service, vm.is_master) {
+        (ProbeStatus::Down { .. }, false) => ("stopped (standby)".to_string(), theme.muted),
+        (ProbeStatus::Unknown, false) => ("— (standby)".to_string(), theme.muted),
+        (p, _) => probe_text(p, theme),
+    }
+}
+
+fn last_seen(state: &UiState, h: &ProbeHistory, theme: &Theme) -> (String, Style) {
+    let style = if h.consecutive_failures > 0 {
+        theme.critical
+    } else {
+        theme.muted
+    };
+    match (h.last_ok, state.now()) {
+        (Some(at), Some(now)) => (format!("{} ago", fmt_age(now - at)), style),
+        (Some(_), None) => ("seen".to_string(), style),
+        (None, _) => ("never".to_string(), style),
+    }
+}
+
+/// The Leader pane: state, master, and every violation as facts in the critical style.
+pub fn leader(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme, focused: bool) {
+    let inner = with_block(buf, area, Pane::Leader, theme, focused);
+    let Some(role) = state.selected_role() else {
+        return;
+    };
+    let mut lines = Vec::with_capacity(role.violations.len() + 1);
+    lines.push(leader_headline(role, theme));
+    if role.violations.is_empty() {
+        lines.push(Line::styled("✓ every invariant holds", theme.ok));
+    }
+    for v in &role.violations {
+        let text = v.to_string();
+        lines.push(Line::from(vec![
+            Span::styled("✖ ", theme.critical),
+            Span::styled(clean(&text).into_owned(), theme.critical),
+        ]));
+    }
+    scrolled(lines, state.scroll_of(Pane::Leader)).render(inner, buf);
+}
+
+fn leader_headline<'a>(role: &'a RoleStatus, theme: &Theme) -> Line<'a> {
+    let style = state_style(theme, role.state);
+    let mut spans = vec![
+        Span::styled(glyph(role.state), style),
+        Span::raw(" "),
+        Span::styled(role.state.label(), style),
+        Span::raw("  "),
+        Span::styled(clean(&role.role), theme.text),
+        Span::styled("  master ", theme.muted),
+    ];
+    match role.master.as_deref() {
+        Some(m) => spans.push(Span::styled(clean(m), theme.leader)),
+        None => spans.push(Span::styled("none", theme.critical)),
+    }
+    Line::from(spans)
+}
+
+fn scrolled(lines: Vec<Line<'_>>, offset: usize) -> Paragraph<'_> {
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((offset.min(u16::MAX as usize) as u16, 0))
+}
+
+/// The Attachments pane: who holds the endpoint, and each disk's LUN, owner and diskState.
+pub fn attachments(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme, focused: bool) {
+    let inner = with_block(buf, area, Pane::Attachments, theme, focused);
+    let Some(role) = state.selected_role() else {
+        return;
+    };
+    let mut lines = Vec::with_capacity(role.disks.len() + 2);
+    lines.push(endpoint_line(role, theme));
+    let disk_w = role
+        .disks
+        .iter()
+        .map(|d| width_of(&d.name))
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 24);
+    if !role.disks.is_empty() {
+        lines.push(Line::styled(
+            format!("LUN  {:<disk_w$}  OWNER            DISKSTATE", "DISK"),
+            theme.muted,
+        ));
+    }
+    for d in &role.disks {
+        let owner_style = match (d.attached_to.as_deref(), role.master.as_deref()) {
+            (Some(o), Some(m)) if o.eq_ignore_ascii_case(m) => theme.text,
+            (None, _) => theme.warn,
+            _ => theme.critical,
+        };
+        let owner = d
+            .attached_to
+            .as_deref()
+            .map_or("— (detached)".into(), clean);
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:>3}  ", d.lun), theme.text),
+            Span::styled(format!("{:<disk_w$}  ", clean(&d.name)), theme.text),
+            Span::styled(format!("{:<16} ", owner), owner_style),
+            Span::styled(clean(&d.disk_state).into_owned(), theme.muted),
+        ]));
+    }
+    scrolled(lines, state.scroll_of(Pane::Attachments)).render(inner, buf);
+}
+
+fn endpoint_line<'a>(role: &'a RoleStatus, theme: &Theme) -> Line<'a> {
+    let label = Span::styled("endpoint ", theme.muted);
+    match role.endpoint_holders.as_slice() {
+        [] => Line::from(vec![label, Span::styled("held by nobody", theme.warn)]),
+        [one] => {
+            let is_master = role
+                .master
+                .as_deref()
+                .is_some_and(|m| m.eq_ignore_ascii_case(one));
+            let style = if is_master {
+                theme.leader
+            } else {
+                theme.critical
+            };
+            Line::from(vec![
+                label,
+                Span::styled("on ", theme.muted),
+                Span::styled(clean(one), style),
+            ])
+        }
+        many => {
+            let mut spans = vec![label, Span::styled("on ", theme.muted)];
+            for (i, h) in many.iter().enumerate() {
+                if i > 0 {
+                    spans.push(Span::styled(" AND ", theme.critical));
+                }
+                spans.push(Span::styled(clean(h), theme.critical));
+            }
+            Line::from(spans)
+        }
+    }
+}
