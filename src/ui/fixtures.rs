@@ -277,3 +277,18 @@ pub fn large(n: usize) -> FleetSnapshot {
         .collect();
     snapshot(roles, 5, None)
 }
+
+/// A cockpit in `mode` with the default keymap, ticked at [`T0`], fed `snapshots` in order and
+/// then the [`events`]: the starting point of every screen test.
+pub fn state(mode: super::Mode, snapshots: Vec<FleetSnapshot>) -> super::UiState {
+    use super::{update, Msg};
+    let mut st = super::UiState::new(mode, super::Keymap::default_for(mode), "baton", "prod-weu");
+    update(&mut st, Msg::Tick(T0));
+    for s in snapshots {
+        update(&mut st, Msg::Snapshot(s));
+    }
+    for e in events() {
+        update(&mut st, Msg::Event(e));
+    }
+    st
+}

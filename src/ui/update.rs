@@ -366,12 +366,21 @@ fn push_log(
     if state.log.len() == LOG_CAPACITY {
         state.log.pop_front();
     }
-    state.log.push_back(LogEntry {
-        at,
-        severity,
-        role,
-        text,
-    });
+    // Keep the log in time order even when an engine event arrives after a later local one.
+    let pos = state
+        .log
+        .iter()
+        .rposition(|e| e.at <= at)
+        .map_or(0, |p| p + 1);
+    state.log.insert(
+        pos,
+        LogEntry {
+            at,
+            severity,
+            role,
+            text,
+        },
+    );
     // Keep a scrolled event log looking at the same lines while new ones arrive.
     let events = Pane::Events.index();
     if state.scroll[events] > 0 {

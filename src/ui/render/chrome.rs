@@ -11,6 +11,7 @@ use super::{MIN_HEIGHT, MIN_WIDTH};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 use std::fmt::Write as _;
 use time::Duration;
 
@@ -167,15 +168,8 @@ pub fn keys_label(keys: &[super::super::keymap::KeySpec]) -> String {
     out
 }
 
-/// The stale-data banner: how old, and why.
-pub fn stale_banner(
-    buf: &mut Buffer,
-    area: Rect,
-    age: Option<Duration>,
-    error: Option<&str>,
-    theme: &Theme,
-) {
-    buf.set_style(area, theme.banner);
+/// The stale-data banner's text: how old, and why.
+pub fn stale_text(age: Option<Duration>, error: Option<&str>) -> String {
     let mut text = match age {
         Some(a) => format!(" ⚠ STALE DATA: inventory is {} old", fmt_age(a)),
         None => " ⚠ STALE DATA: no inventory yet".to_string(),
@@ -186,7 +180,16 @@ pub fn stale_banner(
         }
         None => text.push_str("; refreshes are not arriving"),
     }
-    put(buf, area.x, area.y, area.width, &text, theme.banner);
+    text
+}
+
+/// The stale-data banner, wrapped over the rows of `area`.
+pub fn stale_banner(buf: &mut Buffer, area: Rect, text: &str, theme: &Theme) {
+    buf.set_style(area, theme.banner);
+    Paragraph::new(text)
+        .style(theme.banner)
+        .wrap(Wrap { trim: false })
+        .render(area, buf);
 }
 
 /// The alarm banner for the newest undismissed MASTER DOWN / SPLIT.

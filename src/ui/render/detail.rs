@@ -6,7 +6,7 @@
 use super::super::state::{Pane, UiState};
 use super::super::theme::Theme;
 use super::widgets::{
-    clean, fmt_age, glyph, pane_block, put, sparkline, state_style, width_of, SparkStyle,
+    clean, fmt_age, glyph, pane_block, put, put_cut, sparkline, state_style, width_of, SparkStyle,
 };
 use crate::core::leader::{RoleStatus, VmStatus};
 use crate::core::model::{PowerState, ProbeStatus};
@@ -36,7 +36,7 @@ fn heartbeat_columns(name_w: u16, spark_w: u16) -> [(Col, u16, u8); 8] {
         (Col::Name, name_w, 0),
         (Col::Role, 8, 3),
         (Col::Power, 9, 2),
-        (Col::VmProbe, 16, 0),
+        (Col::VmProbe, 13, 0),
         (Col::VmSpark, spark_w, 4),
         (Col::Service, 19, 0),
         (Col::SvcSpark, spark_w, 4),
@@ -61,6 +61,20 @@ fn fit(avail: u16, cols: &[(Col, u16, u8)]) -> Vec<(Col, u16)> {
         .filter(|(_, k)| *k)
         .map(|((c, w, _), _)| (*c, *w))
         .collect()
+}
+
+/// Gives spare width to the probe texts (service first, it carries the longer reasons).
+fn widen(mut cols: Vec<(Col, u16)>, avail: u16) -> Vec<(Col, u16)> {
+    let used: u16 = cols.iter().map(|(_, w)| w + 1).sum();
+    let mut spare = avail.saturating_sub(used);
+    for (target, max_extra) in [(Col::Service, 14), (Col::VmProbe, 12)] {
+        if let Some((_, w)) = cols.iter_mut().find(|(c, _)| *c == target) {
+            let extra = spare.min(max_extra);
+            *w += extra;
+            spare -= extra;
+        }
+    }
+    cols
 }
 
 fn with_block(buf: &mut Buffer, area: Rect, pane: Pane, theme: &Theme, focused: bool) -> Rect {
@@ -94,10 +108,8 @@ pub fn heartbeats(
         .unwrap_or(4)
         .clamp(4, 20) as u16;
     let spark_w = if wide { 12 } else { 8 };
-    let cols = fit(
-        inner.width.saturating_sub(2),
-        &heartbeat_columns(name_w, spark_w),
-    );
+    let avail = inner.width.saturating_sub(2);
+    let cols = widen(fit(avail, &heartbeat_columns(name_w, spark_w)), avail);
     let mut y = inner.y;
     let mut rows = inner.height as usize;
     if wide && rows > role.vms.len() {
@@ -143,7 +155,9 @@ fn draw_vm(
     let mark = if vm.is_master { "★" } else { " " };
     put(buf, x0, y, 2, mark, theme.leader);
     let mut x = x0 + 2;
-    let standby_quiet = !vm.is_master;
+    let has_master = state.selected_role().is_some_and(|r| r.master.is_some());
+    // Only a standby behind a live master is expected to be stopped.
+    let standby_quiet = !vm.is_master && has_master;
     for (col, w) in cols {
         match col {
             Col::Name => {
@@ -155,7 +169,11 @@ fn draw_vm(
                 put(buf, x, y, *w, &clean(&vm.name), style);
             }
             Col::Role => {
-                let word = if vm.is_master { "master" } else { "standby" };
+                let word = match (vm.is_master, has_master) {
+                    (true, _) => "master",
+                    (false, true) => "standby",
+                    (false, false) => "—",
+                };
                 put(buf, x, y, *w, word, theme.muted);
             }
             Col::Power => {
@@ -168,11 +186,11 @@ fn draw_vm(
             }
             Col::VmProbe => {
                 let (text, style) = probe_text(&vm.probes.vm, theme);
-                put(buf, x, y, *w, &text, style);
+                put_cut(buf, x, y, *w, &text, style);
             }
             Col::Service => {
-                let (text, style) = service_text(vm, theme);
-                put(buf, x, y, *w, &text, style);
+                let (text, style) = service_text(vm, has_master, theme);
+                put_cut(buf, x, y, *w, &text, style);
             }
             Col::VmSpark => sparkline(buf, x, y, *w, &vm_h.samples, alarm_spark(theme)),
             Col::SvcSpark => {
@@ -185,7 +203,7 @@ fn draw_vm(
             }
             Col::Seen => {
                 let (text, style) = last_seen(state, vm_h, theme);
-                put(buf, x, y, *w, &text, style);
+                put_cut(buf, x, y, *w, &text, style);
             }
         }
         x += w + 1;
@@ -216,11 +234,14 @@ pub(super) fn probe_text(p: &ProbeStatus, theme: &Theme) -> (String, Style) {
     }
 }
 
-pub(super) fn service_text(vm: &VmStatus, theme: &Theme) -> (String, Style) {
-    match (&vm.probes.service, vm.is_master) {
-        (ProbeStatus::Down { .. }, false) => ("stopped (standby)".to_string(), theme.muted),
-        (ProbeStatus::Unknown, false) => ("— (standby)".to_string(), theme.muted),
-        (p, _) => probe_text(p, theme),
+pub(super) fn service_text(vm: &VmStatus, has_master: bool, theme: &Theme) -> (String, Style) {
+    match (&vm.probes.service, vm.is_master, has_master) {
+        (ProbeStatus::Down { .. }, false, true) => ("stopped (standby)".to_string(), theme.muted),
+        (ProbeStatus::Unknown, false, true) => ("— (standby)".to_string(), theme.muted),
+        (ProbeStatus::Down { reason }, false, false) => {
+            (format!("down: {}", clean(reason)), theme.warn)
+        }
+        (p, _, _) => probe_text(p, theme),
     }
 }
 

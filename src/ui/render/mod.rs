@@ -40,7 +40,12 @@ pub fn render(frame: &mut Frame, state: &UiState, theme: &Theme) {
     chrome::header(buf, header, state, theme);
     chrome::footer(buf, footer, state, theme);
     if let Freshness::Stale { age, error } = state.freshness() {
-        chrome::stale_banner(buf, take_top(&mut body, 1), age, error.as_deref(), theme);
+        let text = chrome::stale_text(age, error.as_deref());
+        // The error (ARM code, request id) must be readable: wrap to up to three rows.
+        let rows = widgets::width_of(&text)
+            .div_ceil(area.width as usize)
+            .clamp(1, 3) as u16;
+        chrome::stale_banner(buf, take_top(&mut body, rows), &text, theme);
     }
     if let Some((alarm, others)) = state.banner() {
         chrome::alarm_banner(buf, take_top(&mut body, 1), state, alarm, others, theme);
@@ -66,9 +71,10 @@ fn take_top(area: &mut Rect, n: u16) -> Rect {
     top
 }
 
-/// Per pane: the rows it needs at least (border + one line) and would like.
-fn wants(state: &UiState, pane: Pane, avail: u16) -> (u16, u16) {
+/// Per pane: the rows it needs at least (border + one line) and would like at `width`.
+fn wants(state: &UiState, pane: Pane, avail: u16, width: u16) -> (u16, u16) {
     let role = state.selected_role();
+    let inner = width.saturating_sub(2).max(1) as usize;
     let lines = match pane {
         Pane::Roles => state
             .snapshot()
@@ -76,11 +82,23 @@ fn wants(state: &UiState, pane: Pane, avail: u16) -> (u16, u16) {
             .len()
             .min((avail as usize / 3).max(3)),
         Pane::Heartbeats => role.map_or(1, |r| r.vms.len()),
-        Pane::Leader => role.map_or(1, |r| 1 + r.violations.len().max(1)),
-        Pane::Attachments => role.map_or(1, |r| 1 + r.disks.len()),
+        Pane::Leader => role.map_or(1, |r| {
+            let facts: usize = r
+                .violations
+                .iter()
+                .map(|v| (widgets::width_of(&v.to_string()) + 2).div_ceil(inner))
+                .sum();
+            1 + facts.max(1)
+        }),
+        Pane::Attachments => {
+            role.map_or(1, |r| 1 + r.disks.len() + usize::from(!r.disks.is_empty()))
+        }
         Pane::Events => state.log().len().max(1),
     };
-    (3, (lines as u16).saturating_add(2))
+    (
+        3,
+        (lines.min(u16::MAX as usize / 2) as u16).saturating_add(2),
+    )
 }
 
 /// Gives each pane its minimum in priority order (dropping those that no longer fit), then
@@ -139,7 +157,7 @@ fn priority(focus: Option<Pane>) -> Vec<Pane> {
 fn stacked(buf: &mut ratatui::buffer::Buffer, body: Rect, state: &UiState, theme: &Theme) {
     let order = Pane::ALL;
     let heights = allocate(body.height, &order, &priority(state.focus()), |p| {
-        wants(state, p, body.height)
+        wants(state, p, body.height, body.width)
     });
     let mut y = body.y;
     for (pane, h) in order.iter().zip(heights) {
@@ -157,26 +175,20 @@ fn stacked(buf: &mut ratatui::buffer::Buffer, body: Rect, state: &UiState, theme
     }
 }
 
-/// Large terminals: roles on the left, the selected role's panes on the right, events below.
+/// Large terminals: roles on the left with the selected role's Leader and Attachments beside
+/// them, Heartbeats across the full width (every column fits), events at the bottom.
 fn wide(buf: &mut ratatui::buffer::Buffer, body: Rect, state: &UiState, theme: &Theme) {
     let events_h = (body.height / 4).clamp(6, 12);
-    let main_h = body.height - events_h;
+    let (_, hb_want) = wants(state, Pane::Heartbeats, body.height, body.width);
+    let hb_h = (hb_want + 1).min(body.height / 3);
+    let top_h = body.height - events_h - hb_h;
     let roles_w = (body.width * 2 / 5).min(64);
-    let roles = Rect::new(body.x, body.y, roles_w, main_h);
-    let right = Rect::new(body.x + roles_w, body.y, body.width - roles_w, main_h);
+    let roles = Rect::new(body.x, body.y, roles_w, top_h);
+    let right = Rect::new(body.x + roles_w, body.y, body.width - roles_w, top_h);
     draw_pane(buf, roles, Pane::Roles, state, theme, true);
-    let order = [Pane::Heartbeats, Pane::Leader, Pane::Attachments];
+    let order = [Pane::Leader, Pane::Attachments];
     let heights = allocate(right.height, &order, &order, |p| {
-        let (min, want) = wants(state, p, right.height);
-        // Wide heartbeats carry a column header row.
-        (
-            min,
-            if p == Pane::Heartbeats {
-                want + 1
-            } else {
-                want
-            },
-        )
+        wants(state, p, right.height, right.width)
     });
     let mut y = right.y;
     for (pane, h) in order.iter().zip(heights) {
@@ -192,7 +204,9 @@ fn wide(buf: &mut ratatui::buffer::Buffer, body: Rect, state: &UiState, theme: &
             y += h;
         }
     }
-    let events = Rect::new(body.x, body.y + main_h, body.width, events_h);
+    let hb = Rect::new(body.x, body.y + top_h, body.width, hb_h);
+    draw_pane(buf, hb, Pane::Heartbeats, state, theme, true);
+    let events = Rect::new(body.x, hb.bottom(), body.width, events_h);
     draw_pane(buf, events, Pane::Events, state, theme, true);
 }
 

@@ -52,7 +52,7 @@ fn draw_tiles(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme) {
     let n = roles.len();
     let cols = (area.width / TILE_MIN_W).clamp(1, n as u16) as usize;
     let rows_needed = n.div_ceil(cols);
-    let tile_h = (area.height as usize / rows_needed).clamp(3, 7) as u16;
+    let tile_h = (area.height as usize / rows_needed).clamp(3, 12) as u16;
     let rows_fit = (area.height / tile_h) as usize;
     let capacity = rows_fit * cols;
     let overflow = n > capacity;
@@ -163,16 +163,16 @@ fn draw_detail(buf: &mut Buffer, area: Rect, role: &RoleStatus, theme: &Theme) {
             theme.critical,
         ));
     }
+    let has_master = role.master.is_some();
     for vm in &role.vms {
         let (vm_text, vm_style) = probe_text(&vm.probes.vm, theme);
-        let (svc_text, svc_style) = service_text(vm, theme);
+        let (svc_text, svc_style) = service_text(vm, has_master, theme);
         lines.push(Line::from(vec![
             Span::styled(if vm.is_master { "★ " } else { "  " }, theme.leader),
-            Span::styled(format!("{:<16} ", clean(&vm.name)), theme.text),
-            Span::styled(format!("{:<12} ", vm.power.as_str()), theme.muted),
-            Span::styled("vm ", theme.muted),
-            Span::styled(format!("{vm_text:<18} "), vm_style),
-            Span::styled("service ", theme.muted),
+            Span::styled(clean(&vm.name), theme.text),
+            Span::styled(format!("  {}  vm ", vm.power.as_str()), theme.muted),
+            Span::styled(vm_text, vm_style),
+            Span::styled("  service ", theme.muted),
             Span::styled(svc_text, svc_style),
         ]));
     }

@@ -154,6 +154,17 @@ pub fn put(buf: &mut Buffer, x: u16, y: u16, width: u16, text: &str, style: Styl
     end - x
 }
 
+/// Like [`put`], but a text that does not fit ends in `…` so a cut is never mistaken for the
+/// whole (`41ms` cut to `41m` would read as minutes).
+pub fn put_cut(buf: &mut Buffer, x: u16, y: u16, width: u16, text: &str, style: Style) -> u16 {
+    if width_of(text) <= width as usize || width == 0 {
+        return put(buf, x, y, width, text, style);
+    }
+    let used = put(buf, x, y, width - 1, text, style);
+    put(buf, x + used, y, 1, "…", style);
+    used + 1
+}
+
 /// Display width of a string.
 pub fn width_of(s: &str) -> usize {
     Span::raw(s).width()
