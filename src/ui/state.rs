@@ -155,7 +155,7 @@ impl Freshness {
 }
 
 /// The cockpit's whole state. Build it with [`UiState::new`], change it only with
-/// [`super::update`], draw it with [`super::render`].
+/// [`super::update()`], draw it with [`super::render()`].
 #[derive(Debug, Clone)]
 pub struct UiState {
     pub(crate) mode: Mode,
