@@ -8,6 +8,7 @@
 mod chrome;
 mod detail;
 mod events;
+mod heartbeats;
 mod help;
 mod roles;
 mod wall;
@@ -221,7 +222,7 @@ fn draw_pane(
     let focused = state.focus() == Some(pane);
     match pane {
         Pane::Roles => roles::render(buf, area, state, theme, focused, wide),
-        Pane::Heartbeats => detail::heartbeats(buf, area, state, theme, focused, wide),
+        Pane::Heartbeats => heartbeats::render(buf, area, state, theme, focused, wide),
         Pane::Leader => detail::leader(buf, area, state, theme, focused),
         Pane::Attachments => detail::attachments(buf, area, state, theme, focused),
         Pane::Events => events::render(buf, area, state, theme, focused),

@@ -6,7 +6,7 @@
 
 use super::super::state::{state_index, UiState, WALL_ROTATE_SECS};
 use super::super::theme::Theme;
-use super::detail::{probe_text, service_text};
+use super::heartbeats::{probe_text, service_text};
 use super::widgets::{clean, glyph, put, spaced, state_glyph, state_style, width_of};
 use crate::core::leader::RoleStatus;
 use ratatui::buffer::Buffer;
