@@ -9,3 +9,4 @@ pub mod core;
 pub mod emulator;
 pub mod probe;
 pub mod status;
+pub mod ui;

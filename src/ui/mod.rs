@@ -1,0 +1,166 @@
+//! The cockpit: a full-screen terminal UI (ratatui + crossterm) for on-call engineers, wall
+//! displays and demos. Calm, fast, truthful, and impossible to misuse.
+//!
+//! This module owns everything on screen and nothing else: it never talks to Azure, the probes
+//! or the emulator. It receives a [`FleetSnapshot`](crate::core::snapshot::FleetSnapshot)
+//! (latest-wins, `tokio::sync::watch`) and [`EngineEvent`](crate::core::snapshot::EngineEvent)s
+//! (bounded `mpsc`, never dropped), and sends [`Effect`]s back. It must never print to
+//! stdout/stderr while the TUI is up, and must draw no string from Azure, probes or config
+//! without `core::text::sanitize` (an escape sequence in a VM name cannot reach the terminal).
+//!
+//! # Architecture (Elm style)
+//!
+//! - [`UiState`] owns everything shown. [`update()`]`(&mut UiState, Msg) -> Vec<Effect>` is the
+//!   only state transition; it does no I/O and never reads the clock — time arrives as
+//!   [`Msg::Tick`]. [`render`]`(frame, &UiState, &Theme)` draws from state alone, so every
+//!   screen renders identically in a test at a fixed time.
+//! - [`Msg`]: `Key` (resolved through the [`Keymap`] into an [`Action`]), `Action` (already
+//!   resolved), `Tick(OffsetDateTime)`, `Snapshot(FleetSnapshot)`, `Event(EngineEvent)`,
+//!   `Resize(w, h)`.
+//! - [`Effect`]: `Quit`, `Bell`, `RefreshInventory`, `Chaos { vm, action }` with
+//!   [`ChaosAction`] `KillService | HangVm | Heal` (demo only). [`run`] handles `Quit` and
+//!   `Bell` itself and forwards the rest to `UiOptions::effects` with `try_send`; a full or
+//!   closed engine queue is reported in the event log instead of freezing the screen.
+//! - [`run`]`(UiOptions) -> Result<(), UiError>` owns the terminal: raw mode, alternate
+//!   screen, hidden cursor; a Drop guard and a panic hook always restore it. One
+//!   `tokio::select!` over crossterm's `EventStream`, the snapshot watch, the event channel
+//!   and a 1 s tick (plus a 250 ms tick while a role is FAILING OVER, whose glyph spins).
+//!   It redraws only when the state is dirty; ratatui then writes only changed cells.
+//!
+//! The UI itself detects role state transitions between consecutive snapshots: each one is
+//! logged (`web  HEALTHY → MASTER DOWN`); a transition into MASTER DOWN or SPLIT (including a
+//! role already in that state in the first snapshot) emits exactly one `Effect::Bell` and
+//! raises a banner. `Esc` dismisses the banner; it disappears by itself when the role leaves
+//! that state, and a new fall raises it again.
+//!
+//! # Modes
+//!
+//! | mode | badge | what exists |
+//! |---|---|---|
+//! | [`Mode::Operator`] | — | navigation, refresh, help, quit (failover/switchover/drill later) |
+//! | [`Mode::ReadOnly`] | `READ-ONLY` | navigation, refresh, help, quit — no mutating action at all |
+//! | [`Mode::Wall`] | `WALL` | refresh, help, quit — read-only, no selection, no cursor |
+//! | [`Mode::Demo`] | `DEMO` | operator + chaos keys against the embedded emulator |
+//!
+//! "No mutating action" is enforced twice: the mode's keymap has no binding for it, and
+//! `update` ignores it even when handed the [`Action`] directly. Refresh is a read and exists
+//! everywhere.
+//!
+//! # Screens
+//!
+//! - **Header** (one row): title · environment, mode badge, role counts worst first
+//!   (`roles 4: ✖1 ●3`), inventory age (`inventory 12s ago`), and the clock of the last tick
+//!   (`03:12:00Z`). When the inventory is older than 3× the refresh interval, or the latest
+//!   refresh failed, the age turns into `STALE inventory 4m00s ago` and a **stale-data banner**
+//!   (up to three rows) gives the age and the full error with ARM code and request id. The
+//!   refresh interval is learned from the snapshots (the shortest `next_refresh_at −
+//!   fetched_at` seen, 30 s until known), so a throttled schedule never makes old data look
+//!   fresh.
+//! - **Alarm banner**: `✖ MASTER DOWN: web since 03:12:01Z (+1 more)      esc dismiss`.
+//! - **Roles**: one row per role: selection marker `▶`, state glyph AND word (never colour
+//!   only), name, master, and a sparkline of the master's service probe (`×` = failed sample).
+//!
+//!   | glyph | word | slot |
+//!   |---|---|---|
+//!   | `●` | HEALTHY | ok |
+//!   | `▲` | DEGRADED | warn |
+//!   | `✖` | MASTER DOWN | critical |
+//!   | `⇄` | SPLIT | critical |
+//!   | `○` | NO MASTER | critical |
+//!   | `↻` (spins) | FAILING OVER | drill |
+//!   | `?` | UNKNOWN | unknown |
+//!
+//! - **Heartbeats** (selected role): per VM `★` master marker, name, master/standby, power,
+//!   vm probe (`up 11ms` / `DOWN timeout after 800ms`), its sparkline, service probe and its
+//!   sparkline, and when the host probe last answered (`2s ago`). A standby whose service is
+//!   down behind a live master reads `stopped (standby)` in the muted style with `·` samples —
+//!   expected, not an alarm. Cut texts end in `…`.
+//! - **Leader**: state, role, master (or `none`), then every violation as facts in the critical
+//!   style (`✖ endpoint lb-db/db-sql on db-a and db-b`), wrapped, never silently resolved.
+//! - **Attachments**: endpoint holder(s) (`on db-a AND db-b` in critical when more than one),
+//!   then each disk with LUN, owner VM (`— (detached)` when free) and `diskState`.
+//! - **Events**: newest first, `HH:MM:SS`, severity mark (`·` info, `!` warn, `✖` critical),
+//!   role, text: UI-detected transitions, staleness changes, requests the operator made, and
+//!   engine events with their ARM code and request id. Kept in time order, 500 lines.
+//! - **Footer**: generated from the resolved keymap; lower-priority entries drop when narrow;
+//!   chaos keys are marked `DEMO`.
+//! - **Help overlay** (`?`): every bound key and what it does, grouped (Navigate, General,
+//!   DEMO chaos), generated from the keymap, plus the mode and "ctrl-c always quits". Modal:
+//!   other keys do nothing while it is open.
+//! - **Layout**: below 60x15 only `terminal too small (need 60x15)`. Below 120x32 the panes
+//!   stack (Roles, Heartbeats, Leader, Attachments, Events); each gets its minimum in priority
+//!   order (Roles, the focused pane, Leader, Heartbeats, Attachments, Events), lowest priority
+//!   dropped first, and table columns drop right-to-left by priority. From 120x32 the roles
+//!   list sits left of Leader and Attachments, Heartbeats spans the full width with every
+//!   column, and Events runs along the bottom. Only visible rows are laid out: a 200x60 frame
+//!   with 1,000 roles costs the same as one with 20.
+//! - **Wall**: one tile per role filled with its state's colour (reverse video of the state's
+//!   slot, so it works in `mono` too): role name, glyph + letter-spaced word
+//!   (`✖ M A S T E R   D O W N`), master. Below the tiles a detail strip rotates every 5 s
+//!   (driven by ticks) through the roles that are not healthy (through all when all are).
+//!   When roles outnumber the tiles, the worst are shown first and a `+N more roles` tile
+//!   closes the grid. Stale-data and alarm banners as above; no cursor, no selection.
+//!
+//! # Keys
+//!
+//! | action (config name) | default keys | modes |
+//! |---|---|---|
+//! | `up` / `down` | `k` `↑` / `j` `↓` — select role, or scroll the focused pane | not wall |
+//! | `first` / `last` | `g` `home` / `G` `end` | not wall |
+//! | `next_pane` / `prev_pane` | `tab` / `shift-tab` | not wall |
+//! | `refresh` | `r` — refresh inventory now | all |
+//! | `help` | `?` | all |
+//! | `close` | `esc` — close overlay, dismiss banner | all |
+//! | `quit` | `q` (and always `ctrl-c`) | all |
+//! | `chaos_kill` | `K` — kill the selected role's master service | demo |
+//! | `chaos_hang` | `H` — hang the selected role's master VM | demo |
+//! | `chaos_heal` | `R` — heal every VM of the selected role | demo |
+//!
+//! Overrides: [`Keymap::from_overrides`]`(mode, &BTreeMap<action, spec>)`, e.g.
+//! `refresh = "F5, ctrl-r"`. Specs: a single character (case matters: `G` is shift-g), named
+//! keys (`up down left right home end pgup pgdn tab shift-tab enter esc space comma backspace
+//! del ins F1…F12`), with `ctrl-` / `alt-` prefixes; several keys separated by commas or spaces.
+//! Validation (errors name the action and key): unknown action; unparsable key; `quit`,
+//! `help` and `close` must keep a key; no key bound twice; no mutating action on a navigation
+//! key (arrows, home/end, pgup/pgdn, tab, enter, esc, space, h j k l g G); `ctrl-c` is reserved
+//! for quit. Overrides are validated across all actions, so a config valid in one mode is valid
+//! in every mode; actions that do not exist in the mode are then left out.
+//! Failover (`f`), switchover (`s`), drill (`d`) and history (`h`) will be new [`Action`]
+//! variants; `f`/`s`/`d` will be marked mutating and so vanish from read-only and wall.
+//!
+//! # Themes
+//!
+//! Semantic slots only, never per-widget colours: `text muted border focus selection header ok
+//! warn critical unknown leader danger drill banner`. Each slot is a colour string (foreground)
+//! or a table `{ fg, bg, bold, dim, italic, underline, reversed }`; colours are ANSI names
+//! (`red`, `darkgray`, `lightred`…), `"#rrggbb"`, a 0–255 index or `"reset"`. Built in (compiled
+//! with `include_str!` from `themes/`): `default` (dark, named ANSI colours so it follows the
+//! terminal palette over SSH), `light`, `high-contrast`, `mono`. A file
+//! `$XDG_CONFIG_HOME/baton/themes/NAME.toml` (else `~/.config/baton/themes/NAME.toml`) overrides
+//! the built-in of that name or adds a new one, and must define every slot. `NO_COLOR` set to a
+//! non-empty value selects `mono`. [`Theme::load`]`(name, override_dir, no_color)` fails with
+//! a [`ThemeError`] naming file, key and value, or listing the valid names; environment reads
+//! live only in [`ThemeEnv::from_process`], so tests inject them.
+//!
+//! # Trying it
+//!
+//! `cargo run --example ui_preview -- [operator|read-only|wall|demo] [THEME]` runs [`run`] on
+//! the [`fixtures`] (the fleet cycles healthy → master down → split; in demo the chaos keys
+//! switch it). The same fixtures back the screen snapshots in `tests/ui_screens.rs`.
+
+pub mod action;
+pub mod fixtures;
+pub mod keymap;
+mod render;
+pub mod state;
+mod terminal;
+pub mod theme;
+pub mod update;
+
+pub use action::Action;
+pub use keymap::{KeySpec, Keymap, KeymapError};
+pub use render::{render, MIN_HEIGHT, MIN_WIDTH};
+pub use state::{Freshness, Mode, Pane, UiState};
+pub use terminal::{run, UiError, UiOptions};
+pub use theme::{Theme, ThemeEnv, ThemeError};
+pub use update::{update, ChaosAction, Effect, Msg};

@@ -1,0 +1,143 @@
+//! The selected role's Leader pane (state, master, every violation as facts) and Attachments
+//! pane (endpoint holder, disks with LUN, owner and diskState). Heartbeats live in
+//! `heartbeats`. Must not change state.
+
+use super::super::state::{Pane, UiState};
+use super::super::theme::Theme;
+use super::widgets::{clean, glyph, pane_block, state_style, width_of};
+use crate::core::leader::RoleStatus;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+pub(super) fn with_block(
+    buf: &mut Buffer,
+    area: Rect,
+    pane: Pane,
+    theme: &Theme,
+    focused: bool,
+) -> Rect {
+    let block = pane_block(pane.title(), focused, theme);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    inner
+}
+
+/// The Leader pane: state, master, and every violation as facts in the critical style.
+pub fn leader(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme, focused: bool) {
+    let inner = with_block(buf, area, Pane::Leader, theme, focused);
+    let Some(role) = state.selected_role() else {
+        return;
+    };
+    let mut lines = Vec::with_capacity(role.violations.len() + 1);
+    lines.push(leader_headline(role, theme));
+    if role.violations.is_empty() {
+        lines.push(Line::styled("✓ every invariant holds", theme.ok));
+    }
+    for v in &role.violations {
+        let text = v.to_string();
+        lines.push(Line::from(vec![
+            Span::styled("✖ ", theme.critical),
+            Span::styled(clean(&text).into_owned(), theme.critical),
+        ]));
+    }
+    scrolled(lines, state.scroll_of(Pane::Leader)).render(inner, buf);
+}
+
+fn leader_headline<'a>(role: &'a RoleStatus, theme: &Theme) -> Line<'a> {
+    let style = state_style(theme, role.state);
+    let mut spans = vec![
+        Span::styled(glyph(role.state), style),
+        Span::raw(" "),
+        Span::styled(role.state.label(), style),
+        Span::raw("  "),
+        Span::styled(clean(&role.role), theme.text),
+        Span::styled("  master ", theme.muted),
+    ];
+    match role.master.as_deref() {
+        Some(m) => spans.push(Span::styled(clean(m), theme.leader)),
+        None => spans.push(Span::styled("none", theme.critical)),
+    }
+    Line::from(spans)
+}
+
+fn scrolled(lines: Vec<Line<'_>>, offset: usize) -> Paragraph<'_> {
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((offset.min(u16::MAX as usize) as u16, 0))
+}
+
+/// The Attachments pane: who holds the endpoint, and each disk's LUN, owner and diskState.
+pub fn attachments(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme, focused: bool) {
+    let inner = with_block(buf, area, Pane::Attachments, theme, focused);
+    let Some(role) = state.selected_role() else {
+        return;
+    };
+    let mut lines = Vec::with_capacity(role.disks.len() + 2);
+    lines.push(endpoint_line(role, theme));
+    let disk_w = role
+        .disks
+        .iter()
+        .map(|d| width_of(&d.name))
+        .max()
+        .unwrap_or(4)
+        .clamp(4, 24);
+    if !role.disks.is_empty() {
+        lines.push(Line::styled(
+            format!("LUN  {:<disk_w$}  OWNER            DISKSTATE", "DISK"),
+            theme.muted,
+        ));
+    }
+    for d in &role.disks {
+        let owner_style = match (d.attached_to.as_deref(), role.master.as_deref()) {
+            (Some(o), Some(m)) if o.eq_ignore_ascii_case(m) => theme.text,
+            (None, _) => theme.warn,
+            _ => theme.critical,
+        };
+        let owner = d
+            .attached_to
+            .as_deref()
+            .map_or("— (detached)".into(), clean);
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:>3}  ", d.lun), theme.text),
+            Span::styled(format!("{:<disk_w$}  ", clean(&d.name)), theme.text),
+            Span::styled(format!("{:<16} ", owner), owner_style),
+            Span::styled(clean(&d.disk_state).into_owned(), theme.muted),
+        ]));
+    }
+    scrolled(lines, state.scroll_of(Pane::Attachments)).render(inner, buf);
+}
+
+fn endpoint_line<'a>(role: &'a RoleStatus, theme: &Theme) -> Line<'a> {
+    let label = Span::styled("endpoint ", theme.muted);
+    match role.endpoint_holders.as_slice() {
+        [] => Line::from(vec![label, Span::styled("held by nobody", theme.warn)]),
+        [one] => {
+            let is_master = role
+                .master
+                .as_deref()
+                .is_some_and(|m| m.eq_ignore_ascii_case(one));
+            let style = if is_master {
+                theme.leader
+            } else {
+                theme.critical
+            };
+            Line::from(vec![
+                label,
+                Span::styled("on ", theme.muted),
+                Span::styled(clean(one), style),
+            ])
+        }
+        many => {
+            let mut spans = vec![label, Span::styled("on ", theme.muted)];
+            for (i, h) in many.iter().enumerate() {
+                if i > 0 {
+                    spans.push(Span::styled(" AND ", theme.critical));
+                }
+                spans.push(Span::styled(clean(h), theme.critical));
+            }
+            Line::from(spans)
+        }
+    }
+}
