@@ -4,5 +4,7 @@
 
 pub mod leader;
 pub mod model;
+pub mod operation;
+pub mod plan;
 pub mod snapshot;
 pub mod text;
