@@ -285,6 +285,8 @@ pub fn human_duration(d: Duration) -> String {
 }
 
 #[cfg(test)]
+mod fixture;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_steps;
