@@ -285,7 +285,7 @@ pub fn human_duration(d: Duration) -> String {
 }
 
 #[cfg(test)]
-mod fixture;
+pub(crate) mod fixture;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
