@@ -2,8 +2,8 @@
 //! folded in, so a journal that replays is a journal that makes sense.
 
 use super::{
-    rollback_leg, AbortRecord, Note, OpEvent, Operation, Outcome, RollbackMode, RollbackRecord,
-    StepRecord, StepState, TransitionError,
+    leg_what, rollback_leg, AbortRecord, Note, OpEvent, Operation, Outcome, RollbackMode,
+    RollbackRecord, StepRecord, StepState, TransitionError,
 };
 use crate::core::plan::StepKind;
 use time::OffsetDateTime;
@@ -280,25 +280,6 @@ impl Operation {
                 .is_none()
                 .then(|| "no abort was requested".to_string()),
         }
-    }
-}
-
-/// Plain words for a rollback leg step, towards the old master.
-fn leg_what(op: &Operation, kind: StepKind) -> String {
-    let old = op.from.as_deref().unwrap_or("the old master");
-    let target = &op.to;
-    match kind {
-        StepKind::Fence => format!("stop the app on {target} if it was started"),
-        StepKind::Detach => format!("detach the role's disks from {target}"),
-        StepKind::Release => "wait until the role's disks are free".to_string(),
-        StepKind::Attach => format!("attach the role's disks to {old} at their LUNs"),
-        StepKind::Start => format!("run the start command on {old}"),
-        StepKind::Verify => format!("wait for healthy service probes on {old}"),
-        StepKind::Expose => format!("put the endpoint back on {old}'s NIC"),
-        StepKind::Commit => {
-            "close the journal, release the role lock, write the audit record".to_string()
-        }
-        other => format!("{} towards {old}", other.label()),
     }
 }
 

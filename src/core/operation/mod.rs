@@ -24,14 +24,16 @@
 //! step may be running.
 
 mod apply;
+mod error;
 mod events;
+mod query;
 
+pub use error::TransitionError;
 pub use events::{OpEvent, Outcome, PlannedStep, RollbackMode, StepError};
 
 use crate::core::plan::{OperationKind, StepKind};
 use serde::Serialize;
 use std::time::Duration;
-use thiserror::Error;
 use time::OffsetDateTime;
 
 /// Where one step stands.
@@ -181,99 +183,6 @@ pub struct Operation {
     halted: bool,
 }
 
-/// Why an event cannot be applied.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum TransitionError {
-    /// The journal is empty.
-    #[error("the journal has no events")]
-    Empty,
-    /// The first event is not `Begun`.
-    #[error("the first event must be `begun`")]
-    NotBegun,
-    /// A second `Begun`.
-    #[error("the operation has already begun")]
-    AlreadyBegun,
-    /// The plan in `Begun` is unusable.
-    #[error("invalid plan: {0}")]
-    InvalidPlan(String),
-    /// Something after `Finished`.
-    #[error("the operation is finished")]
-    Finished,
-    /// A step that is not in the active leg.
-    #[error("step {} is not part of the {leg}", .step.label())]
-    UnknownStep {
-        /// The step.
-        step: StepKind,
-        /// `plan` or `rollback leg`.
-        leg: &'static str,
-    },
-    /// A step started before an earlier one ended.
-    #[error("step {} cannot start before {} has {}", .step.label(), .waiting_for.label(), if *.partner { "started" } else { "ended" })]
-    OutOfOrder {
-        /// The step.
-        step: StepKind,
-        /// The earlier step it waits for.
-        waiting_for: StepKind,
-        /// True when it only waits for its concurrent partner to start.
-        partner: bool,
-    },
-    /// Progress, done or failed on a step that is not running.
-    #[error("step {} is {state:?}, not running", .step.label())]
-    NotRunning {
-        /// The step.
-        step: StepKind,
-        /// Its state.
-        state: StepState,
-    },
-    /// Start or skip of a step that already ended well.
-    #[error("step {} has already ended ({state:?})", .step.label())]
-    AlreadyEnded {
-        /// The step.
-        step: StepKind,
-        /// Its state.
-        state: StepState,
-    },
-    /// A start while the operation is halted by an abort request.
-    #[error("an abort was requested: choose how to go on before starting {}", .step.label())]
-    Halted {
-        /// The step.
-        step: StepKind,
-    },
-    /// A second abort request while already halted.
-    #[error("an abort is already requested")]
-    AlreadyHalted,
-    /// A choice or an end while steps run.
-    #[error("steps still running: {running:?}")]
-    StepsRunning {
-        /// The running steps.
-        running: Vec<StepKind>,
-    },
-    /// A rollback mode that is not offered now.
-    #[error("{} is not possible now (offered: {offered:?})", .mode.label())]
-    RollbackNotOffered {
-        /// The mode asked for.
-        mode: RollbackMode,
-        /// What is offered.
-        offered: Vec<RollbackMode>,
-    },
-    /// `Finished` with an outcome the steps do not support.
-    #[error("cannot finish as {outcome:?}: {why}")]
-    OutcomeNotReached {
-        /// The claimed outcome.
-        outcome: Outcome,
-        /// Why not.
-        why: String,
-    },
-    /// Replay failed at this event (0-based).
-    #[error("event {index}: {error}")]
-    AtEvent {
-        /// Index in the journal.
-        index: usize,
-        /// The error.
-        error: Box<TransitionError>,
-    },
-}
-
 /// The steps of a rollback leg towards the old master, in order.
 ///
 /// `RestoreEndpoint`: start the app again (a no-op when fence never stopped it), verify, expose,
@@ -290,135 +199,31 @@ pub fn rollback_leg(mode: RollbackMode) -> &'static [StepKind] {
     }
 }
 
+/// Plain words for a rollback leg step, towards the old master.
+pub(super) fn leg_what(op: &Operation, kind: StepKind) -> String {
+    let old = op.from.as_deref().unwrap_or("the old master");
+    let target = &op.to;
+    match kind {
+        StepKind::Fence => format!("stop the app on {target} if it was started"),
+        StepKind::Detach => format!("detach the role's disks from {target}"),
+        StepKind::Release => "wait until the role's disks are free".to_string(),
+        StepKind::Attach => format!("attach the role's disks to {old} at their LUNs"),
+        StepKind::Start => format!("run the start command on {old}"),
+        StepKind::Verify => format!("wait for healthy service probes on {old}"),
+        StepKind::Expose => format!("put the endpoint back on {old}'s NIC"),
+        StepKind::Commit => {
+            "close the journal, release the role lock, write the audit record".to_string()
+        }
+        other => format!("{} towards {old}", other.label()),
+    }
+}
+
 /// `b - a` as a std duration, zero when `b` is earlier (clocks of two batons may disagree).
 fn span(a: OffsetDateTime, b: OffsetDateTime) -> Duration {
     Duration::try_from(b - a).unwrap_or(Duration::ZERO)
 }
 
-impl Operation {
-    /// Rebuilds an operation from its journal; the first event must be `Begun`.
-    pub fn replay<'e>(
-        events: impl IntoIterator<Item = &'e OpEvent>,
-    ) -> Result<Operation, TransitionError> {
-        let mut events = events.into_iter();
-        let first = events.next().ok_or(TransitionError::Empty)?;
-        let mut op = Operation::begin(first).map_err(|e| at_event(0, e))?;
-        for (i, ev) in events.enumerate() {
-            op.apply(ev).map_err(|e| at_event(i + 1, e))?;
-        }
-        Ok(op)
-    }
-
-    /// True once `Finished` was applied.
-    pub fn is_finished(&self) -> bool {
-        self.finished.is_some()
-    }
-
-    /// The outcome, once finished.
-    pub fn outcome(&self) -> Option<Outcome> {
-        self.finished.map(|(_, o)| o)
-    }
-
-    /// True after an abort request until the operator chose how to go on.
-    pub fn is_halted(&self) -> bool {
-        self.halted
-    }
-
-    /// The steps the executor works on: the rollback leg once chosen, else the plan.
-    pub fn active_steps(&self) -> &[StepRecord] {
-        match &self.rollback {
-            Some(r) if !r.steps.is_empty() => &r.steps,
-            _ => &self.steps,
-        }
-    }
-
-    /// A plan step's record.
-    pub fn step(&self, kind: StepKind) -> Option<&StepRecord> {
-        self.steps.iter().find(|s| s.kind == kind)
-    }
-
-    /// What to do next: the first step of the active leg not yet done or skipped (a pending,
-    /// failed or interrupted one). `None` when finished, halted, or every step ended well.
-    pub fn next_step(&self) -> Option<StepKind> {
-        if self.is_finished() || self.halted {
-            return None;
-        }
-        self.active_steps()
-            .iter()
-            .find(|s| !s.state.is_ended_well())
-            .map(|s| s.kind)
-    }
-
-    /// The first step that started and never ended (when the log stopped there: a crash).
-    pub fn interrupted_step(&self) -> Option<StepKind> {
-        self.running_steps().first().copied()
-    }
-
-    /// Every running step of the active leg (two while isolate ∥ detach).
-    pub fn running_steps(&self) -> Vec<StepKind> {
-        if self.is_finished() {
-            return Vec::new();
-        }
-        self.active_steps()
-            .iter()
-            .filter(|s| s.state == StepState::Running)
-            .map(|s| s.kind)
-            .collect()
-    }
-
-    /// Time since it began; stops at the end once finished.
-    pub fn elapsed(&self, now: OffsetDateTime) -> Duration {
-        let end = self.finished.map_or(now, |(at, _)| at);
-        span(self.begun_at, end)
-    }
-
-    /// Duration of every plan step that ended well, in plan order.
-    pub fn step_durations(&self) -> Vec<(StepKind, Duration)> {
-        self.steps
-            .iter()
-            .filter_map(|s| s.duration().map(|d| (s.kind, d)))
-            .collect()
-    }
-
-    /// Measured recovery time: from `Begun` to the plan's expose ending well.
-    pub fn rto(&self) -> Option<Duration> {
-        let expose = self.step(StepKind::Expose)?;
-        if !expose.state.is_ended_well() {
-            return None;
-        }
-        Some(span(self.begun_at, expose.ended_at?))
-    }
-
-    /// What the operator may choose now (see the module doc); empty while a step runs, once a
-    /// rollback leg was chosen, or when finished.
-    pub fn rollback_options(&self) -> Vec<RollbackMode> {
-        let leg_chosen = self.rollback.as_ref().is_some_and(|r| !r.steps.is_empty());
-        if self.is_finished() || leg_chosen || !self.running_steps().is_empty() {
-            return Vec::new();
-        }
-        let state = |k: StepKind| self.step(k).map_or(StepState::Pending, |s| s.state);
-        if state(StepKind::Expose).is_ended_well() {
-            return vec![RollbackMode::RollForward];
-        }
-        let back = if state(StepKind::Detach) == StepState::Pending {
-            RollbackMode::RestoreEndpoint
-        } else {
-            RollbackMode::ReattachOld
-        };
-        if self.from.is_some() {
-            vec![back, RollbackMode::RollForward]
-        } else {
-            vec![RollbackMode::RollForward]
-        }
-    }
-}
-
-fn at_event(index: usize, error: TransitionError) -> TransitionError {
-    TransitionError::AtEvent {
-        index,
-        error: Box::new(error),
-    }
-}
-
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_rollback;

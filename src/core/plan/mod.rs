@@ -37,6 +37,7 @@
 //!   resources (NIC vs VM) and both only take things away, so they run together.
 
 mod blockers;
+mod holders;
 mod steps;
 mod target;
 mod timings;
@@ -245,7 +246,7 @@ pub fn build(input: PlanInput<'_>) -> Plan {
     Plan {
         role: input.spec.name.clone(),
         kind: input.kind,
-        from: steps::from_label(input.status, to.as_deref()),
+        from: holders::from_label(input.status, to.as_deref()),
         to,
         steps,
         blockers,
