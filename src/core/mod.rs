@@ -5,5 +5,7 @@
 pub mod health;
 pub mod leader;
 pub mod model;
+pub mod operation;
+pub mod plan;
 pub mod snapshot;
 pub mod text;
