@@ -7,6 +7,8 @@ pub mod azure;
 pub mod config;
 pub mod core;
 pub mod emulator;
+pub mod engine;
 pub mod probe;
+pub mod setup;
 pub mod status;
 pub mod ui;

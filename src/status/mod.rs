@@ -9,6 +9,10 @@ use crate::core::text::sanitize;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 
+mod collect;
+
+pub use collect::{collect, StatusError};
+
 /// The outcome of one `baton status` run.
 #[derive(Debug, Clone)]
 pub struct StatusReport {

@@ -1,0 +1,167 @@
+//! The inventory refresh loop: one refresh per interval, longer after throttling, sooner on
+//! request; publishes facts plus their freshness, and reports failures and recoveries.
+
+use crate::azure::{refresh, ArmError, InventoryScope, ReadClient};
+use crate::core::model::{AzureFacts, RoleSpec};
+use crate::core::snapshot::{EngineEvent, InventoryFreshness, Severity};
+use crate::core::text::sanitize;
+use std::sync::Arc;
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, watch, Notify};
+
+/// The latest facts (kept across failures) and how fresh they are.
+#[derive(Debug, Clone, Default)]
+pub struct InventoryState {
+    /// Facts of the last successful refresh.
+    pub facts: Option<Arc<AzureFacts>>,
+    /// When they were fetched, the last error, the next refresh.
+    pub freshness: InventoryFreshness,
+}
+
+/// Runs until the receivers are gone.
+pub async fn run(
+    reader: ReadClient,
+    roles: Vec<RoleSpec>,
+    interval: Duration,
+    out: watch::Sender<InventoryState>,
+    events: mpsc::Sender<EngineEvent>,
+    refresh_now: Arc<Notify>,
+) {
+    let scope = InventoryScope::for_roles(&roles);
+    let mut failing = false;
+    loop {
+        let result = refresh(&reader, &scope).await;
+        let now = OffsetDateTime::now_utc();
+        let wait = next_wait(interval, result.as_ref().err());
+        let event = report(&result, failing, now);
+        failing = result.is_err();
+        out.send_modify(|state| apply(state, result, now, wait));
+        if let Some(event) = event {
+            if events.send(event).await.is_err() {
+                return;
+            }
+        }
+        if out.is_closed() {
+            return;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = refresh_now.notified() => {}
+        }
+    }
+}
+
+/// The interval, or a throttled server's Retry-After when longer (capped).
+pub fn next_wait(interval: Duration, error: Option<&ArmError>) -> Duration {
+    let asked = error.and_then(ArmError::retry_after).unwrap_or_default();
+    interval.max(asked.min(super::MAX_BACKOFF))
+}
+
+fn apply(
+    state: &mut InventoryState,
+    result: Result<crate::azure::Inventory, ArmError>,
+    now: OffsetDateTime,
+    wait: Duration,
+) {
+    state.freshness.next_refresh_at = Some(now + wait);
+    match result {
+        Ok(inventory) => {
+            state.facts = Some(Arc::new(inventory.facts));
+            state.freshness.fetched_at = Some(now);
+            state.freshness.arm_requests = inventory.requests;
+            state.freshness.last_error = None;
+        }
+        Err(e) => state.freshness.last_error = Some(sanitize(&e.to_string())),
+    }
+}
+
+/// An event for the log: every failure, and the first success after failures.
+fn report(
+    result: &Result<crate::azure::Inventory, ArmError>,
+    was_failing: bool,
+    at: OffsetDateTime,
+) -> Option<EngineEvent> {
+    let (severity, text) = match result {
+        Err(e) => (
+            Severity::Warn,
+            format!("inventory refresh failed: {}", sanitize(&e.to_string())),
+        ),
+        Ok(inv) if was_failing => (
+            Severity::Info,
+            format!("inventory refreshed again ({} ARM requests)", inv.requests),
+        ),
+        Ok(_) => return None,
+    };
+    Some(EngineEvent {
+        at,
+        severity,
+        role: None,
+        text,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::azure::ArmHttpError;
+
+    fn throttled(retry_after: Option<Duration>) -> ArmError {
+        ArmError::Http(Box::new(ArmHttpError {
+            status: 429,
+            code: "SubscriptionRequestsThrottled".into(),
+            message: "slow down".into(),
+            request_id: Some("req-1".into()),
+            retry_after,
+            method: "GET".into(),
+            url: "https://arm/x".into(),
+        }))
+    }
+
+    #[test]
+    fn waits_the_interval_unless_throttled_longer() {
+        let i = Duration::from_secs(15);
+        assert_eq!(next_wait(i, None), i);
+        assert_eq!(
+            next_wait(i, Some(&throttled(Some(Duration::from_secs(5))))),
+            i
+        );
+        assert_eq!(
+            next_wait(i, Some(&throttled(Some(Duration::from_secs(60))))),
+            Duration::from_secs(60)
+        );
+        assert_eq!(
+            next_wait(i, Some(&throttled(Some(Duration::from_secs(1200))))),
+            super::super::MAX_BACKOFF
+        );
+        assert_eq!(next_wait(i, Some(&throttled(None))), i);
+    }
+
+    #[test]
+    fn failure_keeps_facts_and_records_error() {
+        let mut state = InventoryState::default();
+        let t0 = OffsetDateTime::UNIX_EPOCH;
+        let ok = crate::azure::Inventory {
+            facts: AzureFacts::default(),
+            requests: 5,
+        };
+        apply(&mut state, Ok(ok), t0, Duration::from_secs(15));
+        assert!(state.facts.is_some());
+        let t1 = t0 + Duration::from_secs(15);
+        apply(
+            &mut state,
+            Err(throttled(None)),
+            t1,
+            Duration::from_secs(60),
+        );
+        assert!(state.facts.is_some(), "facts survive a failed refresh");
+        assert_eq!(state.freshness.fetched_at, Some(t0));
+        assert_eq!(
+            state.freshness.next_refresh_at,
+            Some(t1 + Duration::from_secs(60))
+        );
+        let err = state.freshness.last_error.clone().unwrap_or_default();
+        assert!(err.contains("SubscriptionRequestsThrottled"), "{err}");
+        assert!(err.contains("req-1"), "{err}");
+    }
+}

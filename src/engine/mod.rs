@@ -1,0 +1,198 @@
+//! The engine: wires the inventory refresh loop, the probe engine and the leader derivation
+//! into one latest-wins [`FleetSnapshot`] for the UI, plus a bounded stream of [`EngineEvent`]s;
+//! and executes the UI's effects (refresh now, demo chaos).
+//!
+//! It owns every background task; [`EngineHandle::shutdown`] stops them all. It never draws and
+//! never prints: the UI owns the terminal, logs go to `tracing`.
+//!
+//! Inventory refreshes run every `refresh_interval`. A failed refresh keeps the last facts but
+//! marks them with the error (the UI shows them as STALE, never as fresh); after a 429 or 503
+//! the next refresh waits for the server's `Retry-After` (capped at [`MAX_BACKOFF`]) when that
+//! is longer than the interval, and the snapshot says when the next refresh is due.
+
+mod chaos;
+mod inventory;
+
+pub use chaos::ChaosPort;
+
+use crate::azure::ReadClient;
+use crate::core::leader::{derive, RoleInput};
+use crate::core::model::{AzureFacts, ProbeFacts, RoleSpec};
+use crate::core::snapshot::{EngineEvent, FleetSnapshot, InventoryFreshness};
+use crate::probe::{HeartbeatBoard, ProbeEngine, ProbeEngineHandle, ProbeSpec, ScheduleParams};
+use crate::ui::Effect;
+use inventory::InventoryState;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch, Notify};
+use tokio::task::JoinHandle;
+
+/// Longest wait between two refresh attempts, whatever a throttled server asks for.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// Capacity of the event channel to the UI (events are never dropped; senders wait).
+pub const EVENT_CAPACITY: usize = 256;
+
+/// Everything the engine needs to run.
+pub struct EngineSetup {
+    /// Roles in config order.
+    pub roles: Vec<RoleSpec>,
+    /// Read-only ARM client (the engine never writes).
+    pub reader: ReadClient,
+    /// Every probe to schedule.
+    pub probes: Vec<ProbeSpec>,
+    /// Probe timing and thresholds.
+    pub schedule: ScheduleParams,
+    /// Time between inventory refreshes.
+    pub refresh_interval: Duration,
+    /// Where demo chaos goes; `None` outside the demo.
+    pub chaos: Option<ChaosPort>,
+}
+
+/// The running engine: channels for the UI and the tasks behind them.
+pub struct EngineHandle {
+    snapshots: watch::Receiver<FleetSnapshot>,
+    events: Option<mpsc::Receiver<EngineEvent>>,
+    effects: mpsc::Sender<Effect>,
+    probe_engine: Option<ProbeEngineHandle>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl EngineHandle {
+    /// A receiver of the latest fleet snapshot.
+    pub fn snapshots(&self) -> watch::Receiver<FleetSnapshot> {
+        self.snapshots.clone()
+    }
+
+    /// The event stream (only one consumer: the first call takes it).
+    pub fn take_events(&mut self) -> Option<mpsc::Receiver<EngineEvent>> {
+        self.events.take()
+    }
+
+    /// Where the UI sends its effects.
+    pub fn effects(&self) -> mpsc::Sender<Effect> {
+        self.effects.clone()
+    }
+
+    /// Stops every task and waits for them.
+    pub async fn shutdown(mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+        if let Some(probes) = self.probe_engine.take() {
+            probes.shutdown().await;
+        }
+    }
+}
+
+impl Drop for EngineHandle {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// Starts every task and returns the UI's end of the channels.
+pub fn start(setup: EngineSetup) -> EngineHandle {
+    let (snapshot_tx, snapshots) = watch::channel(FleetSnapshot::default());
+    let (event_tx, events) = mpsc::channel(EVENT_CAPACITY);
+    let (effects, effect_rx) = mpsc::channel(32);
+    let (inventory_tx, inventory_rx) = watch::channel(InventoryState::default());
+    let refresh_now = Arc::new(Notify::new());
+    let probe_engine =
+        ProbeEngine::spawn(setup.probes, setup.schedule, crate::probe::http_client());
+    let board = probe_engine.subscribe();
+    let tasks = vec![
+        tokio::spawn(inventory::run(
+            setup.reader,
+            setup.roles.clone(),
+            setup.refresh_interval,
+            inventory_tx,
+            event_tx.clone(),
+            refresh_now.clone(),
+        )),
+        tokio::spawn(combine(setup.roles, inventory_rx, board, snapshot_tx)),
+        tokio::spawn(run_effects(effect_rx, refresh_now, setup.chaos, event_tx)),
+    ];
+    EngineHandle {
+        snapshots,
+        events: Some(events),
+        effects,
+        probe_engine: Some(probe_engine),
+        tasks,
+    }
+}
+
+/// Derives a new snapshot whenever the inventory or the heartbeat board changes.
+async fn combine(
+    roles: Vec<RoleSpec>,
+    mut inventory: watch::Receiver<InventoryState>,
+    mut board: watch::Receiver<HeartbeatBoard>,
+    out: watch::Sender<FleetSnapshot>,
+) {
+    loop {
+        let snapshot = {
+            let inv = inventory.borrow_and_update();
+            let board = board.borrow_and_update();
+            build_snapshot(&roles, inv.facts.as_deref(), &inv.freshness, &board)
+        };
+        out.send_replace(snapshot);
+        tokio::select! {
+            changed = inventory.changed() => if changed.is_err() { break },
+            changed = board.changed() => if changed.is_err() { break },
+        }
+    }
+}
+
+/// The pure part of [`combine`]: one snapshot from the latest facts and heartbeats.
+pub fn build_snapshot(
+    roles: &[RoleSpec],
+    facts: Option<&AzureFacts>,
+    freshness: &InventoryFreshness,
+    board: &HeartbeatBoard,
+) -> FleetSnapshot {
+    let verdicts: &ProbeFacts = &board.verdicts;
+    FleetSnapshot {
+        roles: roles
+            .iter()
+            .map(|spec| {
+                derive(RoleInput {
+                    spec,
+                    facts,
+                    probes: verdicts,
+                    operation_running: false,
+                })
+            })
+            .collect(),
+        inventory: freshness.clone(),
+        heartbeats: board.histories.clone(),
+    }
+}
+
+/// Executes the UI's effects that need I/O.
+async fn run_effects(
+    mut effects: mpsc::Receiver<Effect>,
+    refresh_now: Arc<Notify>,
+    chaos: Option<ChaosPort>,
+    events: mpsc::Sender<EngineEvent>,
+) {
+    while let Some(effect) = effects.recv().await {
+        match effect {
+            Effect::RefreshInventory => refresh_now.notify_one(),
+            Effect::Chaos { vm, action } => {
+                if let Some(port) = &chaos {
+                    let event = port.apply(&vm, action).await;
+                    if events.send(event).await.is_err() {
+                        break;
+                    }
+                }
+            }
+            // Quit and Bell are the UI's own business.
+            Effect::Quit | Effect::Bell => {}
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! The I/O of `baton status`: one inventory refresh and one round of single-shot probes.
+
+use super::StatusReport;
+use crate::azure::{refresh, ArmError, InventoryScope, ReadClient};
+use crate::config::Config;
+use crate::core::leader::{derive, RoleInput};
+use crate::core::model::ProbeFacts;
+use crate::probe::{check, http_client, ProbeKind};
+use crate::setup::probe_specs;
+use futures::future::join_all;
+
+/// Why `baton status` could not produce a report.
+#[derive(Debug, thiserror::Error)]
+pub enum StatusError {
+    /// Azure refused us or could not be read.
+    #[error("{0}")]
+    Arm(#[from] ArmError),
+}
+
+impl StatusError {
+    /// True for credential and authorization failures (the CLI exits 2 for them).
+    pub fn is_auth(&self) -> bool {
+        match self {
+            StatusError::Arm(ArmError::Credential { .. }) => true,
+            StatusError::Arm(e) => matches!(e.status(), Some(401 | 403)),
+        }
+    }
+}
+
+/// Refreshes the inventory once, probes every VM once, derives every role.
+pub async fn collect(config: &Config, reader: &ReadClient) -> Result<StatusReport, StatusError> {
+    let specs = config.role_specs();
+    let scope = InventoryScope::for_roles(&specs);
+    let (inventory, probes) = tokio::join!(refresh(reader, &scope), probe_round(config));
+    let inventory = inventory?;
+    let roles = specs
+        .iter()
+        .map(|spec| {
+            derive(RoleInput {
+                spec,
+                facts: Some(&inventory.facts),
+                probes: &probes,
+                operation_running: false,
+            })
+        })
+        .collect();
+    Ok(StatusReport {
+        roles,
+        arm_requests: inventory.requests,
+    })
+}
+
+/// One check of every probe, all at once; a single failure counts as down (no classifier:
+/// `status` is a snapshot, the cockpit applies fail_after/recover_after).
+async fn probe_round(config: &Config) -> ProbeFacts {
+    let client = http_client();
+    let timeout = config.heartbeat.timeout;
+    let specs = probe_specs(config);
+    let results = join_all(specs.iter().map(|s| check(&client, &s.target, timeout))).await;
+    let mut facts = ProbeFacts::default();
+    for (spec, result) in specs.iter().zip(results) {
+        let mut probes = facts.get(&spec.vm);
+        match spec.kind {
+            ProbeKind::Vm => probes.vm = result,
+            ProbeKind::Service => probes.service = result,
+        }
+        facts.set(&spec.vm, probes);
+    }
+    facts
+}
