@@ -4,6 +4,7 @@
 //! `core` is pure (no I/O, no clock); every other module does I/O around it.
 
 pub mod azure;
+pub mod cockpit;
 pub mod config;
 pub mod core;
 pub mod emulator;

@@ -1,0 +1,310 @@
+//! Subcommands and their exit codes. Everything here is glue: parse, call the library, print.
+
+use anyhow::Context as _;
+use baton::cockpit::{self, CockpitError, CockpitParams};
+use baton::config::{self, Config, ConfigErrors};
+use baton::emulator::{self, EmulatorHandle, EmulatorOptions, Scenario};
+use baton::engine::ChaosPort;
+use baton::status;
+use baton::ui::{Mode, UiError};
+use clap::{Args, Parser, Subcommand};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// baton: a terminal cockpit for Azure active/passive VM pairs.
+#[derive(Debug, Parser)]
+#[command(name = "baton", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Config file (else $BATON_CONFIG, else $XDG_CONFIG_HOME/baton/config.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(flatten)]
+    view: ViewArgs,
+}
+
+/// How the cockpit looks and what it may do.
+#[derive(Debug, Args, Clone)]
+struct ViewArgs {
+    /// No mutating action anywhere; the engine gets a client without write methods.
+    #[arg(long)]
+    read_only: bool,
+    /// Wall display: big tiles, rotating detail, no cursor (implies --read-only).
+    #[arg(long)]
+    wall: bool,
+    /// Theme: default, light, high-contrast, mono, or a file in $XDG_CONFIG_HOME/baton/themes/.
+    #[arg(long, value_name = "NAME")]
+    theme: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// The cockpit on an embedded emulator of Azure (contoso world); chaos keys break things.
+    Demo {
+        /// Emulated Azure runs this many times faster than real Azure.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// Another world (scenario TOML) instead of contoso.
+        #[arg(long, value_name = "FILE")]
+        scenario: Option<PathBuf>,
+        #[command(flatten)]
+        view: ViewArgs,
+    },
+    /// One inventory refresh and one probe round; exit 0 when every role is healthy.
+    Status {
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the Azure Resource Manager emulator until interrupted.
+    Emulator {
+        /// Address to listen on (port 0 picks a free one).
+        #[arg(long, default_value = "127.0.0.1:8780")]
+        listen: SocketAddr,
+        /// World to serve (default: the built-in contoso world).
+        #[arg(long, value_name = "FILE")]
+        scenario: Option<PathBuf>,
+        /// Emulated Azure runs this many times faster than real Azure.
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// Also write a baton config pointing at this emulator.
+        #[arg(long, value_name = "PATH")]
+        write_config: Option<PathBuf>,
+    },
+    /// Validate a config file; print every problem with file:line:column, key and value.
+    CheckConfig {
+        /// The file (default: the usual discovery).
+        path: Option<PathBuf>,
+    },
+}
+
+/// Runs the parsed command line; returns the process exit code.
+pub async fn run(cli: Cli) -> u8 {
+    let outcome = match cli.command {
+        None => run_cockpit(cli.config.as_deref(), &cli.view).await,
+        Some(Command::Demo {
+            speed,
+            scenario,
+            view,
+        }) => run_demo(speed, scenario.as_deref(), &view).await,
+        Some(Command::Status { json }) => run_status(cli.config.as_deref(), json).await,
+        Some(Command::Emulator {
+            listen,
+            scenario,
+            speed,
+            write_config,
+        }) => run_emulator(listen, scenario.as_deref(), speed, write_config.as_deref()).await,
+        Some(Command::CheckConfig { path }) => Ok(check_config(path.or(cli.config).as_deref())),
+    };
+    outcome.unwrap_or_else(|e| {
+        eprintln!("error: {e:#}");
+        2
+    })
+}
+
+fn load_config(explicit: Option<&Path>) -> Result<Config, u8> {
+    config::load_discovered(explicit).map_err(|e| {
+        print_config_errors(&e);
+        2
+    })
+}
+
+fn print_config_errors(errors: &ConfigErrors) {
+    eprintln!("{errors}");
+}
+
+fn check_config(explicit: Option<&Path>) -> u8 {
+    let path = match config::discover(explicit) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{e}");
+            return 2;
+        }
+    };
+    match config::check_config(&path) {
+        Ok(summary) => {
+            println!("{summary}");
+            0
+        }
+        Err(e) => {
+            print_config_errors(&e);
+            2
+        }
+    }
+}
+
+async fn run_status(explicit: Option<&Path>, json: bool) -> anyhow::Result<u8> {
+    let config = match load_config(explicit) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    Ok(status_of(&config, json).await)
+}
+
+/// Prints one status report of the configured fleet; returns the exit code.
+async fn status_of(config: &Config, json: bool) -> u8 {
+    let reader = match baton::setup::read_client(config) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    match status::collect(config, &reader).await {
+        Ok(report) => {
+            if json {
+                println!("{:#}", report.to_json());
+            } else {
+                print!("{}", report.render_text());
+            }
+            u8::try_from(report.exit_code()).unwrap_or(1)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            if e.is_auth() {
+                2
+            } else {
+                1
+            }
+        }
+    }
+}
+
+fn mode_of(view: &ViewArgs, config_read_only: bool, base: Mode) -> Mode {
+    if view.wall {
+        Mode::Wall
+    } else if view.read_only || config_read_only {
+        Mode::ReadOnly
+    } else {
+        base
+    }
+}
+
+async fn run_cockpit(explicit: Option<&Path>, view: &ViewArgs) -> anyhow::Result<u8> {
+    let config = match load_config(explicit) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let settings = UiSettings::of(&config);
+    let mode = mode_of(view, settings.read_only, Mode::Operator);
+    let theme = view.theme.clone().unwrap_or(settings.theme);
+    cockpit_exit(
+        cockpit::run(CockpitParams {
+            config: &config,
+            mode,
+            theme: &theme,
+            keys: &settings.keys,
+            environment: settings.environment,
+            chaos: None,
+            refresh_interval: None,
+        })
+        .await,
+    )
+}
+
+fn cockpit_exit(result: Result<(), CockpitError>) -> anyhow::Result<u8> {
+    match result {
+        Ok(()) => Ok(0),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(2)
+        }
+    }
+}
+
+/// Cockpit settings from the config (`[ui]`, `[keys]`).
+struct UiSettings {
+    read_only: bool,
+    theme: String,
+    environment: String,
+    keys: BTreeMap<String, String>,
+}
+
+impl UiSettings {
+    fn of(_config: &Config) -> UiSettings {
+        UiSettings {
+            read_only: false,
+            theme: "default".to_string(),
+            environment: String::new(),
+            keys: BTreeMap::new(),
+        }
+    }
+}
+
+async fn start_emulator(
+    listen: SocketAddr,
+    scenario: Option<&Path>,
+    speed: f64,
+) -> anyhow::Result<EmulatorHandle> {
+    let scenario = match scenario {
+        Some(path) => Scenario::from_file(path)?,
+        None => Scenario::contoso(),
+    };
+    let handle = emulator::start(EmulatorOptions {
+        listen,
+        scenario,
+        speed,
+    })
+    .await
+    .context("cannot start the emulator")?;
+    Ok(handle)
+}
+
+async fn run_emulator(
+    listen: SocketAddr,
+    scenario: Option<&Path>,
+    speed: f64,
+    write_config: Option<&Path>,
+) -> anyhow::Result<u8> {
+    let handle = start_emulator(listen, scenario, speed).await?;
+    println!(
+        "listening on {}",
+        handle.base_url().as_str().trim_end_matches('/')
+    );
+    if let Some(path) = write_config {
+        std::fs::write(path, handle.baton_config_toml())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        eprintln!(
+            "wrote a baton config for this emulator to {}",
+            path.display()
+        );
+    }
+    tokio::signal::ctrl_c()
+        .await
+        .context("cannot wait for Ctrl-C")?;
+    handle.shutdown().await;
+    Ok(0)
+}
+
+async fn run_demo(speed: f64, scenario: Option<&Path>, view: &ViewArgs) -> anyhow::Result<u8> {
+    let listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    let handle = start_emulator(listen, scenario, speed).await?;
+    let text = handle.baton_config_toml();
+    let config = config::parse_str(&text, Path::new("<demo>"))
+        .map_err(|e| anyhow::anyhow!("the demo world produced an invalid config (a bug):\n{e}"))?;
+    let mode = mode_of(view, false, Mode::Demo);
+    let theme = view.theme.clone().unwrap_or_else(|| "default".to_string());
+    let result = cockpit::run(CockpitParams {
+        config: &config,
+        mode,
+        theme: &theme,
+        keys: &BTreeMap::new(),
+        environment: format!("demo · speed ×{speed}"),
+        chaos: Some(ChaosPort::new(handle.base_url().clone())),
+        refresh_interval: Some(Duration::from_secs(5)),
+    })
+    .await;
+    let code = match result {
+        // Without a terminal (a pipe, CI) show what the cockpit would: one status report.
+        Err(CockpitError::Ui(UiError::NotATerminal)) => {
+            eprintln!("not a terminal: printing one status report of the demo world instead");
+            status_of(&config, false).await
+        }
+        other => cockpit_exit(other)?,
+    };
+    handle.shutdown().await;
+    Ok(code)
+}

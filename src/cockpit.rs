@@ -1,0 +1,82 @@
+//! Opening the cockpit: theme, keymap, read-only ARM client, engine and UI, in that order,
+//! and a clean shutdown of all of them when the UI quits.
+//!
+//! The engine is always built on [`crate::azure::ReadClient`]: nothing the cockpit runs today
+//! can write to Azure, whatever the mode.
+
+use crate::azure::ArmError;
+use crate::config::Config;
+use crate::engine::{self, ChaosPort, EngineSetup};
+use crate::setup;
+use crate::ui::{self, Keymap, KeymapError, Mode, Theme, ThemeEnv, ThemeError, UiError, UiOptions};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// How to open the cockpit.
+pub struct CockpitParams<'a> {
+    /// The validated config.
+    pub config: &'a Config,
+    /// Operator, read-only, wall or demo.
+    pub mode: Mode,
+    /// Theme name (built-in or a file in the user's theme directory).
+    pub theme: &'a str,
+    /// Key overrides (action → key spec), validated by the keymap.
+    pub keys: &'a BTreeMap<String, String>,
+    /// Shown in the header (e.g. "prod-westeurope", "demo").
+    pub environment: String,
+    /// Demo chaos goes here; `None` outside the demo.
+    pub chaos: Option<ChaosPort>,
+    /// Overrides `azure.refresh_interval` (the demo refreshes faster).
+    pub refresh_interval: Option<Duration>,
+}
+
+/// Why the cockpit could not open or ended badly.
+#[derive(Debug, thiserror::Error)]
+pub enum CockpitError {
+    /// The theme is unknown or broken.
+    #[error(transparent)]
+    Theme(#[from] ThemeError),
+    /// The `[keys]` overrides are invalid.
+    #[error(transparent)]
+    Keymap(#[from] KeymapError),
+    /// No credential or client could be built.
+    #[error(transparent)]
+    Arm(#[from] ArmError),
+    /// The terminal failed (or is not a terminal).
+    #[error(transparent)]
+    Ui(#[from] UiError),
+}
+
+/// Runs the cockpit until the operator quits.
+pub async fn run(params: CockpitParams<'_>) -> Result<(), CockpitError> {
+    let theme = Theme::load_with_env(params.theme, &ThemeEnv::from_process())?;
+    let keymap = Keymap::from_overrides(params.mode, params.keys)?;
+    let config = params.config;
+    let reader = setup::read_client(config)?;
+    let mut handle = engine::start(EngineSetup {
+        roles: config.role_specs(),
+        reader,
+        probes: setup::probe_specs(config),
+        schedule: setup::schedule(config),
+        refresh_interval: params
+            .refresh_interval
+            .unwrap_or(config.azure.refresh_interval),
+        chaos: params.chaos.filter(|_| params.mode == Mode::Demo),
+    });
+    let events = handle
+        .take_events()
+        .unwrap_or_else(|| tokio::sync::mpsc::channel(1).1);
+    let result = ui::run(UiOptions {
+        mode: params.mode,
+        theme,
+        keymap,
+        title: "baton".to_string(),
+        environment: params.environment,
+        snapshots: handle.snapshots(),
+        events,
+        effects: handle.effects(),
+    })
+    .await;
+    handle.shutdown().await;
+    result.map_err(CockpitError::from)
+}
