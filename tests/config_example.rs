@@ -42,6 +42,17 @@ fn example_loads_with_its_values() {
         [t.isolate, t.fence, t.detach, t.release, t.attach, t.start, t.verify, t.expose],
         [120, 300, 300, 600, 300, 600, 300, 120].map(secs)
     );
+
+    let ui = &config.ui;
+    assert!(!ui.read_only);
+    assert_eq!(ui.theme, "default");
+    assert_eq!(ui.environment, "prod-westeurope");
+    let keys: Vec<(&str, &str)> = config
+        .keys
+        .iter()
+        .map(|(a, k)| (a.as_str(), k.as_str()))
+        .collect();
+    assert_eq!(keys, [("quit", "q, ctrl-q"), ("refresh", "r, F5")]);
 }
 
 #[test]
@@ -144,6 +155,8 @@ probes = { vm = "tcp://{vm}:22", service = "http://{vm}/health" }
     assert_eq!(config.heartbeat, config::HeartbeatConfig::default());
     assert_eq!(config.failover, config::FailoverConfig::default());
     assert_eq!(config.failover.timeouts.release, secs(600));
+    assert_eq!(config.ui, config::UiConfig::default());
+    assert!(config.keys.is_empty());
     let spec = &config.roles[0].spec;
     assert!(spec.disks.is_empty());
     assert_eq!(spec.endpoint.resource_group, "rg-app");

@@ -11,7 +11,7 @@ use std::time::Duration;
 use url::Url;
 
 /// Top-level keys.
-pub(crate) const TOP_KEYS: [&str; 4] = ["azure", "heartbeat", "failover", "roles"];
+pub(crate) const TOP_KEYS: [&str; 6] = ["azure", "heartbeat", "failover", "roles", "ui", "keys"];
 const AZURE_KEYS: [&str; 6] = [
     "subscription_id",
     "endpoint",
@@ -27,7 +27,11 @@ const STEP_KEYS: [&str; 8] = [
 ];
 
 /// An optional table: absent is fine (all defaults), present must be a table.
-fn optional_section<'a>(ctx: &mut Ctx, parent: &Section<'a>, key: &str) -> Option<Section<'a>> {
+pub(crate) fn optional_section<'a>(
+    ctx: &mut Ctx,
+    parent: &Section<'a>,
+    key: &str,
+) -> Option<Section<'a>> {
     parent.get(ctx, key)?.section(ctx)
 }
 

@@ -34,12 +34,21 @@
 //! | `roles[].resource_group` | `azure.resource_group` |
 //! | `roles[].disks` | none (a role without data disks) |
 //! | `roles[].endpoint.resource_group` | the role's resource group |
+//! | `ui.read_only` | `false` (`true` starts the cockpit as `--read-only` does) |
+//! | `ui.theme` | `default` (built-ins: `default`, `light`, `high-contrast`, `mono`) |
+//! | `ui.environment` | empty: no label in the cockpit header |
+//! | `keys.<action>` | the cockpit's default binding for that action |
 //!
-//! `[heartbeat]` and `[failover]` may be left out entirely. Everything else is required:
-//! `azure.subscription_id` and, per role, `name`, `vms`, `start_command`, `stop_command`,
-//! `[roles.endpoint]` (`load_balancer` and exactly one of `nat_rule` / `backend_pool`) and
-//! `[roles.probes]` (`vm` and `service`). Tables may be written in any TOML form
-//! (`[[roles.disks]]` as well as `disks = [{ … }]`).
+//! `[heartbeat]`, `[failover]`, `[ui]` and `[keys]` may be left out entirely. Everything else
+//! is required: `azure.subscription_id` and, per role, `name`, `vms`, `start_command`,
+//! `stop_command`, `[roles.endpoint]` (`load_balancer` and exactly one of `nat_rule` /
+//! `backend_pool`) and `[roles.probes]` (`vm` and `service`). Tables may be written in any TOML
+//! form (`[[roles.disks]]` as well as `disks = [{ … }]`).
+//!
+//! `[keys]` maps an action name (`up`, `down`, `first`, `last`, `next_pane`, `prev_pane`,
+//! `refresh`, `help`, `close`, `quit`, `chaos_kill`, `chaos_hang`, `chaos_heal`) to its keys,
+//! several separated by commas or spaces (`down = "j, down"`); an entry replaces that action's
+//! default keys. [`Config::keys`] keeps the entries as written for the cockpit's keymap.
 //!
 //! # Validation
 //!
@@ -64,16 +73,30 @@
 //!   / `{role}`, a `tcp://` without port or with a path, or a URL that does not parse once
 //!   `{vm}` and `{role}` are replaced by each VM of the role and the role name;
 //! - across roles: two roles with the same name, a VM, disk or endpoint (load balancer + NAT
-//!   rule or pool) in two roles. The later use is reported, naming both roles.
+//!   rule or pool) in two roles. The later use is reported, naming both roles;
+//! - `[ui]`: `read_only` not a boolean; an empty `theme` or one that is not a plain name
+//!   (letters, digits, `-`, `_`), though whether a theme file exists is left to the cockpit at
+//!   startup; an `environment` with control characters (it is one line);
+//! - `[keys]`, with the cockpit's own keymap validation, in every mode (operator, read-only,
+//!   wall, demo): an unknown action (closest name suggested), a key spec that does not parse,
+//!   `quit`, `help` or `close` left without a key, a key bound twice (blamed on the
+//!   entry that took it; a clash with another action's default key says to rebind that one
+//!   too), a mutating action on a navigation key, `ctrl-c` for anything but `quit`. Each is
+//!   reported at the `keys.<action>` value, or at `[keys]` when no entry of the file is to
+//!   blame. Clashes are checked once every entry is valid on its own, and all are listed,
+//!   except that a clash blamed on `quit`, `help` or `close` ends the list (the check goes on
+//!   by unbinding the blamed action, which those three cannot be).
 //!
 //! Names (roles, VMs, disks, endpoints) compare case-insensitively, as Azure does: `web-A` and
 //! `web-a` are the same VM. VMs and disks are compared by name alone, across resource groups,
 //! because the rest of baton identifies them by name.
 
 mod build;
+mod cockpit;
 mod discover;
 mod duration;
 mod error;
+mod keys;
 mod reader;
 mod roles;
 mod template;
@@ -85,7 +108,7 @@ pub use error::{ConfigError, ConfigErrors, ConfigProblem, Looked};
 pub use template::{ProbeTarget, ProbeTemplate, TemplateError};
 pub use types::{
     AzureConfig, Config, CredentialKind, FailoverConfig, HeartbeatConfig, ProbeTemplates,
-    RoleConfig, StepTimeouts, DEFAULT_ARM_ENDPOINT,
+    RoleConfig, StepTimeouts, UiConfig, DEFAULT_ARM_ENDPOINT,
 };
 
 use reader::{line_column, Ctx, Section};
@@ -120,8 +143,10 @@ pub fn parse_str(text: &str, source: &Path) -> Result<Config, ConfigErrors> {
     let failover = build::failover(&mut ctx, &root);
     let groups = group_default(&ctx, &root);
     let roles = roles::roles(&mut ctx, &root, &groups);
-    if let (Some(azure), Some(heartbeat), Some(failover), Some(roles)) =
-        (azure, heartbeat, failover, roles)
+    let ui = cockpit::ui(&mut ctx, &root);
+    let keys = keys::keys(&mut ctx, &root);
+    if let (Some(azure), Some(heartbeat), Some(failover), Some(roles), Some(ui), Some(keys)) =
+        (azure, heartbeat, failover, roles, ui, keys)
     {
         if !ctx.has_problems() {
             return Ok(Config {
@@ -130,6 +155,8 @@ pub fn parse_str(text: &str, source: &Path) -> Result<Config, ConfigErrors> {
                 heartbeat,
                 failover,
                 roles,
+                ui,
+                keys,
             });
         }
     }

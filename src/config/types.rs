@@ -4,6 +4,7 @@
 use super::duration::format_duration;
 use super::template::ProbeTemplate;
 use crate::core::model::{same_name, RoleSpec};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -25,6 +26,12 @@ pub struct Config {
     pub failover: FailoverConfig,
     /// `[[roles]]`, in file order.
     pub roles: Vec<RoleConfig>,
+    /// `[ui]`: how the cockpit starts and looks.
+    pub ui: UiConfig,
+    /// `[keys]`: action name → key specs as written (`"j, down"`), for
+    /// [`Keymap::from_overrides`](crate::ui::Keymap::from_overrides). Already validated
+    /// against every cockpit mode; empty when the table is absent (the default bindings).
+    pub keys: BTreeMap<String, String>,
 }
 
 impl Config {
@@ -88,6 +95,29 @@ impl fmt::Debug for AzureConfig {
             .field("resource_group", &self.resource_group)
             .field("refresh_interval", &format_duration(self.refresh_interval))
             .finish()
+    }
+}
+
+/// `[ui]`: cockpit settings; every key has a default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UiConfig {
+    /// Start read-only, as `--read-only` does: no mutating action exists (default false).
+    pub read_only: bool,
+    /// Theme name (default `default`): a built-in (`default`, `light`, `high-contrast`,
+    /// `mono`) or `NAME` of `$XDG_CONFIG_HOME/baton/themes/NAME.toml`. Only its shape is
+    /// checked here; [`Theme::load`](crate::ui::Theme::load) resolves it at startup.
+    pub theme: String,
+    /// Label shown in the cockpit header, e.g. `prod-westeurope` (default empty: none).
+    pub environment: String,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            read_only: false,
+            theme: "default".to_string(),
+            environment: String::new(),
+        }
     }
 }
 

@@ -82,6 +82,17 @@ impl<'a> Field<'a> {
         }
     }
 
+    /// The boolean value.
+    pub fn bool(&self, ctx: &mut Ctx) -> Option<bool> {
+        match self.node {
+            Node::Value(Value::Boolean(b)) => Some(*b.value()),
+            _ => {
+                self.wrong_type(ctx, "a boolean");
+                None
+            }
+        }
+    }
+
     /// A string that must contain more than whitespace.
     pub fn non_empty_str(&self, ctx: &mut Ctx) -> Option<&'a str> {
         let s = self.str(ctx)?;

@@ -153,6 +153,15 @@ impl<'a> Section<'a> {
         })
     }
 
+    /// Every present key with its field, in file order.
+    pub fn fields(&self, ctx: &Ctx) -> Vec<(String, Field<'a>)> {
+        let table: &'a dyn TableLike = self.table;
+        table
+            .iter()
+            .filter_map(|(key, _)| Some((key.to_string(), self.get(ctx, key)?)))
+            .collect()
+    }
+
     /// The key; reports it missing (at this table) when absent.
     pub fn require(&self, ctx: &mut Ctx, key: &str) -> Option<Field<'a>> {
         let field = self.get(ctx, key);
