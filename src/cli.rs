@@ -188,16 +188,18 @@ async fn run_cockpit(explicit: Option<&Path>, view: &ViewArgs) -> anyhow::Result
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    let settings = UiSettings::of(&config);
-    let mode = mode_of(view, settings.read_only, Mode::Operator);
-    let theme = view.theme.clone().unwrap_or(settings.theme);
+    let mode = mode_of(view, config.ui.read_only, Mode::Operator);
+    let theme = view
+        .theme
+        .clone()
+        .unwrap_or_else(|| config.ui.theme.clone());
     cockpit_exit(
         cockpit::run(CockpitParams {
             config: &config,
             mode,
             theme: &theme,
-            keys: &settings.keys,
-            environment: settings.environment,
+            keys: &config.keys,
+            environment: config.ui.environment.clone(),
             chaos: None,
             refresh_interval: None,
         })
@@ -211,25 +213,6 @@ fn cockpit_exit(result: Result<(), CockpitError>) -> anyhow::Result<u8> {
         Err(e) => {
             eprintln!("error: {e}");
             Ok(2)
-        }
-    }
-}
-
-/// Cockpit settings from the config (`[ui]`, `[keys]`).
-struct UiSettings {
-    read_only: bool,
-    theme: String,
-    environment: String,
-    keys: BTreeMap<String, String>,
-}
-
-impl UiSettings {
-    fn of(_config: &Config) -> UiSettings {
-        UiSettings {
-            read_only: false,
-            theme: "default".to_string(),
-            environment: String::new(),
-            keys: BTreeMap::new(),
         }
     }
 }

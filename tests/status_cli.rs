@@ -21,7 +21,10 @@ struct Run {
 async fn baton(args: &[&str]) -> Run {
     let out = Command::new(BATON)
         .args(args)
-        .env("XDG_STATE_HOME", std::env::temp_dir().join("baton-test-state"))
+        .env(
+            "XDG_STATE_HOME",
+            std::env::temp_dir().join("baton-test-state"),
+        )
         .output()
         .await
         .expect("baton runs");
@@ -57,7 +60,11 @@ fn role<'a>(report: &'a Value, name: &str) -> &'a Value {
 fn violations(role: &Value) -> Vec<String> {
     role["violations"]
         .as_array()
-        .map(|v| v.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+        .map(|v| {
+            v.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -74,18 +81,28 @@ async fn healthy_world_exits_zero_with_every_master() {
         assert_eq!(r["master"], format!("{name}-a"));
         assert_eq!(r["endpoint"]["holder"], format!("{name}-a"));
         assert_eq!(r["disks"][0]["attached_to"], format!("{name}-a"));
-        assert_eq!(r["vms"][1]["service_probe"], "down", "standby app stopped by design");
+        assert_eq!(
+            r["vms"][1]["service_probe"], "down",
+            "standby app stopped by design"
+        );
     }
     let text = baton(&["status", "--config", path.to_str().expect("utf8")]).await;
     assert_eq!(text.code, 0);
-    assert!(text.stdout.contains("web  HEALTHY  master web-a"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("web  HEALTHY  master web-a"),
+        "{}",
+        text.stdout
+    );
 }
 
 /// Moves the `web-app` NAT rule from web-a-nic to web-b-nic the way another tool would.
 async fn move_nat_rule_behind_batons_back(env: &Env) {
     for (nic, rules) in [
         ("web-a-nic", None),
-        ("web-b-nic", Some(json!([{ "id": env.nat_rule_id("web-app") }]))),
+        (
+            "web-b-nic",
+            Some(json!([{ "id": env.nat_rule_id("web-app") }])),
+        ),
     ] {
         let mut body = env.get_json(&env.nic(nic)).await;
         let props = &mut body["properties"]["ipConfigurations"][0]["properties"];
@@ -93,7 +110,9 @@ async fn move_nat_rule_behind_batons_back(env: &Env) {
             Some(r) => props["loadBalancerInboundNatRules"] = r,
             None => props["loadBalancerInboundNatRules"] = json!([]),
         }
-        let rsp = env.send(reqwest::Method::PUT, &env.nic(nic), Some(body)).await;
+        let rsp = env
+            .send(reqwest::Method::PUT, &env.nic(nic), Some(body))
+            .await;
         assert!(rsp.status().is_success(), "PUT {nic}: {}", rsp.status());
         let monitor = emulator_support::header(&rsp, "azure-asyncoperation").expect("monitor");
         assert_eq!(env.wait_op(&monitor).await["status"], "Succeeded");
@@ -156,7 +175,11 @@ async fn rejected_token_exits_two_and_says_why() {
     let run = baton(&["status", "--config", path.to_str().expect("utf8")]).await;
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("401"), "{}", run.stderr);
-    assert!(run.stderr.contains("ExpiredAuthenticationToken"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("ExpiredAuthenticationToken"),
+        "{}",
+        run.stderr
+    );
     assert!(!run.stderr.contains("baton-emulator"), "no token in output");
 }
 
@@ -165,12 +188,19 @@ async fn bad_config_exits_two_naming_file_line_and_key() {
     let (_dir, path) = write_config("[azure]\nsubscription_id = \"not-a-guid\"\n");
     let run = baton(&["status", "--config", path.to_str().expect("utf8")]).await;
     assert_eq!(run.code, 2);
-    let expected = format!("{}:2:19: azure.subscription_id = \"not-a-guid\"", path.display());
+    let expected = format!(
+        "{}:2:19: azure.subscription_id = \"not-a-guid\"",
+        path.display()
+    );
     assert!(run.stderr.contains(&expected), "{}", run.stderr);
     let check = baton(&["check-config", path.to_str().expect("utf8")]).await;
     assert_eq!(check.code, 2);
     assert!(check.stderr.contains(&expected), "{}", check.stderr);
-    let ok = baton(&["check-config", concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml")]).await;
+    let ok = baton(&[
+        "check-config",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml"),
+    ])
+    .await;
     assert_eq!(ok.code, 0, "{}", ok.stderr);
     assert!(ok.stdout.starts_with("config OK: 2 roles"), "{}", ok.stdout);
 }
@@ -180,7 +210,14 @@ async fn emulator_subcommand_announces_itself_and_writes_a_working_config() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("emu.toml");
     let mut child = Command::new(BATON)
-        .args(["emulator", "--listen", "127.0.0.1:0", "--speed", "100", "--write-config"])
+        .args([
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--speed",
+            "100",
+            "--write-config",
+        ])
         .arg(&config)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -193,7 +230,10 @@ async fn emulator_subcommand_announces_itself_and_writes_a_working_config() {
         .read_line(&mut first)
         .await
         .expect("first line");
-    assert!(first.starts_with("listening on http://127.0.0.1:"), "{first}");
+    assert!(
+        first.starts_with("listening on http://127.0.0.1:"),
+        "{first}"
+    );
     assert!(!first.trim_end().ends_with('/'), "{first}");
     for _ in 0..200 {
         if config.exists() {

@@ -31,7 +31,11 @@ pub fn header(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme) {
     let right_x = area.right().saturating_sub(right_w + 1);
     let mut x = area.x + 1;
     let limit = right_x.saturating_sub(1);
-    let title = format!("{} · {}", clean(&state.title), clean(&state.environment));
+    let title = if state.environment.trim().is_empty() {
+        clean(&state.title).to_string()
+    } else {
+        format!("{} · {}", clean(&state.title), clean(&state.environment))
+    };
     x += put(
         buf,
         x,
