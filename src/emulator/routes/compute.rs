@@ -9,80 +9,33 @@ use super::{bad_method, matches, need_group, page, vm_actions, vm_write, Ctx};
 use crate::emulator::reply::{ArmError, ArmReply};
 use crate::emulator::world::ids;
 
-const SUB_VMS: [&str; 5] = [
-    "subscriptions",
-    "{}",
-    "providers",
-    "Microsoft.Compute",
-    "virtualMachines",
-];
-const RG_VMS: [&str; 7] = [
-    "subscriptions",
-    "{}",
-    "resourceGroups",
-    "{}",
-    "providers",
-    "Microsoft.Compute",
-    "virtualMachines",
-];
-const VM: [&str; 8] = [
-    "subscriptions",
-    "{}",
-    "resourceGroups",
-    "{}",
-    "providers",
-    "Microsoft.Compute",
-    "virtualMachines",
-    "{}",
-];
-const VM_SUB: [&str; 9] = [
-    "subscriptions",
-    "{}",
-    "resourceGroups",
-    "{}",
-    "providers",
-    "Microsoft.Compute",
-    "virtualMachines",
-    "{}",
-    "{}",
-];
-const RG_DISKS: [&str; 7] = [
-    "subscriptions",
-    "{}",
-    "resourceGroups",
-    "{}",
-    "providers",
-    "Microsoft.Compute",
-    "disks",
-];
-const DISK: [&str; 8] = [
-    "subscriptions",
-    "{}",
-    "resourceGroups",
-    "{}",
-    "providers",
-    "Microsoft.Compute",
-    "disks",
-    "{}",
-];
+const SUB_VMS: &str = "subscriptions/{}/providers/Microsoft.Compute/virtualMachines";
+const RG_VMS: &str =
+    "subscriptions/{}/resourceGroups/{}/providers/Microsoft.Compute/virtualMachines";
+const VM: &str =
+    "subscriptions/{}/resourceGroups/{}/providers/Microsoft.Compute/virtualMachines/{}";
+const VM_SUB: &str =
+    "subscriptions/{}/resourceGroups/{}/providers/Microsoft.Compute/virtualMachines/{}/{}";
+const RG_DISKS: &str = "subscriptions/{}/resourceGroups/{}/providers/Microsoft.Compute/disks";
+const DISK: &str = "subscriptions/{}/resourceGroups/{}/providers/Microsoft.Compute/disks/{}";
 
 pub(super) fn route(ctx: &mut Ctx<'_>, segs: &[String]) -> Option<Result<ArmReply, ArmError>> {
     let get = ctx.req.method == "GET";
-    if matches(segs, &SUB_VMS).is_some() {
+    if matches(segs, SUB_VMS).is_some() {
         return Some(if get {
             Ok(list_subscription(ctx))
         } else {
             Err(bad_method(ctx.req))
         });
     }
-    if let Some(c) = matches(segs, &RG_VMS) {
+    if let Some(c) = matches(segs, RG_VMS) {
         return Some(if get {
             list_group(ctx, c[1])
         } else {
             Err(bad_method(ctx.req))
         });
     }
-    if let Some(c) = matches(segs, &VM) {
+    if let Some(c) = matches(segs, VM) {
         let (rg, name) = (c[1].to_string(), c[2].to_string());
         return Some(match ctx.req.method.as_str() {
             "GET" => get_vm(ctx, &rg, &name),
@@ -91,18 +44,18 @@ pub(super) fn route(ctx: &mut Ctx<'_>, segs: &[String]) -> Option<Result<ArmRepl
             _ => Err(bad_method(ctx.req)),
         });
     }
-    if let Some(c) = matches(segs, &VM_SUB) {
+    if let Some(c) = matches(segs, VM_SUB) {
         let (rg, name, action) = (c[1].to_string(), c[2].to_string(), c[3].to_string());
         return Some(vm_sub(ctx, &rg, &name, &action));
     }
-    if let Some(c) = matches(segs, &RG_DISKS) {
+    if let Some(c) = matches(segs, RG_DISKS) {
         return Some(if get {
             list_disks(ctx, c[1])
         } else {
             Err(bad_method(ctx.req))
         });
     }
-    if let Some(c) = matches(segs, &DISK) {
+    if let Some(c) = matches(segs, DISK) {
         return Some(if get {
             get_disk(ctx, c[1], c[2])
         } else {

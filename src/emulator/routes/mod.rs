@@ -73,14 +73,15 @@ pub(crate) struct Ctx<'a> {
     pub page_size: usize,
 }
 
-/// Match path segments against a pattern; `{}` captures, literals compare case-insensitively.
-pub(crate) fn matches<'a>(segs: &'a [String], pattern: &[&str]) -> Option<Vec<&'a str>> {
-    if segs.len() != pattern.len() {
+/// Match path segments against a `/`-separated pattern; `{}` captures, literals compare
+/// case-insensitively.
+pub(crate) fn matches<'a>(segs: &'a [String], pattern: &str) -> Option<Vec<&'a str>> {
+    if segs.len() != pattern.split('/').count() {
         return None;
     }
     let mut caps = vec![];
-    for (s, p) in segs.iter().zip(pattern) {
-        if *p == "{}" {
+    for (s, p) in segs.iter().zip(pattern.split('/')) {
+        if p == "{}" {
             caps.push(s.as_str());
         } else if !s.eq_ignore_ascii_case(p) {
             return None;

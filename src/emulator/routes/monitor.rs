@@ -10,26 +10,8 @@ use crate::emulator::lro::{OpKind, OpStatus, Operation};
 use crate::emulator::reply::{ArmError, ArmReply};
 use crate::emulator::world::json::ts;
 
-const COMPUTE_OPS: [&str; 8] = [
-    "subscriptions",
-    "{}",
-    "providers",
-    "Microsoft.Compute",
-    "locations",
-    "{}",
-    "operations",
-    "{}",
-];
-const NETWORK_OPS: [&str; 8] = [
-    "subscriptions",
-    "{}",
-    "providers",
-    "Microsoft.Network",
-    "locations",
-    "{}",
-    "operations",
-    "{}",
-];
+const COMPUTE_OPS: &str = "subscriptions/{}/providers/Microsoft.Compute/locations/{}/operations/{}";
+const NETWORK_OPS: &str = "subscriptions/{}/providers/Microsoft.Network/locations/{}/operations/{}";
 
 /// The compute Azure-AsyncOperation URL of an operation.
 pub(crate) fn compute_url(ctx: &Ctx<'_>, op: &Operation) -> String {
@@ -61,10 +43,10 @@ pub(crate) fn accepted(ctx: &Ctx<'_>, op: &Operation) -> ArmReply {
 }
 
 pub(super) fn route(ctx: &mut Ctx<'_>, segs: &[String]) -> Option<Result<ArmReply, ArmError>> {
-    if let Some(c) = matches(segs, &COMPUTE_OPS) {
+    if let Some(c) = matches(segs, COMPUTE_OPS) {
         return Some(compute(ctx, c[2]));
     }
-    matches(segs, &NETWORK_OPS).map(|c| network(ctx, c[2]))
+    matches(segs, NETWORK_OPS).map(|c| network(ctx, c[2]))
 }
 
 fn find<'a>(ctx: &'a Ctx<'_>, id: &str, network: bool) -> Result<&'a Operation, ArmError> {

@@ -12,44 +12,12 @@ use crate::emulator::lro::{OpKind, Operation};
 use crate::emulator::reply::{ArmError, ArmReply};
 use crate::emulator::world::{ids, net_etag, IpConfig, LbChild};
 
-const RG_NICS: [&str; 7] = [
-    "subscriptions",
-    "{}",
-    "resourceGroups",
-    "{}",
-    "providers",
-    "Microsoft.Network",
-    "networkInterfaces",
-];
-const NIC: [&str; 8] = [
-    "subscriptions",
-    "{}",
-    "resourceGroups",
-    "{}",
-    "providers",
-    "Microsoft.Network",
-    "networkInterfaces",
-    "{}",
-];
-const RG_LBS: [&str; 7] = [
-    "subscriptions",
-    "{}",
-    "resourceGroups",
-    "{}",
-    "providers",
-    "Microsoft.Network",
-    "loadBalancers",
-];
-const LB: [&str; 8] = [
-    "subscriptions",
-    "{}",
-    "resourceGroups",
-    "{}",
-    "providers",
-    "Microsoft.Network",
-    "loadBalancers",
-    "{}",
-];
+const RG_NICS: &str =
+    "subscriptions/{}/resourceGroups/{}/providers/Microsoft.Network/networkInterfaces";
+const NIC: &str =
+    "subscriptions/{}/resourceGroups/{}/providers/Microsoft.Network/networkInterfaces/{}";
+const RG_LBS: &str = "subscriptions/{}/resourceGroups/{}/providers/Microsoft.Network/loadBalancers";
+const LB: &str = "subscriptions/{}/resourceGroups/{}/providers/Microsoft.Network/loadBalancers/{}";
 
 /// Error code for a NAT rule already targeting another ipconfig. Uncertain: no public source
 /// was found for the real code; see docs/emulator.md.
@@ -57,14 +25,14 @@ pub(crate) const NAT_RULE_IN_USE: &str = "InboundNatRuleAlreadyInUse";
 
 pub(super) fn route(ctx: &mut Ctx<'_>, segs: &[String]) -> Option<Result<ArmReply, ArmError>> {
     let get = ctx.req.method == "GET";
-    if let Some(c) = matches(segs, &RG_NICS) {
+    if let Some(c) = matches(segs, RG_NICS) {
         return Some(if get {
             list_nics(ctx, c[1])
         } else {
             Err(bad_method(ctx.req))
         });
     }
-    if let Some(c) = matches(segs, &NIC) {
+    if let Some(c) = matches(segs, NIC) {
         let (rg, name) = (c[1].to_string(), c[2].to_string());
         return Some(match ctx.req.method.as_str() {
             "GET" => get_nic(ctx, &rg, &name),
@@ -72,14 +40,14 @@ pub(super) fn route(ctx: &mut Ctx<'_>, segs: &[String]) -> Option<Result<ArmRepl
             _ => Err(bad_method(ctx.req)),
         });
     }
-    if let Some(c) = matches(segs, &RG_LBS) {
+    if let Some(c) = matches(segs, RG_LBS) {
         return Some(if get {
             list_lbs(ctx, c[1])
         } else {
             Err(bad_method(ctx.req))
         });
     }
-    if let Some(c) = matches(segs, &LB) {
+    if let Some(c) = matches(segs, LB) {
         return Some(if get {
             get_lb(ctx, c[1], c[2])
         } else {
