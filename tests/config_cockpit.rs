@@ -6,36 +6,10 @@ use baton::config::{self, ConfigErrors, UiConfig};
 use baton::ui::{Action, Keymap, Mode};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/config")
-        .join(name)
-}
-
-/// Loads a fixture that must fail and returns its problems without the file prefix.
-fn problems(name: &str) -> Vec<String> {
-    let path = fixture(name);
-    let errors = match config::load(&path) {
-        Ok(_) => panic!("{name} should not load"),
-        Err(e) => e,
-    };
-    let ConfigErrors::Invalid(problems) = &errors else {
-        panic!("{name}: expected located problems, got {errors}");
-    };
-    let prefix = format!("{}:", path.display());
-    problems
-        .iter()
-        .map(|p| {
-            assert_eq!(p.file, path);
-            let line = p.to_string();
-            line.strip_prefix(&prefix)
-                .unwrap_or_else(|| panic!("{line} should start with {prefix}"))
-                .to_string()
-        })
-        .collect()
-}
+mod config_support;
+use config_support::problems;
 
 /// A valid config with `tail` appended.
 fn with(tail: &str) -> String {

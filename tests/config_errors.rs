@@ -2,37 +2,10 @@
 //! value as written and message. Fixtures live in `tests/fixtures/config/`.
 
 use baton::config::{self, ConfigErrors, ConfigProblem};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/config")
-        .join(name)
-}
-
-/// Loads a fixture that must fail, checks every problem names that file, and returns the
-/// problems rendered without the file prefix (`line:column: key = value: message`).
-fn problems(name: &str) -> Vec<String> {
-    let path = fixture(name);
-    let errors = match config::load(&path) {
-        Ok(_) => panic!("{name} should not load"),
-        Err(e) => e,
-    };
-    let ConfigErrors::Invalid(problems) = &errors else {
-        panic!("{name}: expected located problems, got {errors}");
-    };
-    let prefix = format!("{}:", path.display());
-    problems
-        .iter()
-        .map(|p| {
-            assert_eq!(p.file, path);
-            let line = p.to_string();
-            line.strip_prefix(&prefix)
-                .unwrap_or_else(|| panic!("{line} should start with {prefix}"))
-                .to_string()
-        })
-        .collect()
-}
+mod config_support;
+use config_support::{fixture, problems};
 
 const DURATION_HELP: &str =
     "expected a whole number with a unit (ms, s, m, h), e.g. \"500ms\", \"2s\", \"5m\", \"1m30s\"";

@@ -43,7 +43,7 @@ fn write_config(text: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, path)
 }
 
-async fn status_json(path: &PathBuf) -> (i32, Value) {
+async fn status_json(path: &std::path::Path) -> (i32, Value) {
     let run = baton(&["status", "--json", "--config", path.to_str().expect("utf8")]).await;
     let json = serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", run.stdout, run.stderr));
