@@ -5,7 +5,7 @@
 //! Plain data and read-only questions; only `update` changes it. Must not do I/O or decide
 //! what an operation may do next: that is `core::operation` (`rollback_options`, `next_step`).
 
-use crate::core::operation::{Operation, RollbackMode, StepState};
+use crate::core::operation::{Operation, Outcome, RollbackMode, StepState};
 use crate::core::plan::{OperationKind, Plan};
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -180,5 +180,15 @@ impl OpsState {
         self.dialogs
             .iter()
             .any(|d| d.op_id() == Some(op_id) && pred(d))
+    }
+}
+
+/// Upper-case outcome word for screens and the log.
+pub fn outcome_word(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Succeeded => "SUCCEEDED",
+        Outcome::Failed => "FAILED",
+        Outcome::Aborted => "ABORTED",
+        Outcome::RolledBack => "ROLLED BACK",
     }
 }

@@ -300,7 +300,7 @@ pub(super) fn log_now(state: &mut UiState, severity: Severity, role: Option<Stri
     push_log(state, at, severity, role, text);
 }
 
-fn push_log(
+pub(super) fn push_log(
     state: &mut UiState,
     at: OffsetDateTime,
     severity: Severity,

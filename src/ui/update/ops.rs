@@ -5,9 +5,9 @@
 //! Pure like the rest of `update`. Callers have already refused everything in read-only and
 //! wall mode. A journal event that does not fold is logged, never fatal.
 
-use super::super::state::ops::{Choice, Dialog, OpView, Preview};
+use super::super::state::ops::{outcome_word, Choice, Dialog, OpView, Preview};
 use super::super::state::UiState;
-use super::{log_now, Effect};
+use super::{log_now, push_log, Effect};
 use crate::core::operation::{OpEvent, Operation, Outcome};
 use crate::core::plan::{human_duration, OperationKind, Plan};
 use crate::core::snapshot::Severity;
@@ -169,17 +169,8 @@ fn log_event(state: &mut UiState, op_id: &str, event: &OpEvent) {
         }
         _ => return,
     };
-    log_now(state, severity, role, sanitize(&text));
-}
-
-/// Upper-case outcome word.
-pub(crate) fn outcome_word(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Succeeded => "SUCCEEDED",
-        Outcome::Failed => "FAILED",
-        Outcome::Aborted => "ABORTED",
-        Outcome::RolledBack => "ROLLED BACK",
-    }
+    // Logged at the journal's time, so the log reads as the operation happened.
+    push_log(state, event.at(), severity, role, sanitize(&text));
 }
 
 /// After an event: a finished operation gets its summary (and loses its other dialogs); one
