@@ -4,13 +4,12 @@
 //!
 //! Must not change state or decide what may be chosen (the dialog carries its options).
 
-use super::super::state::ops::{outcome_word, Choice, Dialog, OpView};
+use super::super::state::ops::{Choice, Dialog, OpView};
 use super::super::state::UiState;
 use super::super::theme::Theme;
-use super::steps::{outcome_style, status_text, step_mark};
+use super::steps::outcome_style;
 use super::widgets::{clean, dialog_box, fmt_clock, wrap};
 use crate::core::operation::{Operation, StepRecord, StepState};
-use crate::core::plan::human_duration;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -54,7 +53,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme, dial
             (
                 "Operation finished",
                 style,
-                summary(state, v, theme, text_w),
+                super::summary::render(state, v, theme, text_w),
             )
         }
         (_, None) => return,
@@ -72,7 +71,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme, dial
 }
 
 /// `switchover app: app-a → app-b`
-fn what_line(op: &Operation, theme: &Theme) -> Line<'static> {
+pub(super) fn what_line(op: &Operation, theme: &Theme) -> Line<'static> {
     Line::from(vec![
         Span::styled(
             op.kind.as_str().to_string(),
@@ -102,7 +101,7 @@ fn begun_line(op: &Operation, theme: &Theme) -> Line<'static> {
     Line::styled(text, theme.muted)
 }
 
-fn wrapped(out: &mut Vec<Line<'static>>, text: &str, width: usize, style: Style) {
+pub(super) fn wrapped(out: &mut Vec<Line<'static>>, text: &str, width: usize, style: Style) {
     for (i, part) in wrap(text, width.saturating_sub(2)).into_iter().enumerate() {
         let pad = if i == 0 { "" } else { "  " };
         out.push(Line::styled(format!("{pad}{part}"), style));
@@ -249,82 +248,4 @@ fn choose(
         theme.muted,
     ));
     lines
-}
-
-fn summary(state: &UiState, view: &OpView, theme: &Theme, width: usize) -> Vec<Line<'static>> {
-    let op = &view.op;
-    let mut lines = Vec::new();
-    if let Some((at, outcome)) = op.finished {
-        let style = outcome_style(theme, outcome).add_modifier(Modifier::BOLD);
-        let mut head = vec![Span::styled(format!("{} ", outcome_word(outcome)), style)];
-        head.extend(what_line(op, theme).spans);
-        lines.push(Line::from(head));
-        let text = format!(
-            "begun {}Z by {} · finished {}Z · took {}",
-            fmt_clock(op.begun_at),
-            clean(&op.operator),
-            fmt_clock(at),
-            human_duration(op.elapsed(at))
-        );
-        wrapped(&mut lines, &text, width, theme.muted);
-    }
-    lines.push(rto_line(op, state.rto_target(), theme));
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("steps", theme.focus));
-    step_table(&mut lines, &op.steps, theme);
-    if let Some(rb) = op.rollback.as_ref().filter(|r| !r.steps.is_empty()) {
-        lines.push(Line::styled(
-            format!("rollback: {}", rb.mode.label()),
-            theme.warn,
-        ));
-        step_table(&mut lines, &rb.steps, theme);
-    }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("enter / esc close", theme.muted));
-    lines
-}
-
-/// `RTO 1m20s (target 5m) ✔ MET` — glyph and word, never colour only.
-fn rto_line(op: &Operation, target: std::time::Duration, theme: &Theme) -> Line<'static> {
-    let target_text = human_duration(target);
-    match op.rto() {
-        Some(rto) => {
-            let (mark, style) = if rto <= target {
-                ("✔ MET", theme.ok)
-            } else {
-                ("✖ MISSED", theme.critical)
-            };
-            Line::from(vec![
-                Span::styled(
-                    format!("RTO {} (target {target_text})  ", human_duration(rto)),
-                    theme.text,
-                ),
-                Span::styled(mark, style.add_modifier(Modifier::BOLD)),
-            ])
-        }
-        None => Line::styled(
-            format!("RTO — the endpoint never moved to the target (target {target_text})"),
-            theme.muted,
-        ),
-    }
-}
-
-fn step_table(lines: &mut Vec<Line<'static>>, steps: &[StepRecord], theme: &Theme) {
-    for step in steps {
-        let (glyph, word, style) = step_mark(theme, step.state, None);
-        let status = status_text(step, word, None);
-        let mut spans = vec![
-            Span::styled(format!("  {glyph} "), style),
-            Span::styled(format!("{:<10}", step.kind.label()), theme.text),
-            Span::styled(status, style),
-        ];
-        if let Some(reason) = step
-            .skip_reason
-            .as_deref()
-            .filter(|_| step.state == StepState::Skipped)
-        {
-            spans.push(Span::styled(format!("  {}", clean(reason)), theme.muted));
-        }
-        lines.push(Line::from(spans));
-    }
 }

@@ -14,6 +14,7 @@ mod help;
 mod preview;
 mod roles;
 mod steps;
+mod summary;
 mod wall;
 pub(crate) mod widgets;
 

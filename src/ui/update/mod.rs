@@ -14,8 +14,10 @@ use crate::core::snapshot::{EngineEvent, FleetSnapshot, Severity};
 use crate::core::text::sanitize;
 use crossterm::event::KeyEvent;
 
+mod chaos;
 mod dialog;
 mod ops;
+use chaos::{chaos_heal, chaos_on_master};
 mod snapshot;
 use snapshot::{apply_snapshot, check_stale};
 use time::OffsetDateTime;
@@ -248,48 +250,6 @@ fn select(state: &mut UiState, index: usize) {
             state.scroll[pane.index()] = 0;
         }
     }
-}
-
-fn chaos_on_master(state: &mut UiState, action: ChaosAction) -> Vec<Effect> {
-    let Some(role) = state.selected_role() else {
-        return Vec::new();
-    };
-    let role_name = role.role.clone();
-    let Some(master) = role.master.clone() else {
-        let text = "DEMO: no master to break (chaos needs a master)".to_string();
-        log_now(state, Severity::Warn, Some(sanitize(&role_name)), text);
-        return Vec::new();
-    };
-    let verb = match action {
-        ChaosAction::KillService => "killing service on",
-        ChaosAction::HangVm => "hanging VM",
-        ChaosAction::Heal => "healing",
-    };
-    let text = format!("DEMO: {verb} {}", sanitize(&master));
-    log_now(state, Severity::Warn, Some(sanitize(&role_name)), text);
-    vec![Effect::Chaos { vm: master, action }]
-}
-
-fn chaos_heal(state: &mut UiState) -> Vec<Effect> {
-    let Some(role) = state.selected_role() else {
-        return Vec::new();
-    };
-    let role_name = sanitize(&role.role);
-    let effects: Vec<Effect> = role
-        .vms
-        .iter()
-        .map(|vm| Effect::Chaos {
-            vm: vm.name.clone(),
-            action: ChaosAction::Heal,
-        })
-        .collect();
-    log_now(
-        state,
-        Severity::Info,
-        Some(role_name),
-        "DEMO: healing every VM".into(),
-    );
-    effects
 }
 
 pub(super) fn log_now(state: &mut UiState, severity: Severity, role: Option<String>, text: String) {
