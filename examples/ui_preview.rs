@@ -85,6 +85,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         snapshots,
         events,
         effects,
+        ops: mpsc::channel(1).1,
+        rto_target: std::time::Duration::from_secs(300),
     })
     .await?;
     Ok(())

@@ -75,6 +75,9 @@ pub async fn run(params: CockpitParams<'_>) -> Result<(), CockpitError> {
         snapshots: handle.snapshots(),
         events,
         effects: handle.effects(),
+        // The executor is wired by the lead; until then no operation message arrives.
+        ops: tokio::sync::mpsc::channel(1).1,
+        rto_target: config.failover.rto_target,
     })
     .await;
     handle.shutdown().await;

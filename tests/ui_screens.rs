@@ -151,7 +151,7 @@ fn dead_heartbeat_cell_uses_critical_fg() {
     let term = draw(&st, &t, 120, 40);
     let buf = term.backend().buffer();
     // The web row in the roles list: its service sparkline ends in failed samples.
-    let y = find_row(buf, "✖ MASTER DOWN web ").expect("web row");
+    let y = find_row(buf, "✖ MASTER DOWN  web     web-a").expect("web row");
     let x = find_on_row(buf, y, "×", 0).expect("a dead sample");
     assert_eq!(buf[(x, y)].fg, t.critical.fg.unwrap());
     // The master's DOWN text in the heartbeats pane.

@@ -193,6 +193,8 @@ async fn run_effects(
             }
             // Quit and Bell are the UI's own business.
             Effect::Quit | Effect::Bell => {}
+            // Placeholder until the executor is wired (uiflow branch adds these effects).
+            other => tracing::warn!(?other, "operation effect not wired to an executor yet"),
         }
     }
 }

@@ -9,8 +9,8 @@ use super::state::Mode;
 /// Everything a key can ask the cockpit to do.
 ///
 /// Mutating actions (those that change Azure or the emulator) are marked by
-/// [`Action::is_mutating`]; failover, switchover, drill and history slot in here later as new
-/// variants with the same treatment.
+/// [`Action::is_mutating`]; drill and history slot in here later as new variants with the same
+/// treatment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Action {
     /// Select the previous role (or scroll the focused pane up).
@@ -39,6 +39,12 @@ pub enum Action {
     ChaosHang,
     /// Demo only: heal every VM of the selected role in the emulator.
     ChaosHeal,
+    /// Plan a failover of the selected role (preview, then typed confirmation).
+    Failover,
+    /// Plan a switchover of the selected role (preview, then typed confirmation).
+    Switchover,
+    /// Abort the selected role's running operation (confirmed), or reopen its pending choice.
+    Abort,
 }
 
 /// Where an action belongs in the help overlay and footer.
@@ -50,11 +56,13 @@ pub enum Section {
     General,
     /// Demo-mode chaos (mutates the emulator).
     Demo,
+    /// Failover, switchover and abort (change Azure; operator and demo only).
+    Operate,
 }
 
 impl Action {
     /// Every action, in help/footer order.
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 16] = [
         Action::Up,
         Action::Down,
         Action::First,
@@ -68,6 +76,9 @@ impl Action {
         Action::ChaosKill,
         Action::ChaosHang,
         Action::ChaosHeal,
+        Action::Failover,
+        Action::Switchover,
+        Action::Abort,
     ];
 
     /// The name used in config overrides (`[keys]` table) and error messages.
@@ -86,6 +97,9 @@ impl Action {
             Action::ChaosKill => "chaos_kill",
             Action::ChaosHang => "chaos_hang",
             Action::ChaosHeal => "chaos_heal",
+            Action::Failover => "failover",
+            Action::Switchover => "switchover",
+            Action::Abort => "abort",
         }
     }
 
@@ -110,6 +124,9 @@ impl Action {
             Action::ChaosKill => "kill the master's service (emulator)",
             Action::ChaosHang => "hang the master VM (emulator)",
             Action::ChaosHeal => "heal every VM of the role (emulator)",
+            Action::Failover => "failover: plan preview + typed confirmation",
+            Action::Switchover => "switchover: plan preview + typed confirmation",
+            Action::Abort => "abort running operation / choose how to go on",
         }
     }
 
@@ -129,6 +146,9 @@ impl Action {
             Action::ChaosKill => "kill svc",
             Action::ChaosHang => "hang vm",
             Action::ChaosHeal => "heal",
+            Action::Failover => "failover",
+            Action::Switchover => "switch",
+            Action::Abort => "abort",
         }
     }
 
@@ -140,7 +160,8 @@ impl Action {
             Action::Up | Action::Down => Some(2),
             Action::NextPane | Action::Refresh => Some(3),
             Action::First | Action::Last => Some(4),
-            Action::PrevPane | Action::Close => None,
+            Action::Failover | Action::Switchover => Some(1),
+            Action::PrevPane | Action::Close | Action::Abort => None,
         }
     }
 
@@ -155,6 +176,7 @@ impl Action {
             | Action::PrevPane => Section::Navigate,
             Action::Refresh | Action::Help | Action::Close | Action::Quit => Section::General,
             Action::ChaosKill | Action::ChaosHang | Action::ChaosHeal => Section::Demo,
+            Action::Failover | Action::Switchover | Action::Abort => Section::Operate,
         }
     }
 
@@ -162,7 +184,12 @@ impl Action {
     pub fn is_mutating(self) -> bool {
         matches!(
             self,
-            Action::ChaosKill | Action::ChaosHang | Action::ChaosHeal
+            Action::ChaosKill
+                | Action::ChaosHang
+                | Action::ChaosHeal
+                | Action::Failover
+                | Action::Switchover
+                | Action::Abort
         )
     }
 

@@ -14,13 +14,19 @@
 //!   only state transition; it does no I/O and never reads the clock — time arrives as
 //!   [`Msg::Tick`]. [`render`]`(frame, &UiState, &Theme)` draws from state alone, so every
 //!   screen renders identically in a test at a fixed time.
-//! - [`Msg`]: `Key` (resolved through the [`Keymap`] into an [`Action`]), `Action` (already
-//!   resolved), `Tick(OffsetDateTime)`, `Snapshot(FleetSnapshot)`, `Event(EngineEvent)`,
-//!   `Resize(w, h)`.
+//! - [`Msg`]: `Key` (resolved through the [`Keymap`] into an [`Action`], or straight to the
+//!   open dialog), `Action` (already resolved), `Tick(OffsetDateTime)`,
+//!   `Snapshot(FleetSnapshot)`, `Event(EngineEvent)`, `Resize(w, h)`, and from the engine's
+//!   operation side: `Plan(Plan)`, `PlanError(String)`, `OpEvent { op_id, event: OpEvent }`
+//!   (every journalled event, in order) and `Interrupted(Vec<Operation>)` (at start-up).
 //! - [`Effect`]: `Quit`, `Bell`, `RefreshInventory`, `Chaos { vm, action }` with
-//!   [`ChaosAction`] `KillService | HangVm | Heal` (demo only). [`run`] handles `Quit` and
-//!   `Bell` itself and forwards the rest to `UiOptions::effects` with `try_send`; a full or
-//!   closed engine queue is reported in the event log instead of freezing the screen.
+//!   [`ChaosAction`] `KillService | HangVm | Heal` (demo only), and the operation requests
+//!   `RequestPlan { role, kind, target: Option<String> }`, `StartOperation { role, kind,
+//!   target: String, confirmed_name }`, `AbortOperation { op_id }`, `ChooseRollback { op_id,
+//!   mode }`, `ResumeOperation { op_id }`. [`run`] handles `Quit` and `Bell` itself and
+//!   forwards the rest to `UiOptions::effects` with `try_send`; a full or closed engine queue
+//!   is reported in the event log instead of freezing the screen. `UiOptions::ops` carries the
+//!   engine's operation messages; `UiOptions::rto_target` is what the summary measures against.
 //! - [`run`]`(UiOptions) -> Result<(), UiError>` owns the terminal: raw mode, alternate
 //!   screen, hidden cursor; a Drop guard and a panic hook always restore it. One
 //!   `tokio::select!` over crossterm's `EventStream`, the snapshot watch, the event channel
@@ -37,14 +43,54 @@
 //!
 //! | mode | badge | what exists |
 //! |---|---|---|
-//! | [`Mode::Operator`] | — | navigation, refresh, help, quit (failover/switchover/drill later) |
+//! | [`Mode::Operator`] | — | navigation, refresh, help, quit, failover, switchover, abort |
 //! | [`Mode::ReadOnly`] | `READ-ONLY` | navigation, refresh, help, quit — no mutating action at all |
 //! | [`Mode::Wall`] | `WALL` | refresh, help, quit — read-only, no selection, no cursor |
 //! | [`Mode::Demo`] | `DEMO` | operator + chaos keys against the embedded emulator |
 //!
-//! "No mutating action" is enforced twice: the mode's keymap has no binding for it, and
-//! `update` ignores it even when handed the [`Action`] directly. Refresh is a read and exists
-//! everywhere.
+//! "No mutating action" is enforced three times: the mode's keymap has no binding for it,
+//! `update` ignores it even when handed the [`Action`] directly, and read-only and wall drop
+//! every operation message (`Plan`, `PlanError`, `OpEvent`, `Interrupted`), so no dialog can
+//! open and no operation effect can be emitted. Refresh is a read and exists everywhere.
+//!
+//! # Failover and switchover
+//!
+//! 1. `f` (failover) or `s` (switchover) on the selected role opens the **plan preview**
+//!    (`planning…`) and emits `RequestPlan { target: None }`. The engine answers `Msg::Plan`
+//!    (or `Msg::PlanError`, shown in the preview). A plan for a preview that is not open is
+//!    ignored.
+//! 2. The preview shows kind, role, `from → to`, the total estimate, every blocker in the
+//!    critical style, then each step with what it does, its estimate (`✔ done` when the facts
+//!    show nothing to do) and the Azure calls it makes; `↑`/`↓`/`pgup`/`pgdn` scroll the steps.
+//!    The dialog is modal: every key goes to it (only ctrl-c still quits).
+//! 3. Confirmation: `type app to confirm: …` — printable keys type, backspace deletes. Enter
+//!    starts only when the plan has no blocker and the text equals the role name exactly (the
+//!    hint lights up `enter START`); it then emits `StartOperation` once and closes. A blocked
+//!    plan takes no typing and says why. Esc cancels. `tab` asks for the plan again with the
+//!    next standby as target (`RequestPlan { target: Some(vm) }`); the old plan and the typed
+//!    text are dropped, so a plan for another target can never be confirmed.
+//! 4. While an operation runs, `OpEvent`s are folded with `Operation::apply` (an event that
+//!    does not fold is logged and ignored). The selected role's detail panes give way to the
+//!    **step stream**: `RUNNING app-a → app-b · 22s elapsed · by alice`, then per step
+//!    `· pending`, `◐ running 12s` (spinner driven by ticks) with the latest progress note (LRO
+//!    status), `✔ done 7s`, `↷ skipped` with the reason, `✖ FAILED` with HTTP status, ARM code,
+//!    message and request id; then the rollback leg once chosen. It scrolls itself to keep the
+//!    running or failed step in view at 80x24. The header shows an `OPERATION` badge while any
+//!    followed operation runs; the roles list shows FAILING OVER from the engine's snapshot.
+//! 5. `A` asks **abort?** (`y` confirms → `AbortOperation`, `n`/Esc keep going).
+//! 6. When the operation waits for the operator (halted by an abort, or a failed step) and no
+//!    step runs, the **choice dialog** offers exactly `Operation::rollback_options()`
+//!    (`↑`/`↓`/`j`/`k` or the digit, Enter → `ChooseRollback`). Esc postpones; `A` reopens it.
+//!    It is not asked again until the operation moves on.
+//! 7. `Finished` opens the **summary**: outcome, who and when, per-step durations, and the
+//!    measured RTO (`Operation::rto`) against `rto_target`: `✔ MET` or `✖ MISSED`. Closing it
+//!    (Enter/Esc) stops following the operation and brings the detail panes back.
+//! 8. `Msg::Interrupted` at start-up opens one dialog per unfinished operation: role, kind,
+//!    `from → to`, where it stopped (the step running when baton died, or the failed step and
+//!    its error, or the abort), the last activity time, who began it; offering `resume`
+//!    (`ResumeOperation`) and then the operation's rollback options.
+//!
+//! Dialogs queue (events can open one while another is shown); the front one gets the keys.
 //!
 //! # Screens
 //!
@@ -115,6 +161,13 @@
 //! | `chaos_kill` | `K` — kill the selected role's master service | demo |
 //! | `chaos_hang` | `H` — hang the selected role's master VM | demo |
 //! | `chaos_heal` | `R` — heal every VM of the selected role | demo |
+//! | `failover` | `f` — plan a failover of the selected role (preview, typed confirmation) | operator, demo |
+//! | `switchover` | `s` — plan a switchover of the selected role | operator, demo |
+//! | `abort` | `A` — abort the role's running operation, or reopen its pending choice | operator, demo |
+//!
+//! Inside dialogs (not rebindable, the dialog says them): preview — characters type,
+//! `backspace`, `enter` start, `esc` cancel, `tab` next standby, `↑↓ pgup pgdn` scroll; abort —
+//! `y` / `n` `esc`; choice — `↑↓ j k 1-9`, `enter`, `esc` later; summary — `enter` `esc`.
 //!
 //! Overrides: [`Keymap::from_overrides`]`(mode, &BTreeMap<action, spec>)`, e.g.
 //! `refresh = "F5, ctrl-r"`. Specs: a single character (case matters: `G` is shift-g), named
@@ -125,8 +178,8 @@
 //! key (arrows, home/end, pgup/pgdn, tab, enter, esc, space, h j k l g G); `ctrl-c` is reserved
 //! for quit. Overrides are validated across all actions, so a config valid in one mode is valid
 //! in every mode; actions that do not exist in the mode are then left out.
-//! Failover (`f`), switchover (`s`), drill (`d`) and history (`h`) will be new [`Action`]
-//! variants; `f`/`s`/`d` will be marked mutating and so vanish from read-only and wall.
+//! Drill (`d`) and history (`h`) will be new [`Action`] variants; `d` will be marked mutating
+//! and so vanish from read-only and wall, like `f`, `s` and `A`.
 //!
 //! # Themes
 //!
@@ -146,7 +199,9 @@
 //!
 //! `cargo run --example ui_preview -- [operator|read-only|wall|demo] [THEME]` runs [`run`] on
 //! the [`fixtures`] (the fleet cycles healthy → master down → split; in demo the chaos keys
-//! switch it). The same fixtures back the screen snapshots in `tests/ui_screens.rs`.
+//! switch it). The same fixtures back the screen snapshots in `tests/ui_screens.rs`;
+//! [`fixtures::ops`] builds plans and operations with the real core (facts → `leader::derive`
+//! → `plan::build`, journal events → `Operation::replay`) for `tests/ui_ops_*.rs`.
 
 pub mod action;
 pub mod fixtures;

@@ -39,8 +39,15 @@ pub struct UiOptions {
     pub snapshots: watch::Receiver<FleetSnapshot>,
     /// Engine events for the log (bounded; the engine awaits capacity, so none are dropped).
     pub events: mpsc::Receiver<EngineEvent>,
-    /// Where `RefreshInventory` and `Chaos` go; `Quit` and `Bell` are handled here.
+    /// Where every effect but `Quit` and `Bell` goes (refresh, chaos, plan requests, starts,
+    /// aborts, rollback choices, resumes); `Quit` and `Bell` are handled here.
     pub effects: mpsc::Sender<Effect>,
+    /// The engine's operation messages: `Msg::Plan`, `Msg::PlanError`, `Msg::OpEvent` (every
+    /// journalled event, in order) and `Msg::Interrupted` (once, at start-up). Bounded; the
+    /// engine awaits capacity, so none are dropped.
+    pub ops: mpsc::Receiver<Msg>,
+    /// A failover or switchover slower than this missed its RTO (config `failover.rto_target`).
+    pub rto_target: std::time::Duration,
 }
 
 /// Why the cockpit stopped abnormally.
@@ -115,10 +122,12 @@ pub async fn run(opts: UiOptions) -> Result<(), UiError> {
         title,
         environment,
         mut snapshots,
-        mut events,
+        events,
         effects,
+        ops,
+        rto_target,
     } = opts;
-    let mut state = UiState::new(mode, keymap, &title, &environment);
+    let mut state = UiState::new(mode, keymap, &title, &environment).with_rto_target(rto_target);
     let size = term.size()?;
     update(&mut state, Msg::Resize(size.width, size.height));
     update(&mut state, Msg::Tick(OffsetDateTime::now_utc()));
@@ -127,31 +136,39 @@ pub async fn run(opts: UiOptions) -> Result<(), UiError> {
     if execute_all(&mut term, &mut state, &effects, initial)? {
         return Ok(());
     }
-    event_loop(
-        &mut term,
-        &mut state,
-        &theme,
-        &mut snapshots,
-        &mut events,
-        &effects,
-    )
-    .await
+    let mut inputs = Inputs {
+        snapshots,
+        events,
+        ops,
+    };
+    event_loop(&mut term, &mut state, &theme, &mut inputs, &effects).await
+}
+
+/// What the engine sends the cockpit.
+struct Inputs {
+    snapshots: watch::Receiver<FleetSnapshot>,
+    events: mpsc::Receiver<EngineEvent>,
+    ops: mpsc::Receiver<Msg>,
 }
 
 async fn event_loop(
     term: &mut Terminal<CrosstermBackend<Stdout>>,
     state: &mut UiState,
     theme: &Theme,
-    snapshots: &mut watch::Receiver<FleetSnapshot>,
-    events: &mut mpsc::Receiver<EngineEvent>,
+    inputs: &mut Inputs,
     effects: &mpsc::Sender<Effect>,
 ) -> Result<(), UiError> {
+    let Inputs {
+        snapshots,
+        events,
+        ops,
+    } = inputs;
     let mut keys = EventStream::new();
     let mut tick = interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut fast = interval(Duration::from_millis(250));
     fast.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    let (mut snapshots_open, mut events_open) = (true, true);
+    let (mut snapshots_open, mut events_open, mut ops_open) = (true, true, true);
     loop {
         if state.is_dirty() {
             term.draw(|frame| render(frame, state, theme))?;
@@ -172,6 +189,10 @@ async fn event_loop(
             event = events.recv(), if events_open => match event {
                 Some(e) => Msg::Event(e),
                 None => { events_open = false; continue; }
+            },
+            op = ops.recv(), if ops_open => match op {
+                Some(m) => m,
+                None => { ops_open = false; continue; }
             },
             _ = tick.tick() => Msg::Tick(OffsetDateTime::now_utc()),
             _ = fast.tick(), if state.animating() => Msg::Tick(OffsetDateTime::now_utc()),

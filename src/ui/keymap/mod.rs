@@ -95,6 +95,9 @@ fn default_keys(action: Action) -> Vec<KeySpec> {
         Action::ChaosKill => vec![KeySpec::ch('K')],
         Action::ChaosHang => vec![KeySpec::ch('H')],
         Action::ChaosHeal => vec![KeySpec::ch('R')],
+        Action::Failover => vec![KeySpec::ch('f')],
+        Action::Switchover => vec![KeySpec::ch('s')],
+        Action::Abort => vec![KeySpec::ch('A')],
     }
 }
 

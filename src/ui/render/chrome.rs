@@ -60,6 +60,20 @@ pub fn header(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme) {
             style,
         );
     }
+    if state.operation_running() {
+        let style = theme
+            .drill
+            .add_modifier(Modifier::REVERSED | Modifier::BOLD);
+        x += put(buf, x, area.y, limit.saturating_sub(x), " ", theme.header);
+        x += put(
+            buf,
+            x,
+            area.y,
+            limit.saturating_sub(x),
+            " OPERATION ",
+            style,
+        );
+    }
     let counts = counts_text(state);
     if (x + 2 + width_of(&counts) as u16) < limit {
         put(buf, x + 2, area.y, limit - x - 2, &counts, theme.header);

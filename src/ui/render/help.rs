@@ -21,6 +21,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme) {
     for (section, title) in [
         (Section::Navigate, "Navigate"),
         (Section::General, "General"),
+        (Section::Operate, "Operate (changes Azure; confirmed)"),
         (Section::Demo, "DEMO chaos (changes the emulator)"),
     ] {
         let entries: Vec<_> = keymap
@@ -31,7 +32,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme) {
             continue;
         }
         lines.push(Line::raw(""));
-        let title_style = if section == Section::Demo {
+        let title_style = if matches!(section, Section::Demo | Section::Operate) {
             theme.danger
         } else {
             theme.focus
@@ -51,6 +52,10 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("ctrl-c always quits", theme.muted));
+    // Short terminals lose the blank separators before they lose a key.
+    if lines.len() + 2 > area.height as usize {
+        lines.retain(|l| l.width() > 0);
+    }
     let h = (lines.len() as u16 + 2).min(area.height);
     let w = 64.min(area.width.saturating_sub(2));
     let rect = centered(area, w, h);

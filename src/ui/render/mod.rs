@@ -7,14 +7,18 @@
 
 mod chrome;
 mod detail;
+mod dialogs;
 mod events;
 mod heartbeats;
 mod help;
+mod preview;
 mod roles;
+mod steps;
+mod summary;
 mod wall;
 pub(crate) mod widgets;
 
-use super::state::{Freshness, Mode, Pane, UiState};
+use super::state::{self, Freshness, Mode, Pane, UiState};
 use super::theme::Theme;
 use ratatui::layout::Rect;
 use ratatui::Frame;
@@ -51,16 +55,71 @@ pub fn render(frame: &mut Frame, state: &UiState, theme: &Theme) {
     if let Some((alarm, others)) = state.banner() {
         chrome::alarm_banner(buf, take_top(&mut body, 1), state, alarm, others, theme);
     }
-    if state.mode() == Mode::Wall {
-        wall::render(buf, body, state, theme);
-    } else if area.width >= WIDE.0 && area.height >= WIDE.1 {
-        wide(buf, body, state, theme);
-    } else {
-        stacked(buf, body, state, theme);
+    let wide_screen = area.width >= WIDE.0 && area.height >= WIDE.1;
+    let op = state
+        .selected_role()
+        .and_then(|r| state.operation_of(&r.role));
+    match (state.mode(), op) {
+        (Mode::Wall, _) => wall::render(buf, body, state, theme),
+        (_, Some(view)) => with_operation(buf, body, state, theme, view, wide_screen),
+        _ if wide_screen => wide(buf, body, state, theme),
+        _ => stacked(buf, body, state, theme),
     }
     if state.help_open() {
         help::render(buf, area, state, theme);
     }
+    if let Some(dialog) = state.dialog() {
+        dialogs::render(buf, area, state, theme, dialog);
+    }
+}
+
+/// The selected role has an operation: its step stream replaces the detail panes. Roles keep
+/// their place (left when wide, on top when stacked) and the event log stays at the bottom.
+fn with_operation(
+    buf: &mut ratatui::buffer::Buffer,
+    body: Rect,
+    state: &UiState,
+    theme: &Theme,
+    view: &state::ops::OpView,
+    wide_screen: bool,
+) {
+    let leg = view.op.rollback.as_ref().map_or(0, |r| r.steps.len() + 1);
+    let steps_want = (view.op.steps.len() + leg + 6) as u16;
+    if wide_screen {
+        let events_h = (body.height / 4).clamp(6, 12);
+        let top_h = body.height - events_h;
+        let roles_w = (body.width * 2 / 5).min(64);
+        let roles = Rect::new(body.x, body.y, roles_w, top_h);
+        draw_pane(buf, roles, Pane::Roles, state, theme, true);
+        let right = Rect::new(body.x + roles_w, body.y, body.width - roles_w, top_h);
+        steps::render(buf, right, state, theme, view);
+        let events = Rect::new(body.x, body.y + top_h, body.width, events_h);
+        draw_pane(buf, events, Pane::Events, state, theme, true);
+        return;
+    }
+    let (_, roles_want) = wants(state, Pane::Roles, body.height, body.width);
+    let roles_h = roles_want.min(body.height / 3).max(3);
+    let rest = body.height.saturating_sub(roles_h);
+    let steps_h = steps_want.min(rest.saturating_sub(3));
+    let events_h = rest - steps_h;
+    draw_pane(
+        buf,
+        Rect::new(body.x, body.y, body.width, roles_h),
+        Pane::Roles,
+        state,
+        theme,
+        false,
+    );
+    let y = body.y + roles_h;
+    steps::render(
+        buf,
+        Rect::new(body.x, y, body.width, steps_h),
+        state,
+        theme,
+        view,
+    );
+    let events = Rect::new(body.x, y + steps_h, body.width, events_h);
+    draw_pane(buf, events, Pane::Events, state, theme, false);
 }
 
 /// Splits `n` rows off the top of `area` and returns them.

@@ -12,8 +12,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
-/// Width of the state column: glyph, space, longest word (`FAILING OVER`).
-const STATE_W: u16 = 14;
+/// Width of the state column: glyph, space, longest word (`FAILING OVER`), a gap.
+const STATE_W: u16 = 15;
 
 /// Draws the roles pane into `area`.
 pub fn render(

@@ -193,3 +193,69 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
         h,
     )
 }
+
+/// Greedy word wrap to `width` columns; a word longer than a line is cut into pieces. Leading
+/// spaces indent every line.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let body = text.trim_start_matches(' ');
+    let indent = &text[..text.len() - body.len()];
+    if !indent.is_empty() {
+        let inner = wrap(body, width.saturating_sub(indent.len()));
+        return inner.into_iter().map(|l| format!("{indent}{l}")).collect();
+    }
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let sep = usize::from(!line.is_empty());
+        if width_of(&line) + sep + width_of(word) <= width {
+            if sep == 1 {
+                line.push(' ');
+            }
+            line.push_str(word);
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        let mut rest = word;
+        while width_of(rest) > width {
+            let cut = rest
+                .char_indices()
+                .nth(width)
+                .map_or(rest.len(), |(i, _)| i);
+            lines.push(rest[..cut].to_string());
+            rest = &rest[cut..];
+        }
+        line.push_str(rest);
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+/// Clears a centred `w`x`h` box in `area`, draws its border and title in `style`, and returns
+/// the inside.
+pub fn dialog_box(
+    buf: &mut Buffer,
+    area: Rect,
+    w: u16,
+    h: u16,
+    title: &str,
+    style: Style,
+    theme: &Theme,
+) -> Rect {
+    use ratatui::widgets::{Clear, Widget};
+    let rect = centered(area, w, h);
+    Clear.render(rect, buf);
+    buf.set_style(rect, theme.text);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(BorderType::Thick)
+        .border_style(style)
+        .title(Line::styled(format!(" {title} "), style));
+    let inner = block.inner(rect);
+    block.render(rect, buf);
+    inner
+}

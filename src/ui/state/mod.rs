@@ -11,7 +11,9 @@ use crate::core::text::sanitize;
 use std::collections::VecDeque;
 
 mod kinds;
+pub mod ops;
 pub use kinds::{Alarm, Freshness, LogEntry, Mode, Pane};
+use ops::{Dialog, OpView, OpsState};
 use time::{Duration, OffsetDateTime};
 
 /// How many event-log lines are kept; older ones fall off.
@@ -45,6 +47,7 @@ pub struct UiState {
     pub(crate) counts: [usize; 7],
     pub(crate) size: (u16, u16),
     pub(crate) dirty: bool,
+    pub(crate) ops: OpsState,
 }
 
 impl UiState {
@@ -75,7 +78,44 @@ impl UiState {
             counts: [0; 7],
             size: (80, 24),
             dirty: true,
+            ops: OpsState::default(),
         }
+    }
+
+    /// Sets the RTO target the operation summary measures against (default 5 min).
+    pub fn with_rto_target(mut self, rto_target: std::time::Duration) -> UiState {
+        self.ops.rto_target = rto_target;
+        self
+    }
+
+    /// The RTO target.
+    pub fn rto_target(&self) -> std::time::Duration {
+        self.ops.rto_target
+    }
+
+    /// The dialog shown now (the front of the queue), if any.
+    pub fn dialog(&self) -> Option<&Dialog> {
+        self.ops.dialogs.front()
+    }
+
+    /// Every queued dialog, the shown one first.
+    pub fn dialogs(&self) -> impl Iterator<Item = &Dialog> {
+        self.ops.dialogs.iter()
+    }
+
+    /// The operation the cockpit follows for `role` (raw name), if any.
+    pub fn operation_of(&self, role: &str) -> Option<&OpView> {
+        self.ops.for_role(role)
+    }
+
+    /// The operation with this id, if followed.
+    pub fn operation(&self, op_id: &str) -> Option<&OpView> {
+        self.ops.get(op_id)
+    }
+
+    /// True while an operation the cockpit follows has not finished (header badge).
+    pub fn operation_running(&self) -> bool {
+        self.ops.any_running()
     }
 
     /// The mode.
@@ -159,10 +199,10 @@ impl UiState {
         self.dirty = false;
     }
 
-    /// True while something on screen animates (a role failing over shows a spinner), so the
+    /// True while something on screen animates (a role failing over, a running step), so the
     /// caller ticks faster.
     pub fn animating(&self) -> bool {
-        self.counts[state_index(LeaderState::FailingOver)] > 0
+        self.counts[state_index(LeaderState::FailingOver)] > 0 || self.ops.any_running()
     }
 
     /// The refresh interval in force: the shortest scheduled gap seen, else the default.

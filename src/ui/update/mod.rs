@@ -3,14 +3,21 @@
 //! Pure: no I/O, no clock reads (time arrives as `Msg::Tick`), no channels. It resolves keys
 //! through the keymap, refuses actions that do not exist in the mode (defence in depth behind
 //! the keymap), detects role state transitions between snapshots, raises and clears alarms, and
-//! keeps the event log. Effects are requests; the caller (`run`, the engine) executes them.
+//! keeps the event log, and drives the failover/switchover flow (`ops`, `dialog`). Effects are
+//! requests; the caller (`run`, the engine) executes them.
 
 use super::action::Action;
 use super::state::{LogEntry, Mode, Pane, UiState, LOG_CAPACITY};
+use crate::core::operation::{OpEvent, Operation, RollbackMode};
+use crate::core::plan::{OperationKind, Plan};
 use crate::core::snapshot::{EngineEvent, FleetSnapshot, Severity};
 use crate::core::text::sanitize;
 use crossterm::event::KeyEvent;
 
+mod chaos;
+mod dialog;
+mod ops;
+use chaos::{chaos_heal, chaos_on_master};
 mod snapshot;
 use snapshot::{apply_snapshot, check_stale};
 use time::OffsetDateTime;
@@ -31,6 +38,19 @@ pub enum Msg {
     Event(EngineEvent),
     /// The terminal changed size.
     Resize(u16, u16),
+    /// The engine's answer to [`Effect::RequestPlan`] (ignored unless its preview is open).
+    Plan(Plan),
+    /// Planning failed; the text says why (shown in the open preview).
+    PlanError(String),
+    /// One journalled event of an operation, in journal order (never dropped).
+    OpEvent {
+        /// The operation it belongs to (`Begun` carries it too).
+        op_id: String,
+        /// The event.
+        event: OpEvent,
+    },
+    /// Unfinished operations found at start-up (their journals replayed); each opens a dialog.
+    Interrupted(Vec<Operation>),
 }
 
 /// What the cockpit asks its surroundings to do.
@@ -49,6 +69,43 @@ pub enum Effect {
         /// What to do to it.
         action: ChaosAction,
     },
+    /// Plan a failover or switchover; the engine answers `Msg::Plan` or `Msg::PlanError`.
+    RequestPlan {
+        /// The role (raw name).
+        role: String,
+        /// Failover or switchover.
+        kind: OperationKind,
+        /// The standby the operator picked; `None` lets the planner choose.
+        target: Option<String>,
+    },
+    /// Start the previewed plan: the operator typed the role's name exactly.
+    StartOperation {
+        /// The role (raw name).
+        role: String,
+        /// Failover or switchover.
+        kind: OperationKind,
+        /// The target of the previewed plan.
+        target: String,
+        /// What the operator typed (equal to `role`).
+        confirmed_name: String,
+    },
+    /// Halt a running operation after its running step (confirmed by the operator).
+    AbortOperation {
+        /// The operation.
+        op_id: String,
+    },
+    /// How to go on after an abort, a failure or an interruption.
+    ChooseRollback {
+        /// The operation.
+        op_id: String,
+        /// One of the operation's `rollback_options()`.
+        mode: RollbackMode,
+    },
+    /// Carry on with an operation found interrupted at start-up.
+    ResumeOperation {
+        /// The operation.
+        op_id: String,
+    },
 }
 
 /// Demo-mode chaos the emulator understands.
@@ -65,10 +122,15 @@ pub enum ChaosAction {
 /// Applies one message; returns the effects to execute, in order.
 pub fn update(state: &mut UiState, msg: Msg) -> Vec<Effect> {
     match msg {
-        Msg::Key(key) => match state.keymap.resolve(&key) {
-            Some(action) => apply_action(state, action),
-            None => Vec::new(),
-        },
+        Msg::Key(key) => {
+            if let Some(effects) = dialog::key(state, &key) {
+                return effects;
+            }
+            match state.keymap.resolve(&key) {
+                Some(action) => apply_action(state, action),
+                None => Vec::new(),
+            }
+        }
         Msg::Action(action) => apply_action(state, action),
         Msg::Tick(now) => {
             state.now = Some(now);
@@ -88,12 +150,25 @@ pub fn update(state: &mut UiState, msg: Msg) -> Vec<Effect> {
             state.dirty = true;
             Vec::new()
         }
+        Msg::Plan(_) | Msg::PlanError(_) | Msg::OpEvent { .. } | Msg::Interrupted(_)
+            if !state.mode.allows_mutation() =>
+        {
+            tracing::debug!("operation message ignored in {:?} mode", state.mode);
+            Vec::new()
+        }
+        Msg::Plan(plan) => ops::on_plan(state, plan),
+        Msg::PlanError(error) => ops::on_plan_error(state, &error),
+        Msg::OpEvent { op_id, event } => ops::on_event(state, &op_id, &event),
+        Msg::Interrupted(found) => ops::on_interrupted(state, found),
     }
 }
 
 fn apply_action(state: &mut UiState, action: Action) -> Vec<Effect> {
     if !action.exists_in(state.mode) {
         return Vec::new();
+    }
+    if !state.ops.dialogs.is_empty() {
+        return dialog::action(state, action);
     }
     if state.help_open && !matches!(action, Action::Help | Action::Close | Action::Quit) {
         return Vec::new();
@@ -121,6 +196,9 @@ fn apply_action(state: &mut UiState, action: Action) -> Vec<Effect> {
         Action::ChaosKill => return chaos_on_master(state, ChaosAction::KillService),
         Action::ChaosHang => return chaos_on_master(state, ChaosAction::HangVm),
         Action::ChaosHeal => return chaos_heal(state),
+        Action::Failover => return ops::request(state, OperationKind::Failover),
+        Action::Switchover => return ops::request(state, OperationKind::Switchover),
+        Action::Abort => ops::abort(state),
     }
     Vec::new()
 }
@@ -174,48 +252,6 @@ fn select(state: &mut UiState, index: usize) {
     }
 }
 
-fn chaos_on_master(state: &mut UiState, action: ChaosAction) -> Vec<Effect> {
-    let Some(role) = state.selected_role() else {
-        return Vec::new();
-    };
-    let role_name = role.role.clone();
-    let Some(master) = role.master.clone() else {
-        let text = "DEMO: no master to break (chaos needs a master)".to_string();
-        log_now(state, Severity::Warn, Some(sanitize(&role_name)), text);
-        return Vec::new();
-    };
-    let verb = match action {
-        ChaosAction::KillService => "killing service on",
-        ChaosAction::HangVm => "hanging VM",
-        ChaosAction::Heal => "healing",
-    };
-    let text = format!("DEMO: {verb} {}", sanitize(&master));
-    log_now(state, Severity::Warn, Some(sanitize(&role_name)), text);
-    vec![Effect::Chaos { vm: master, action }]
-}
-
-fn chaos_heal(state: &mut UiState) -> Vec<Effect> {
-    let Some(role) = state.selected_role() else {
-        return Vec::new();
-    };
-    let role_name = sanitize(&role.role);
-    let effects: Vec<Effect> = role
-        .vms
-        .iter()
-        .map(|vm| Effect::Chaos {
-            vm: vm.name.clone(),
-            action: ChaosAction::Heal,
-        })
-        .collect();
-    log_now(
-        state,
-        Severity::Info,
-        Some(role_name),
-        "DEMO: healing every VM".into(),
-    );
-    effects
-}
-
 pub(super) fn log_now(state: &mut UiState, severity: Severity, role: Option<String>, text: String) {
     let at = state
         .now
@@ -224,7 +260,7 @@ pub(super) fn log_now(state: &mut UiState, severity: Severity, role: Option<Stri
     push_log(state, at, severity, role, text);
 }
 
-fn push_log(
+pub(super) fn push_log(
     state: &mut UiState,
     at: OffsetDateTime,
     severity: Severity,

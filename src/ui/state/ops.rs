@@ -1,0 +1,194 @@
+//! The cockpit's view of failovers and switchovers: the operations it follows (folded from the
+//! engine's journal events with `Operation::apply`) and the queue of modal dialogs (plan
+//! preview, abort confirmation, rollback choice, interrupted operation, summary).
+//!
+//! Plain data and read-only questions; only `update` changes it. Must not do I/O or decide
+//! what an operation may do next: that is `core::operation` (`rollback_options`, `next_step`).
+
+use crate::core::operation::{Operation, Outcome, RollbackMode, StepState};
+use crate::core::plan::{OperationKind, Plan};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// Default RTO target when none is configured (the config's default).
+pub const DEFAULT_RTO_TARGET: Duration = Duration::from_secs(5 * 60);
+/// Longest confirmation text kept (a role name is far shorter).
+pub const MAX_TYPED: usize = 64;
+
+/// One operation the cockpit follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpView {
+    /// The operation as folded so far.
+    pub op: Operation,
+    /// Found unfinished at start-up (`Msg::Interrupted`), not begun while we watched.
+    pub interrupted: bool,
+    /// The operator already answered the pending choice; do not ask again until the operation
+    /// moves on.
+    pub choice_sent: bool,
+}
+
+impl OpView {
+    /// True when the operation waits for the operator: halted by an abort, a failed step, or
+    /// interrupted, with no step running and a choice on offer.
+    pub fn needs_choice(&self) -> bool {
+        let op = &self.op;
+        if op.is_finished() || self.choice_sent || !op.running_steps().is_empty() {
+            return false;
+        }
+        let failed = op
+            .active_steps()
+            .iter()
+            .any(|s| s.state == StepState::Failed);
+        (op.is_halted() || failed) && !op.rollback_options().is_empty()
+    }
+}
+
+/// One answer in a choice dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice {
+    /// Carry on from where the interrupted operation stopped.
+    Resume,
+    /// One of `Operation::rollback_options()`.
+    Rollback(RollbackMode),
+}
+
+impl Choice {
+    /// Words for the dialog.
+    pub fn label(self) -> &'static str {
+        match self {
+            Choice::Resume => "resume where it stopped",
+            Choice::Rollback(mode) => mode.label(),
+        }
+    }
+}
+
+/// The plan preview: waiting for a plan, or showing one with the confirmation input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    /// The role (raw name, as in the snapshot).
+    pub role: String,
+    /// Failover or switchover.
+    pub kind: OperationKind,
+    /// The target asked for (`None`: let the planner choose).
+    pub target: Option<String>,
+    /// The role's standbys (raw names), the targets `tab` cycles through.
+    pub standbys: Vec<String>,
+    /// The engine's answer; `None` while it plans.
+    pub plan: Option<Plan>,
+    /// Why planning failed.
+    pub error: Option<String>,
+    /// What the operator typed so far.
+    pub typed: String,
+    /// First step line shown (the step list scrolls).
+    pub scroll: usize,
+}
+
+impl Preview {
+    /// True when Enter would start the operation: a plan without blockers for this role and
+    /// the role's name typed exactly.
+    pub fn confirmable(&self) -> bool {
+        self.plan
+            .as_ref()
+            .is_some_and(|p| p.can_confirm() && p.role == self.role && self.typed == p.role)
+    }
+}
+
+/// A modal dialog; the front of the queue is shown and gets the keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dialog {
+    /// Plan preview with typed confirmation (boxed: it carries the whole plan).
+    Preview(Box<Preview>),
+    /// "Abort this operation?" (`y` confirms).
+    Abort {
+        /// The operation.
+        op_id: String,
+    },
+    /// How to go on after an abort, a failure, or an interrupted operation found at start-up.
+    Choose {
+        /// The operation.
+        op_id: String,
+        /// Exactly what may be chosen (resume first for interrupted operations).
+        options: Vec<Choice>,
+        /// The highlighted option.
+        cursor: usize,
+        /// Opened for an operation found interrupted at start-up.
+        interrupted: bool,
+    },
+    /// The operation finished: outcome, step durations, RTO against the target.
+    Summary {
+        /// The operation.
+        op_id: String,
+    },
+}
+
+impl Dialog {
+    /// The operation the dialog is about, if any.
+    pub fn op_id(&self) -> Option<&str> {
+        match self {
+            Dialog::Preview(_) => None,
+            Dialog::Abort { op_id } | Dialog::Choose { op_id, .. } | Dialog::Summary { op_id } => {
+                Some(op_id)
+            }
+        }
+    }
+}
+
+/// Everything about operations in the cockpit state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpsState {
+    /// A move slower than this missed its RTO.
+    pub rto_target: Duration,
+    /// Operations followed, oldest first.
+    pub ops: Vec<OpView>,
+    /// Modal dialogs; the front one is shown.
+    pub dialogs: VecDeque<Dialog>,
+}
+
+impl Default for OpsState {
+    fn default() -> Self {
+        OpsState {
+            rto_target: DEFAULT_RTO_TARGET,
+            ops: Vec::new(),
+            dialogs: VecDeque::new(),
+        }
+    }
+}
+
+impl OpsState {
+    /// The operation with this id.
+    pub fn get(&self, op_id: &str) -> Option<&OpView> {
+        self.ops.iter().find(|v| v.op.op_id == op_id)
+    }
+
+    /// The operation with this id, mutable.
+    pub fn get_mut(&mut self, op_id: &str) -> Option<&mut OpView> {
+        self.ops.iter_mut().find(|v| v.op.op_id == op_id)
+    }
+
+    /// The newest operation of a role (finished ones stay until their summary is closed).
+    pub fn for_role(&self, role: &str) -> Option<&OpView> {
+        self.ops.iter().rev().find(|v| v.op.role == role)
+    }
+
+    /// True while any followed operation has not finished.
+    pub fn any_running(&self) -> bool {
+        self.ops.iter().any(|v| !v.op.is_finished())
+    }
+
+    /// True when a dialog about this operation is queued.
+    pub fn has_dialog(&self, op_id: &str, pred: impl Fn(&Dialog) -> bool) -> bool {
+        self.dialogs
+            .iter()
+            .any(|d| d.op_id() == Some(op_id) && pred(d))
+    }
+}
+
+/// Upper-case outcome word for screens and the log.
+pub fn outcome_word(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Succeeded => "SUCCEEDED",
+        Outcome::Failed => "FAILED",
+        Outcome::Aborted => "ABORTED",
+        Outcome::RolledBack => "ROLLED BACK",
+    }
+}
