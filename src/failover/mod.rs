@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod executor;
+pub mod headless;
 pub mod journal;
 pub mod lock;
 pub mod operator;
