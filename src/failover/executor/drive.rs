@@ -101,7 +101,7 @@ impl Executor {
             override_cooldown: req.override_cooldown.clone(),
             abort,
         };
-        self.drive(Mutex::new(rec), session, lock).await
+        Box::pin(self.drive(Mutex::new(rec), session, lock)).await
     }
 
     /// Continues an interrupted operation from its journal: re-takes the lock, reopens the
@@ -175,7 +175,7 @@ impl Executor {
             override_cooldown: req.override_cooldown.clone(),
             abort,
         };
-        self.drive(Mutex::new(rec), session, lock).await
+        Box::pin(self.drive(Mutex::new(rec), session, lock)).await
     }
 
     fn audit_choices(&self, op_id: &str, req: &Request) {
@@ -231,8 +231,8 @@ impl Executor {
             let failed = match partner {
                 Some(p) => {
                     let (a, b) = tokio::join!(
-                        self.run_step(&rec, &session, &op, step),
-                        self.run_step(&rec, &session, &op, p)
+                        Box::pin(self.run_step(&rec, &session, &op, step)),
+                        Box::pin(self.run_step(&rec, &session, &op, p))
                     );
                     a?.map(|e| (step, e)).or(b?.map(|e| (p, e)))
                 }

@@ -17,6 +17,8 @@ use crate::core::model::same_name;
 use crate::core::operation::{Operation, StepError};
 use crate::core::plan::{OperationKind, StepKind};
 use crate::failover::audit::AuditEvent;
+use std::future::Future;
+use std::pin::Pin;
 use tokio::sync::Mutex;
 
 /// How a step ended well.
@@ -88,21 +90,23 @@ pub(crate) struct Ctx<'a> {
 pub(crate) type StepResult = Result<StepOutcome, StepError>;
 
 impl Ctx<'_> {
-    /// Dispatches to the step's work.
+    /// Dispatches to the step's work. Each step's future is boxed: they are large (inventory
+    /// reads, probes, polls) and an enum of all of them would sit on the caller's stack.
     pub async fn run(&self) -> StepResult {
-        match self.step {
-            StepKind::Preflight => self.preflight().await,
-            StepKind::Isolate => self.isolate().await,
-            StepKind::Fence if self.leg.graceful => self.fence_stop().await,
-            StepKind::Fence => self.fence_power_off().await,
-            StepKind::Detach => self.detach().await,
-            StepKind::Release => self.release().await,
-            StepKind::Attach => self.attach().await,
-            StepKind::Start => self.start().await,
-            StepKind::Verify => self.verify().await,
-            StepKind::Expose => self.expose().await,
-            StepKind::Commit => Ok(StepOutcome::Done(Vec::new())),
-        }
+        let work: Pin<Box<dyn Future<Output = StepResult> + Send + '_>> = match self.step {
+            StepKind::Preflight => Box::pin(self.preflight()),
+            StepKind::Isolate => Box::pin(self.isolate()),
+            StepKind::Fence if self.leg.graceful => Box::pin(self.fence_stop()),
+            StepKind::Fence => Box::pin(self.fence_power_off()),
+            StepKind::Detach => Box::pin(self.detach()),
+            StepKind::Release => Box::pin(self.release()),
+            StepKind::Attach => Box::pin(self.attach()),
+            StepKind::Start => Box::pin(self.start()),
+            StepKind::Verify => Box::pin(self.verify()),
+            StepKind::Expose => Box::pin(self.expose()),
+            StepKind::Commit => return Ok(StepOutcome::Done(Vec::new())),
+        };
+        work.await
     }
 
     fn role(&self) -> &RoleConfig {
