@@ -25,7 +25,11 @@ async fn failover_then_switchover_back() {
     assert_eq!(plan.to.as_deref(), Some("web-b"));
     let (_abort_tx, abort) = watch::channel(false);
     let report = exec.run(&req, &plan, "--yes", abort).await.unwrap();
-    assert_eq!(report.end, RunEnd::Finished(Outcome::Succeeded), "{report:?}");
+    assert_eq!(
+        report.end,
+        RunEnd::Finished(Outcome::Succeeded),
+        "{report:?}"
+    );
     assert_master(&emu, &config, "web", "web-b").await;
     assert_eq!(
         derive_now(&emu, &config, "web").await,
@@ -71,8 +75,15 @@ async fn failover_then_switchover_back() {
     assert!(plan.can_confirm(), "blockers: {:?}", plan.blockers);
     assert_eq!(plan.to.as_deref(), Some("web-a"));
     let (_abort_tx, abort) = watch::channel(false);
-    let report = exec.run(&back, &plan, "typed role name", abort).await.unwrap();
-    assert_eq!(report.end, RunEnd::Finished(Outcome::Succeeded), "{report:?}");
+    let report = exec
+        .run(&back, &plan, "typed role name", abort)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.end,
+        RunEnd::Finished(Outcome::Succeeded),
+        "{report:?}"
+    );
     let op = &report.operation;
     assert_eq!(op.step(StepKind::Fence).unwrap().state, StepState::Done);
     assert_master(&emu, &config, "web", "web-a").await;

@@ -201,9 +201,15 @@ pub async fn assert_master(emu: &EmulatorHandle, config: &Config, role: &str, ma
 }
 
 /// A fresh `core::leader::derive` over a new inventory and probe round.
-pub async fn derive_now(emu: &EmulatorHandle, config: &Config, role: &str) -> (LeaderState, Option<String>) {
+pub async fn derive_now(
+    emu: &EmulatorHandle,
+    config: &Config,
+    role: &str,
+) -> (LeaderState, Option<String>) {
     let reader = arm(emu).reader().clone();
-    let report = baton::status::collect(config, &reader).await.expect("status");
+    let report = baton::status::collect(config, &reader)
+        .await
+        .expect("status");
     let r = report
         .roles
         .iter()
