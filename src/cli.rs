@@ -74,11 +74,90 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         write_config: Option<PathBuf>,
     },
+    /// Unplanned: the master is down; fence it and move the role to a standby.
+    Failover(MoveArgs),
+    /// Planned: stop the app on the master, then move the role (drills, maintenance, failback).
+    Switchover(MoveArgs),
     /// Validate a config file; print every problem with file:line:column, key and value.
     CheckConfig {
         /// The file (default: the usual discovery).
         path: Option<PathBuf>,
     },
+}
+
+/// Arguments of `failover` and `switchover`.
+#[derive(Debug, Args)]
+struct MoveArgs {
+    /// The role to move.
+    role: String,
+    /// Target VM (default: the first healthy standby).
+    #[arg(long, value_name = "VM")]
+    to: Option<String>,
+    /// Do not ask for the role name (scripts).
+    #[arg(long)]
+    yes: bool,
+    /// One JSON object per line instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Continue the role's interrupted operation from its journal.
+    #[arg(long)]
+    resume: bool,
+    /// With --resume: restore-endpoint, reattach-old or roll-forward.
+    #[arg(long, value_name = "MODE", requires = "resume", value_parser = parse_rollback)]
+    rollback: Option<baton::core::operation::RollbackMode>,
+    /// Break-glass: detach with ForceDetach (writes in flight may be lost); asks to confirm.
+    #[arg(long)]
+    force_detach: bool,
+    /// Move despite the cooldown; the comment is written to the audit log.
+    #[arg(long, value_name = "COMMENT")]
+    override_cooldown: Option<String>,
+    /// State directory (journals, locks, audit).
+    #[arg(long, value_name = "DIR", env = "BATON_STATE_DIR")]
+    state_dir: Option<PathBuf>,
+}
+
+fn parse_rollback(s: &str) -> Result<baton::core::operation::RollbackMode, String> {
+    use baton::core::operation::RollbackMode;
+    [
+        RollbackMode::RestoreEndpoint,
+        RollbackMode::ReattachOld,
+        RollbackMode::RollForward,
+    ]
+    .into_iter()
+    .find(|m| baton::failover::headless::mode_word(*m) == s)
+    .ok_or_else(|| "one of restore-endpoint, reattach-old, roll-forward".to_string())
+}
+
+async fn run_move(
+    explicit: Option<&Path>,
+    kind: baton::core::plan::OperationKind,
+    args: MoveArgs,
+) -> anyhow::Result<u8> {
+    let config = match load_config(explicit) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let args = baton::failover::headless::HeadlessArgs {
+        role: args.role,
+        kind,
+        to: args.to,
+        yes: args.yes,
+        json: args.json,
+        resume: args.resume,
+        rollback: args.rollback,
+        force_detach: args.force_detach,
+        override_cooldown: args.override_cooldown,
+        state_dir: args.state_dir,
+    };
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
+    let mut input = std::io::BufReader::new(std::io::stdin());
+    let term = baton::failover::headless::Terminal {
+        out: &mut out,
+        err: &mut err,
+        input: &mut input,
+    };
+    Ok(baton::failover::headless::run(&config, &args, term).await)
 }
 
 /// Runs the parsed command line; returns the process exit code.
@@ -97,6 +176,22 @@ pub async fn run(cli: Cli) -> u8 {
             speed,
             write_config,
         }) => run_emulator(listen, scenario.as_deref(), speed, write_config.as_deref()).await,
+        Some(Command::Failover(args)) => {
+            run_move(
+                cli.config.as_deref(),
+                baton::core::plan::OperationKind::Failover,
+                args,
+            )
+            .await
+        }
+        Some(Command::Switchover(args)) => {
+            run_move(
+                cli.config.as_deref(),
+                baton::core::plan::OperationKind::Switchover,
+                args,
+            )
+            .await
+        }
         Some(Command::CheckConfig { path }) => Ok(check_config(path.or(cli.config).as_deref())),
     };
     outcome.unwrap_or_else(|e| {

@@ -9,6 +9,7 @@ pub mod config;
 pub mod core;
 pub mod emulator;
 pub mod engine;
+pub mod failover;
 pub mod probe;
 pub mod setup;
 pub mod status;

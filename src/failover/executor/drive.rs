@@ -1,0 +1,378 @@
+//! The operation loop: start (lock, journal, `Begun`), resume (reopen the journal), choose a
+//! rollback, and drive the active leg step by step — abort checked between steps, the declared
+//! concurrent pair run together, a failed step stopping the loop in a resumable state.
+
+use super::recorder::{self, Recorder};
+use super::steps::{self, Leg, StepOutcome};
+use super::{ExecError, Executor, Request};
+use crate::azure::Progress;
+use crate::core::operation::{OpEvent, Operation, Outcome, RollbackMode, StepError};
+use crate::core::plan::{Plan, StepKind};
+use crate::failover::audit::AuditEvent;
+use crate::failover::journal::Journal;
+use crate::failover::lock::RoleLock;
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, watch, Mutex};
+
+/// How a run of the executor ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunEnd {
+    /// The operation finished (`Succeeded`, `RolledBack`, or `Failed` at preflight).
+    Finished(Outcome),
+    /// A step failed; the operation is unfinished and safe to resume, roll back or give up.
+    Stopped {
+        /// The failed step.
+        step: StepKind,
+        /// Why.
+        error: StepError,
+    },
+    /// An abort was requested between steps; choose a rollback to go on.
+    Halted,
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct RunReport {
+    /// The operation id.
+    pub op_id: String,
+    /// How the run ended.
+    pub end: RunEnd,
+    /// The operation as journalled.
+    pub operation: Operation,
+}
+
+/// What one run carries besides the recorder.
+pub(super) struct Session {
+    pub force_detach: bool,
+    pub override_cooldown: Option<String>,
+    pub abort: watch::Receiver<bool>,
+}
+
+impl Executor {
+    /// Runs a confirmed plan: takes the lock (another holder is [`ExecError::Locked`]), refuses
+    /// when an operation of the role is unfinished, journals `Begun`, then drives every step.
+    /// `confirmation` says how the operator confirmed (`typed role name`, `--yes`), for the audit.
+    pub async fn run(
+        &self,
+        req: &Request,
+        plan: &Plan,
+        confirmation: &str,
+        abort: watch::Receiver<bool>,
+    ) -> Result<RunReport, ExecError> {
+        let role = self.role.spec.name.clone();
+        let mut lock = match RoleLock::acquire(&self.dir, &role, self.audit.operator(), None) {
+            Ok(l) => l,
+            Err(e) => {
+                self.note_audit(
+                    None,
+                    AuditEvent::Refused {
+                        reasons: vec![e.to_string()],
+                    },
+                );
+                return Err(e.into());
+            }
+        };
+        if let Some(op) = self.interrupted().into_iter().next() {
+            return Err(interrupted(op));
+        }
+        let op_id = uuid::Uuid::new_v4().to_string();
+        lock.set_op(&op_id)?;
+        let begun = OpEvent::begun_from_plan(
+            plan,
+            &op_id,
+            &self.audit.operator().user,
+            OffsetDateTime::now_utc(),
+        )
+        .ok_or_else(|| ExecError::Blocked(Box::new(plan.clone())))?;
+        let journal = Journal::create(&self.dir, &role, &op_id)?;
+        let rec = Recorder::begin(journal, begun, self.events.clone()).await?;
+        self.note_audit(
+            Some(&op_id),
+            AuditEvent::Confirmed {
+                kind: plan.kind,
+                from: plan.from.clone(),
+                to: plan.to.clone().unwrap_or_default(),
+                how: confirmation.to_owned(),
+            },
+        );
+        self.audit_choices(&op_id, req);
+        let session = Session {
+            force_detach: req.force_detach,
+            override_cooldown: req.override_cooldown.clone(),
+            abort,
+        };
+        Box::pin(self.drive(Mutex::new(rec), session, lock)).await
+    }
+
+    /// Continues an interrupted operation from its journal: re-takes the lock, reopens the
+    /// journal (cutting a torn last line), and drives the remaining steps; an interrupted step is
+    /// started again (it observes first, so re-running it is safe). A halted operation (abort
+    /// requested) rolls forward unless [`Executor::rollback`] is used instead.
+    pub async fn resume(
+        &self,
+        op: Operation,
+        req: &Request,
+        abort: watch::Receiver<bool>,
+    ) -> Result<RunReport, ExecError> {
+        self.resume_with(op, req, abort, None).await
+    }
+
+    /// Resumes a halted or stopped operation with the operator's rollback choice (journalled
+    /// and audited), then drives the chosen leg through the same step machinery.
+    pub async fn rollback(
+        &self,
+        op: Operation,
+        mode: RollbackMode,
+        req: &Request,
+        abort: watch::Receiver<bool>,
+    ) -> Result<RunReport, ExecError> {
+        self.resume_with(op, req, abort, Some(mode)).await
+    }
+
+    async fn resume_with(
+        &self,
+        op: Operation,
+        req: &Request,
+        abort: watch::Receiver<bool>,
+        mode: Option<RollbackMode>,
+    ) -> Result<RunReport, ExecError> {
+        if !crate::core::model::same_name(&op.role, &self.role.spec.name) {
+            return Err(ExecError::Invalid(format!(
+                "operation {} belongs to role {}, not {}",
+                op.op_id, op.role, self.role.spec.name
+            )));
+        }
+        let role = self.role.spec.name.clone();
+        let lock = RoleLock::acquire(&self.dir, &role, self.audit.operator(), Some(&op.op_id))?;
+        // Re-read under the lock: the caller's copy may be stale.
+        let journal = Journal::reopen(&self.dir, &role, &op.op_id)?;
+        let op = Journal::load(journal.path())?.operation()?;
+        if op.is_finished() {
+            return Err(ExecError::NothingToResume(role));
+        }
+        self.note_audit(
+            Some(&op.op_id),
+            AuditEvent::Resumed {
+                at_step: op.next_step().or(op.interrupted_step()),
+            },
+        );
+        self.audit_choices(&op.op_id, req);
+        let op_id = op.op_id.clone();
+        let mut rec = Recorder::resume(journal, op, self.events.clone());
+        let mode = mode.or_else(|| rec.op().is_halted().then_some(RollbackMode::RollForward));
+        if let Some(mode) = mode {
+            let by = self.audit.operator().user.clone();
+            rec.record(OpEvent::RollbackChosen {
+                at: OffsetDateTime::now_utc(),
+                by,
+                mode,
+            })
+            .await?;
+            self.note_audit(Some(&op_id), AuditEvent::RollbackChosen { mode });
+        }
+        let session = Session {
+            force_detach: req.force_detach,
+            override_cooldown: req.override_cooldown.clone(),
+            abort,
+        };
+        Box::pin(self.drive(Mutex::new(rec), session, lock)).await
+    }
+
+    fn audit_choices(&self, op_id: &str, req: &Request) {
+        if req.force_detach {
+            self.note_audit(Some(op_id), AuditEvent::ForceDetach { confirmed: true });
+        }
+        if let Some(comment) = &req.override_cooldown {
+            self.note_audit(
+                Some(op_id),
+                AuditEvent::CooldownOverride {
+                    comment: comment.clone(),
+                },
+            );
+        }
+    }
+
+    /// Drives the active leg until it finishes, a step fails, or an abort halts it. The lock is
+    /// held for the whole drive and released when it returns (or is cancelled).
+    async fn drive(
+        &self,
+        rec: Mutex<Recorder>,
+        mut session: Session,
+        _lock: RoleLock,
+    ) -> Result<RunReport, ExecError> {
+        let end = loop {
+            let op = rec.lock().await.op().clone();
+            if *session.abort.borrow_and_update() && !op.is_halted() {
+                let by = self.audit.operator().user.clone();
+                let at = OffsetDateTime::now_utc();
+                rec.lock()
+                    .await
+                    .record(OpEvent::AbortRequested { at, by })
+                    .await?;
+                self.note_audit(Some(&op.op_id), AuditEvent::AbortRequested);
+                break RunEnd::Halted;
+            }
+            if op.is_halted() {
+                break RunEnd::Halted;
+            }
+            let Some(step) = op.next_step() else {
+                let outcome = match &op.rollback {
+                    Some(r) if !r.steps.is_empty() => Outcome::RolledBack,
+                    _ => Outcome::Succeeded,
+                };
+                self.finish(&rec, &op.op_id, outcome).await?;
+                break RunEnd::Finished(outcome);
+            };
+            let partner = op
+                .active_steps()
+                .iter()
+                .find(|s| s.concurrent_with == Some(step) && !s.state.is_ended_well())
+                .map(|s| s.kind);
+            let failed = match partner {
+                Some(p) => {
+                    let (a, b) = tokio::join!(
+                        Box::pin(self.run_step(&rec, &session, &op, step)),
+                        Box::pin(self.run_step(&rec, &session, &op, p))
+                    );
+                    a?.map(|e| (step, e)).or(b?.map(|e| (p, e)))
+                }
+                None => self
+                    .run_step(&rec, &session, &op, step)
+                    .await?
+                    .map(|e| (step, e)),
+            };
+            if let Some((step, error)) = failed {
+                if step == StepKind::Preflight {
+                    self.finish(&rec, &op.op_id, Outcome::Failed).await?;
+                    break RunEnd::Finished(Outcome::Failed);
+                }
+                break RunEnd::Stopped { step, error };
+            }
+        };
+        session.abort.mark_unchanged();
+        let operation = rec.lock().await.op().clone();
+        Ok(RunReport {
+            op_id: operation.op_id.clone(),
+            end,
+            operation,
+        })
+    }
+
+    async fn finish(
+        &self,
+        rec: &Mutex<Recorder>,
+        op_id: &str,
+        outcome: Outcome,
+    ) -> Result<(), ExecError> {
+        let at = OffsetDateTime::now_utc();
+        rec.lock()
+            .await
+            .record(OpEvent::Finished { at, outcome })
+            .await?;
+        self.note_audit(Some(op_id), AuditEvent::Finished { outcome });
+        Ok(())
+    }
+
+    /// Runs one step: started, act under its timeout with ARM progress forwarded as notes, then
+    /// done, skipped or failed. Returns the error when it failed.
+    async fn run_step(
+        &self,
+        rec: &Mutex<Recorder>,
+        session: &Session,
+        op: &Operation,
+        step: StepKind,
+    ) -> Result<Option<StepError>, ExecError> {
+        let at = OffsetDateTime::now_utc();
+        rec.lock()
+            .await
+            .record(OpEvent::StepStarted { step, at })
+            .await?;
+        let leg = Leg::of(op, &self.role)?;
+        let timeout = self.opts.timings.get(step).timeout;
+        let (tx, rx) = mpsc::channel(256);
+        let arm = self.arm.clone().with_progress(Progress::new(tx));
+        let work = async move {
+            let ctx = steps::Ctx {
+                exec: self,
+                arm,
+                rec,
+                step,
+                leg: &leg,
+                op_id: &op.op_id,
+                session,
+            };
+            tokio::time::timeout(timeout, ctx.run()).await
+        };
+        let (result, ()) = tokio::join!(work, recorder::forward(rx, rec, step));
+        let at = OffsetDateTime::now_utc();
+        let (ev, failed) = match result {
+            Ok(Ok(StepOutcome::Done(request_ids))) => (
+                OpEvent::StepDone {
+                    step,
+                    at,
+                    request_ids,
+                },
+                None,
+            ),
+            Ok(Ok(StepOutcome::Skipped(reason))) => {
+                (OpEvent::StepSkipped { step, at, reason }, None)
+            }
+            Ok(Err(error)) => (
+                OpEvent::StepFailed {
+                    step,
+                    at,
+                    error: error.clone(),
+                },
+                Some(error),
+            ),
+            Err(_) => {
+                let waiting = rec.lock().await.last_note(step).map(str::to_owned);
+                let error = StepError {
+                    code: "Timeout".into(),
+                    message: format!(
+                        "step {} did not finish within {} s{}",
+                        step.label(),
+                        timeout.as_secs(),
+                        waiting
+                            .map(|w| format!("; last seen: {w}"))
+                            .unwrap_or_default()
+                    ),
+                    request_id: None,
+                    http_status: None,
+                };
+                (
+                    OpEvent::StepFailed {
+                        step,
+                        at,
+                        error: error.clone(),
+                    },
+                    Some(error),
+                )
+            }
+        };
+        rec.lock().await.record(ev).await?;
+        if let Some(error) = &failed {
+            self.note_audit(
+                Some(&op.op_id),
+                AuditEvent::StepFailed {
+                    step,
+                    error: error.to_string(),
+                },
+            );
+        }
+        Ok(failed)
+    }
+}
+
+fn interrupted(op: Operation) -> ExecError {
+    let step = op
+        .interrupted_step()
+        .or(op.next_step())
+        .map(|s| s.label().to_owned())
+        .unwrap_or_else(|| "(halted: choose a rollback)".to_owned());
+    ExecError::Interrupted {
+        role: op.role,
+        op_id: op.op_id,
+        step,
+    }
+}

@@ -1,0 +1,261 @@
+//! The executor: runs a confirmed plan as an event-sourced operation, one step at a time,
+//! through the ARM adapter, with the role lock held, every event journalled before the next
+//! action, and every mutating call audited. See the module doc of `failover` for the steps,
+//! what each verifies, and resume/rollback. Must not print and must not build plans itself (it
+//! asks `core::plan::build`).
+
+mod drive;
+mod observe;
+mod recorder;
+mod steps;
+
+pub use drive::{RunEnd, RunReport};
+
+use super::audit::{Audit, AuditEvent};
+use super::journal::{Journal, JournalError};
+use super::lock::{LockError, RoleLock};
+use super::operator::Operator;
+use super::state_dir::StateDir;
+use crate::azure::{ArmClient, ArmError};
+use crate::config::{Config, RoleConfig};
+use crate::core::operation::{OpEvent, Operation, TransitionError};
+use crate::core::plan::{build, Blocker, OperationKind, Plan, PlanInput, StepKind, StepTimings};
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::sync::mpsc;
+
+/// Knobs of the executor; [`ExecutorOptions::from_config`] takes them from the config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecutorOptions {
+    /// Per-step estimates and timeouts (`[failover.timeouts]`).
+    pub timings: StepTimings,
+    /// Healthy service probes in a row that verify wants (default 3).
+    pub verify_successes: u32,
+    /// Time between two verify probes (the heartbeat interval).
+    pub verify_interval: Duration,
+    /// Timeout of one probe (the heartbeat timeout).
+    pub probe_timeout: Duration,
+    /// Time between two reads of a disk while waiting for its release (default 2 s).
+    pub release_poll: Duration,
+    /// Time after a finished move before the role may move again (default 10 min).
+    pub cooldown: Duration,
+}
+
+impl Default for ExecutorOptions {
+    fn default() -> Self {
+        ExecutorOptions {
+            timings: StepTimings::default(),
+            verify_successes: 3,
+            verify_interval: Duration::from_secs(1),
+            probe_timeout: Duration::from_millis(800),
+            release_poll: Duration::from_secs(2),
+            cooldown: Duration::from_secs(10 * 60),
+        }
+    }
+}
+
+impl ExecutorOptions {
+    /// Timeouts from `[failover.timeouts]`, probe cadence from `[heartbeat]`.
+    pub fn from_config(config: &Config) -> ExecutorOptions {
+        let mut timings = StepTimings::default();
+        let t = &config.failover.timeouts;
+        for (kind, timeout) in [
+            (StepKind::Isolate, t.isolate),
+            (StepKind::Fence, t.fence),
+            (StepKind::Detach, t.detach),
+            (StepKind::Release, t.release),
+            (StepKind::Attach, t.attach),
+            (StepKind::Start, t.start),
+            (StepKind::Verify, t.verify),
+            (StepKind::Expose, t.expose),
+        ] {
+            timings.get_mut(kind).timeout = timeout;
+        }
+        ExecutorOptions {
+            timings,
+            verify_interval: config.heartbeat.interval,
+            probe_timeout: config.heartbeat.timeout,
+            ..ExecutorOptions::default()
+        }
+    }
+}
+
+/// What the operator asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// Failover or switchover.
+    pub kind: OperationKind,
+    /// The target, else the first healthy standby.
+    pub to: Option<String>,
+    /// Break-glass: detach with `ForceDetach` (may lose writes in flight). The caller must
+    /// have obtained its own confirmation of that risk.
+    pub force_detach: bool,
+    /// Move despite the cooldown; the operator's reason (audited).
+    pub override_cooldown: Option<String>,
+}
+
+impl Request {
+    /// A plain request of this kind.
+    pub fn new(kind: OperationKind) -> Request {
+        Request {
+            kind,
+            to: None,
+            force_detach: false,
+            override_cooldown: None,
+        }
+    }
+}
+
+/// Why the executor could not run (as opposed to a step failing, which is a [`RunEnd`]).
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    /// Another baton holds the role lock.
+    #[error(transparent)]
+    Locked(#[from] LockError),
+    /// The plan has blockers; nothing was done.
+    #[error("cannot {} role {}: {}", .0.kind.as_str(), .0.role, blockers_text(&.0.blockers))]
+    Blocked(Box<Plan>),
+    /// An operation of this role was interrupted; resume it first.
+    #[error("operation {op_id} of role {role} was interrupted at step {step}: resume it (--resume) before starting another")]
+    Interrupted {
+        /// The role.
+        role: String,
+        /// The interrupted operation.
+        op_id: String,
+        /// Where it stopped.
+        step: String,
+    },
+    /// Nothing to resume.
+    #[error("no interrupted operation of role {0}")]
+    NothingToResume(String),
+    /// The journal could not be read or written.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// Azure could not be read for the plan.
+    #[error("reading Azure: {0}")]
+    Arm(#[from] ArmError),
+    /// An event was illegal for the operation (a bug, or a rollback not offered).
+    #[error("illegal transition: {0}")]
+    Transition(#[from] TransitionError),
+    /// The operation belongs to another role, or is otherwise unusable.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl ExecError {
+    /// True for credential and authorization failures (the CLI exits 2 for them).
+    pub fn is_auth(&self) -> bool {
+        match self {
+            ExecError::Arm(ArmError::Credential { .. }) => true,
+            ExecError::Arm(e) => matches!(e.status(), Some(401 | 403)),
+            _ => false,
+        }
+    }
+}
+
+fn blockers_text(blockers: &[Blocker]) -> String {
+    blockers
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Runs failovers and switchovers of one role.
+pub struct Executor {
+    arm: ArmClient,
+    role: RoleConfig,
+    dir: StateDir,
+    audit: Audit,
+    opts: ExecutorOptions,
+    events: mpsc::Sender<OpEvent>,
+    http: reqwest::Client,
+}
+
+impl Executor {
+    /// An executor for `role`, acting through `arm`, keeping its state in `dir`, streaming every
+    /// operation event to `events` (bounded; the executor waits when it is full, never drops).
+    pub fn new(
+        arm: ArmClient,
+        role: RoleConfig,
+        dir: StateDir,
+        operator: Operator,
+        opts: ExecutorOptions,
+        events: mpsc::Sender<OpEvent>,
+    ) -> Executor {
+        let audit = Audit::new(&dir, operator);
+        Executor {
+            arm,
+            role,
+            dir,
+            audit,
+            opts,
+            events,
+            http: crate::probe::http_client(),
+        }
+    }
+
+    /// The role this executor acts on.
+    pub fn role(&self) -> &RoleConfig {
+        &self.role
+    }
+
+    /// The audit log it writes.
+    pub fn audit(&self) -> &Audit {
+        &self.audit
+    }
+
+    /// Unfinished operations of this role, from their journals.
+    pub fn interrupted(&self) -> Vec<Operation> {
+        Journal::open_interrupted(&self.dir)
+            .into_iter()
+            .filter(|op| crate::core::model::same_name(&op.role, &self.role.spec.name))
+            .collect()
+    }
+
+    /// Builds the plan over a fresh inventory and probe round, with the lock holder (if someone
+    /// else holds it), the cooldown and any interrupted operation as blockers. Takes nothing.
+    /// With `override_cooldown` the cooldown blocker is left out (and audited when run).
+    pub async fn plan(&self, req: &Request) -> Result<Plan, ExecError> {
+        let lock = RoleLock::holder(&self.dir, &self.role.spec.name)?.map(|i| i.holder());
+        self.plan_with(req, lock, !self.interrupted().is_empty())
+            .await
+    }
+
+    async fn plan_with(
+        &self,
+        req: &Request,
+        lock: Option<crate::core::plan::LockHolder>,
+        running: bool,
+    ) -> Result<Plan, ExecError> {
+        let view = observe::view(
+            self.arm.reader(),
+            &self.role,
+            &self.http,
+            self.opts.probe_timeout,
+            running,
+        )
+        .await?;
+        let now = OffsetDateTime::now_utc();
+        let cooldown_until = Journal::last_move(&self.dir, &self.role.spec.name)
+            .map(|t| t + self.opts.cooldown)
+            .filter(|_| req.override_cooldown.is_none());
+        Ok(build(PlanInput {
+            kind: req.kind,
+            spec: &self.role.spec,
+            status: &view.status,
+            facts: Some(&view.facts),
+            requested_target: req.to.as_deref(),
+            lock,
+            cooldown_until,
+            now,
+            read_only: false,
+            timings: &self.opts.timings,
+            verify_successes: self.opts.verify_successes,
+        }))
+    }
+
+    fn note_audit(&self, op_id: Option<&str>, event: AuditEvent) {
+        self.audit.note(&self.role.spec.name, op_id, &event);
+    }
+}

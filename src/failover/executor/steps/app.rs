@@ -1,0 +1,241 @@
+//! Preflight, fence, start and verify: the checks and the application. Preflight re-plans under
+//! the lock; fence stops the app on every other holder (graceful) or powers off a holder that
+//! does not answer its vm probe (failover); start runs the start command on the destination;
+//! verify wants N healthy service probes in a row there.
+
+use super::{arm_error, own_error, Ctx, StepOutcome, StepResult};
+use crate::azure::{ArmError, RunCommandOutput, WriteOutcome, WriteStatus};
+use crate::core::model::{PowerState, ProbeStatus};
+use crate::core::operation::StepError;
+use crate::core::plan::Blocker;
+use crate::failover::executor::observe::{holders, service_probe};
+use crate::failover::executor::Request;
+
+fn stopped(power: PowerState) -> bool {
+    matches!(power, PowerState::Stopped | PowerState::Deallocated)
+}
+
+impl Ctx<'_> {
+    /// Re-plans with the lock held and the journal's target: any blocker fails the step.
+    pub(super) async fn preflight(&self) -> StepResult {
+        let req = Request {
+            kind: self.leg.kind,
+            to: Some(self.leg.dest.clone()),
+            force_detach: self.session.force_detach,
+            override_cooldown: self.session.override_cooldown.clone(),
+        };
+        let plan = self
+            .exec
+            .plan_with(&req, None, false)
+            .await
+            .map_err(|e| own_error("PreflightFailed", e.to_string()))?;
+        let blockers: Vec<String> = plan
+            .blockers
+            .iter()
+            .filter(|b| !matches!(b, Blocker::OperationRunning))
+            .map(ToString::to_string)
+            .collect();
+        if !blockers.is_empty() {
+            return Err(own_error("Blocked", blockers.join("; ")));
+        }
+        self.note(format!(
+            "lock held; {} runs and answers its vm probe",
+            self.leg.dest
+        ))
+        .await;
+        Ok(StepOutcome::Done(Vec::new()))
+    }
+
+    /// Stops the app on every other holder, then waits until its service probe fails.
+    pub(super) async fn fence_stop(&self) -> StepResult {
+        let view = self.view().await?;
+        let mut todo = Vec::new();
+        let mut reasons = Vec::new();
+        for vm in holders(&view.facts, self.role(), &self.leg.dest) {
+            let power = view.facts.vm(&vm).map_or(PowerState::Unknown, |v| v.power);
+            if stopped(power) {
+                reasons.push(format!("{vm} is {}", power.as_str()));
+            } else if view.probes.get(&vm).service.is_down() {
+                reasons.push(format!("the service on {vm} is down already"));
+            } else {
+                todo.push(vm);
+            }
+        }
+        if todo.is_empty() {
+            return Ok(StepOutcome::Skipped(if reasons.is_empty() {
+                "nothing to stop: no other VM holds the role".into()
+            } else {
+                reasons.join("; ")
+            }));
+        }
+        let mut ids = Vec::new();
+        let script = self.role().stop_command.clone();
+        for vm in &todo {
+            ids.extend(self.run_script(vm, &script, "stop command").await?);
+        }
+        for vm in &todo {
+            self.wait_service(vm, false).await?;
+        }
+        Ok(StepOutcome::Done(ids))
+    }
+
+    /// Powers off every other holder that does not answer its vm probe (shoot first).
+    pub(super) async fn fence_power_off(&self) -> StepResult {
+        let view = self.view().await?;
+        let mut todo = Vec::new();
+        let mut reasons = Vec::new();
+        for vm in holders(&view.facts, self.role(), &self.leg.dest) {
+            let power = view.facts.vm(&vm).map_or(PowerState::Unknown, |v| v.power);
+            if stopped(power) {
+                reasons.push(format!("{vm} is {}", power.as_str()));
+            } else if view.probes.get(&vm).vm.is_up() {
+                reasons.push(format!(
+                    "{vm} answers its vm probe: no power-off, isolate and detach fence it"
+                ));
+            } else {
+                todo.push(vm);
+            }
+        }
+        if todo.is_empty() {
+            return Ok(StepOutcome::Skipped(if reasons.is_empty() {
+                "nothing to fence: no other VM holds the role".into()
+            } else {
+                reasons.join("; ")
+            }));
+        }
+        let mut ids = Vec::new();
+        for vm in &todo {
+            let what = format!("power off {vm}");
+            let out = self.audited(&what, self.arm.power_off(self.rg(), vm).await)?;
+            ids.extend(out.request_ids);
+            let facts = self
+                .arm
+                .reader()
+                .get_vm(self.rg(), vm)
+                .await
+                .map_err(|e| arm_error(&e))?;
+            if !stopped(facts.power) {
+                return Err(own_error(
+                    "NotFenced",
+                    format!("{vm} is {} after the power-off", facts.power.as_str()),
+                ));
+            }
+        }
+        Ok(StepOutcome::Done(ids))
+    }
+
+    /// Runs the start command on the destination unless its service already answers.
+    pub(super) async fn start(&self) -> StepResult {
+        let dest = &self.leg.dest;
+        let probe = self.service(dest).await;
+        if probe.is_up() {
+            return Ok(StepOutcome::Skipped(format!(
+                "the service on {dest} answers its probe already"
+            )));
+        }
+        let script = self.role().start_command.clone();
+        let ids = self.run_script(dest, &script, "start command").await?;
+        Ok(StepOutcome::Done(ids))
+    }
+
+    /// Waits for `verify_successes` healthy service probes in a row on the destination.
+    pub(super) async fn verify(&self) -> StepResult {
+        let want = self.exec.opts.verify_successes.max(1);
+        let dest: &str = &self.leg.dest;
+        let mut streak = 0u32;
+        let mut last_words = String::new();
+        loop {
+            let probe = self.service(dest).await;
+            streak = if probe.is_up() { streak + 1 } else { 0 };
+            if streak >= want {
+                return Ok(StepOutcome::Done(Vec::new()));
+            }
+            let words = format!(
+                "service probe on {dest}: {} ({streak}/{want} healthy in a row)",
+                probe_words(&probe)
+            );
+            // Latency changes every probe: note only when the verdict or the count changes.
+            let key = format!("{}{streak}", probe.is_up());
+            if key != last_words {
+                self.note(words).await;
+                last_words = key;
+            }
+            tokio::time::sleep(self.exec.opts.verify_interval).await;
+        }
+    }
+
+    async fn service(&self, vm: &str) -> ProbeStatus {
+        service_probe(
+            self.role(),
+            &self.exec.http,
+            vm,
+            self.exec.opts.probe_timeout,
+        )
+        .await
+    }
+
+    /// Waits until the service probe of `vm` is up (`true`) or down (`false`).
+    async fn wait_service(&self, vm: &str, up: bool) -> Result<(), StepError> {
+        self.poll_until(self.exec.opts.verify_interval, || async move {
+            let probe = self.service(vm).await;
+            if probe.is_up() == up {
+                return Ok(Ok(()));
+            }
+            Ok(Err(format!(
+                "waiting for the service probe of {vm} to {}: {}",
+                if up { "answer" } else { "fail" },
+                probe_words(&probe)
+            )))
+        })
+        .await
+    }
+
+    /// Runs a script through Run Command, audited, its output noted; returns the request ids.
+    async fn run_script(
+        &self,
+        vm: &str,
+        script: &str,
+        label: &str,
+    ) -> Result<Vec<String>, StepError> {
+        let what = format!("{label} on {vm}");
+        let result = self.arm.run_command(self.rg(), vm, script).await;
+        let as_write: Result<WriteOutcome, ArmError> = match &result {
+            Ok(out) => Ok(WriteOutcome {
+                status: WriteStatus::Applied,
+                request_ids: out.request_ids.clone(),
+                attempts: 1,
+            }),
+            Err(e) => Err(e.clone()),
+        };
+        let out = self.audited(&what, as_write)?;
+        if let Ok(RunCommandOutput { code, message, .. }) = &result {
+            self.note(format!("{what}: {code}: {}", short(message)))
+                .await;
+            if !code.to_ascii_lowercase().contains("succeeded") {
+                return Err(own_error(
+                    "CommandFailed",
+                    format!("{what} reported {code}: {}", short(message)),
+                ));
+            }
+        }
+        Ok(out.request_ids)
+    }
+}
+
+fn probe_words(p: &ProbeStatus) -> String {
+    match p {
+        ProbeStatus::Up { latency_ms } => format!("up ({latency_ms} ms)"),
+        ProbeStatus::Down { reason } => format!("down ({reason})"),
+        ProbeStatus::Unknown => "unknown".into(),
+    }
+}
+
+/// The first 200 characters of a command's output on one line, control characters dropped.
+fn short(text: &str) -> String {
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let trimmed = flat.split_whitespace().collect::<Vec<_>>().join(" ");
+    trimmed.chars().take(200).collect()
+}

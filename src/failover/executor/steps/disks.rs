@@ -1,0 +1,190 @@
+//! Detach, release, attach: the role's data disks. Detach asks every non-destination owner to
+//! let go (verified on the VM model); release waits on each disk itself until Azure really let
+//! go (`managedBy` empty and `diskState` Unattached) — the detach call returns before that, and
+//! attaching in that window fails or, worse, races; attach refuses any disk another VM still
+//! owns, then attaches at the configured LUNs and verifies `managedBy` = destination.
+
+use super::{arm_error, own_error, Ctx, StepOutcome, StepResult};
+use crate::core::model::{same_name, DiskFacts};
+use crate::core::operation::StepError;
+use crate::failover::executor::observe::disk_owners;
+
+impl Ctx<'_> {
+    /// Detaches every role disk from every owner that is not the destination.
+    pub(super) async fn detach(&self) -> StepResult {
+        let view = self.view().await?;
+        let dest = &self.leg.dest;
+        let mut by_owner: Vec<(String, Vec<String>)> = Vec::new();
+        for disk in &self.role().spec.disks {
+            for owner in disk_owners(&view.facts, &disk.name) {
+                if same_name(&owner, dest) {
+                    continue;
+                }
+                match by_owner.iter_mut().find(|(o, _)| same_name(o, &owner)) {
+                    Some((_, d)) => d.push(disk.name.clone()),
+                    None => by_owner.push((owner, vec![disk.name.clone()])),
+                }
+            }
+        }
+        if by_owner.is_empty() {
+            return Ok(StepOutcome::Skipped(format!(
+                "no disk of the role is attached to a VM other than {dest}"
+            )));
+        }
+        let force = self.session.force_detach;
+        let mut ids = Vec::new();
+        for (owner, disks) in &by_owner {
+            let names: Vec<&str> = disks.iter().map(String::as_str).collect();
+            let how = if force { "force-detach" } else { "detach" };
+            let what = format!("{how} {} from {owner}", names.join(", "));
+            let out = self.audited(
+                &what,
+                self.arm.detach_disks(self.rg(), owner, &names, force).await,
+            )?;
+            ids.extend(out.request_ids);
+        }
+        for (owner, disks) in &by_owner {
+            let vm = self
+                .arm
+                .reader()
+                .get_vm(self.rg(), owner)
+                .await
+                .map_err(|e| arm_error(&e))?;
+            let left: Vec<&String> = disks
+                .iter()
+                .filter(|d| vm.data_disks.iter().any(|a| same_name(&a.name, d)))
+                .collect();
+            if !left.is_empty() {
+                return Err(own_error(
+                    "NotDetached",
+                    format!("{owner} still lists {left:?} after the detach"),
+                ));
+            }
+        }
+        Ok(StepOutcome::Done(ids))
+    }
+
+    /// Waits until every disk is free or already on the destination, reading each disk.
+    pub(super) async fn release(&self) -> StepResult {
+        let dest: &str = &self.leg.dest;
+        if self.unreleased(dest).await?.is_empty() {
+            return Ok(StepOutcome::Skipped(format!(
+                "every disk is free or on {dest} already"
+            )));
+        }
+        self.poll_until(self.exec.opts.release_poll, || async move {
+            let pending = self.unreleased(dest).await?;
+            if pending.is_empty() {
+                return Ok(Ok(()));
+            }
+            let words: Vec<String> = pending.iter().map(describe).collect();
+            Ok(Err(format!(
+                "waiting for Azure to release {} (want managedBy empty, diskState Unattached)",
+                words.join("; ")
+            )))
+        })
+        .await?;
+        Ok(StepOutcome::Done(Vec::new()))
+    }
+
+    /// Disks neither free nor on `dest`.
+    async fn unreleased(&self, dest: &str) -> Result<Vec<DiskFacts>, StepError> {
+        let mut out = Vec::new();
+        for disk in &self.role().spec.disks {
+            let facts = self
+                .arm
+                .reader()
+                .get_disk(self.rg(), &disk.name)
+                .await
+                .map_err(|e| arm_error(&e))?;
+            let on_dest = facts
+                .managed_by
+                .as_deref()
+                .is_some_and(|m| same_name(m, dest));
+            let free =
+                facts.managed_by.is_none() && facts.disk_state.eq_ignore_ascii_case("Unattached");
+            if !on_dest && !free {
+                out.push(facts);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Attaches every disk not yet on the destination, at its configured LUN.
+    pub(super) async fn attach(&self) -> StepResult {
+        let dest = self.leg.dest.clone();
+        let view = self.view().await?;
+        let mut missing: Vec<(&str, i32)> = Vec::new();
+        for disk in &self.role().spec.disks {
+            let owners = disk_owners(&view.facts, &disk.name);
+            if owners.iter().any(|o| same_name(o, &dest)) && owners.len() == 1 {
+                continue;
+            }
+            if let Some(other) = owners.iter().find(|o| !same_name(o, &dest)) {
+                return Err(own_error(
+                    "NotReleased",
+                    format!(
+                        "{} is still owned by {other}: refusing to attach it to {dest}",
+                        disk.name
+                    ),
+                ));
+            }
+            missing.push((disk.name.as_str(), disk.lun));
+        }
+        if missing.is_empty() {
+            return Ok(StepOutcome::Skipped(format!(
+                "every disk is on {dest} already"
+            )));
+        }
+        let words: Vec<String> = missing.iter().map(|(n, l)| format!("{n}@{l}")).collect();
+        let what = format!("attach {} to {dest}", words.join(", "));
+        let out = self.audited(
+            &what,
+            self.arm.attach_disks(self.rg(), &dest, &missing).await,
+        )?;
+        let dest: &str = &dest;
+        self.poll_until(self.exec.opts.release_poll, || async move {
+            let pending = self.not_on(dest).await?;
+            if pending.is_empty() {
+                return Ok(Ok(()));
+            }
+            let words: Vec<String> = pending.iter().map(describe).collect();
+            Ok(Err(format!(
+                "waiting for managedBy = {dest}: {}",
+                words.join("; ")
+            )))
+        })
+        .await?;
+        Ok(StepOutcome::Done(out.request_ids))
+    }
+
+    /// Disks whose `managedBy` is not `dest`.
+    async fn not_on(&self, dest: &str) -> Result<Vec<DiskFacts>, StepError> {
+        let mut out = Vec::new();
+        for disk in &self.role().spec.disks {
+            let facts = self
+                .arm
+                .reader()
+                .get_disk(self.rg(), &disk.name)
+                .await
+                .map_err(|e| arm_error(&e))?;
+            if !facts
+                .managed_by
+                .as_deref()
+                .is_some_and(|m| same_name(m, dest))
+            {
+                out.push(facts);
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn describe(d: &DiskFacts) -> String {
+    format!(
+        "{} (managedBy {}, {})",
+        d.name,
+        d.managed_by.as_deref().unwrap_or("none"),
+        d.disk_state
+    )
+}

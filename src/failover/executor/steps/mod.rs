@@ -1,0 +1,222 @@
+//! One step's work: observe the resources (skip when already done), act through the ARM
+//! adapter, verify on the resource itself. Every step works towards the leg's *destination*
+//! (the target, or the old master in a rollback leg) from whatever the facts show, never from
+//! what the plan assumed, so re-running a step after a crash or a failure is safe.
+
+mod app;
+mod disks;
+mod endpoint;
+
+use super::drive::Session;
+use super::observe::{self, View};
+use super::recorder::{self, Recorder};
+use super::{ExecError, Executor};
+use crate::azure::{ArmClient, ArmError, WriteOutcome, WriteStatus};
+use crate::config::RoleConfig;
+use crate::core::model::same_name;
+use crate::core::operation::{Operation, StepError};
+use crate::core::plan::{OperationKind, StepKind};
+use crate::failover::audit::AuditEvent;
+use std::future::Future;
+use std::pin::Pin;
+use tokio::sync::Mutex;
+
+/// How a step ended well.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum StepOutcome {
+    /// Acted and verified; the request ids of the writes.
+    Done(Vec<String>),
+    /// Observed already done; nothing changed.
+    Skipped(String),
+}
+
+/// The leg being driven: where everything goes, and how the other holders are fenced.
+#[derive(Debug, Clone)]
+pub(crate) struct Leg {
+    /// The VM that must end up holding the role.
+    pub dest: String,
+    /// Fence by stopping the app (planned kinds and every rollback leg) rather than powering
+    /// off an unreachable holder (unplanned failover).
+    pub graceful: bool,
+    /// What the operation is.
+    pub kind: OperationKind,
+}
+
+impl Leg {
+    /// The active leg of the operation.
+    pub fn of(op: &Operation, role: &RoleConfig) -> Result<Leg, ExecError> {
+        let rollback = op.rollback.as_ref().is_some_and(|r| !r.steps.is_empty());
+        if !rollback {
+            return Ok(Leg {
+                dest: op.to.clone(),
+                graceful: op.kind.is_planned(),
+                kind: op.kind,
+            });
+        }
+        let old = op.from.as_deref().unwrap_or_default();
+        let dest = role
+            .spec
+            .vms
+            .iter()
+            .find(|v| same_name(v, old))
+            .cloned()
+            .ok_or_else(|| {
+                ExecError::Invalid(format!(
+                    "cannot roll back: the old master `{old}` is not one VM of role {}",
+                    role.spec.name
+                ))
+            })?;
+        Ok(Leg {
+            dest,
+            graceful: true,
+            kind: op.kind,
+        })
+    }
+}
+
+/// Everything one step needs.
+pub(crate) struct Ctx<'a> {
+    pub exec: &'a Executor,
+    /// The client for this step; its progress goes to this step's notes.
+    pub arm: ArmClient,
+    pub rec: &'a Mutex<Recorder>,
+    pub step: StepKind,
+    pub leg: &'a Leg,
+    pub op_id: &'a str,
+    pub session: &'a Session,
+}
+
+/// What a step returns.
+pub(crate) type StepResult = Result<StepOutcome, StepError>;
+
+impl Ctx<'_> {
+    /// Dispatches to the step's work. Each step's future is boxed: they are large (inventory
+    /// reads, probes, polls) and an enum of all of them would sit on the caller's stack.
+    pub async fn run(&self) -> StepResult {
+        let work: Pin<Box<dyn Future<Output = StepResult> + Send + '_>> = match self.step {
+            StepKind::Preflight => Box::pin(self.preflight()),
+            StepKind::Isolate => Box::pin(self.isolate()),
+            StepKind::Fence if self.leg.graceful => Box::pin(self.fence_stop()),
+            StepKind::Fence => Box::pin(self.fence_power_off()),
+            StepKind::Detach => Box::pin(self.detach()),
+            StepKind::Release => Box::pin(self.release()),
+            StepKind::Attach => Box::pin(self.attach()),
+            StepKind::Start => Box::pin(self.start()),
+            StepKind::Verify => Box::pin(self.verify()),
+            StepKind::Expose => Box::pin(self.expose()),
+            StepKind::Commit => return Ok(StepOutcome::Done(Vec::new())),
+        };
+        work.await
+    }
+
+    fn role(&self) -> &RoleConfig {
+        &self.exec.role
+    }
+
+    fn rg(&self) -> &str {
+        &self.exec.role.spec.resource_group
+    }
+
+    /// Records a progress note for this step.
+    async fn note(&self, text: String) {
+        recorder::note(self.rec, self.step, text).await;
+    }
+
+    /// A fresh view of the role (inventory + probes).
+    async fn view(&self) -> Result<View, StepError> {
+        observe::view(
+            self.arm.reader(),
+            self.role(),
+            &self.exec.http,
+            self.exec.opts.probe_timeout,
+            true,
+        )
+        .await
+        .map_err(|e| arm_error(&e))
+    }
+
+    /// Audits one mutating call and turns its result into request ids or a step error.
+    fn audited(
+        &self,
+        operation: &str,
+        result: Result<WriteOutcome, ArmError>,
+    ) -> Result<WriteOutcome, StepError> {
+        let (outcome, ids) = match &result {
+            Ok(w) if w.status == WriteStatus::AlreadyDone => ("already done".to_owned(), vec![]),
+            Ok(w) => ("applied".to_owned(), w.request_ids.clone()),
+            Err(e) => (
+                e.to_string(),
+                e.request_id().map(str::to_owned).into_iter().collect(),
+            ),
+        };
+        self.exec.note_audit(
+            Some(self.op_id),
+            AuditEvent::ArmCall {
+                step: self.step,
+                operation: operation.to_owned(),
+                outcome,
+                request_ids: ids,
+            },
+        );
+        result.map_err(|e| arm_error(&e))
+    }
+
+    /// Polls `check` every `every` until it returns `Some`, noting each new `waiting` text.
+    /// Bounded by the step's timeout (the caller's).
+    async fn poll_until<T, F, Fut>(
+        &self,
+        every: std::time::Duration,
+        mut check: F,
+    ) -> Result<T, StepError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Result<T, String>, StepError>>,
+    {
+        let mut last: Option<String> = None;
+        loop {
+            match check().await? {
+                Ok(v) => return Ok(v),
+                Err(waiting) => {
+                    if last.as_deref() != Some(waiting.as_str()) {
+                        self.note(waiting.clone()).await;
+                        last = Some(waiting);
+                    }
+                }
+            }
+            tokio::time::sleep(every).await;
+        }
+    }
+}
+
+/// An ARM error as the journal keeps it: code, message, request id, HTTP status.
+pub(crate) fn arm_error(e: &ArmError) -> StepError {
+    let code = e.code().map(str::to_owned).unwrap_or_else(|| {
+        match e {
+            ArmError::Transport { .. } => "ConnectionFailed",
+            ArmError::OperationTimeout { .. } => "OperationTimeout",
+            ArmError::StatusUnreadable { .. } => "StatusUnreadable",
+            ArmError::Credential { .. } => "CredentialFailed",
+            ArmError::NotApplied { .. } => "NotApplied",
+            ArmError::Decode { .. } => "DecodeFailed",
+            ArmError::Invalid(_) => "InvalidRequest",
+            _ => "AzureError",
+        }
+        .to_owned()
+    });
+    StepError {
+        code,
+        message: e.to_string(),
+        request_id: e.request_id().map(str::to_owned),
+        http_status: e.status(),
+    }
+}
+
+/// A step error of baton's own.
+pub(crate) fn own_error(code: &str, message: String) -> StepError {
+    StepError {
+        code: code.to_owned(),
+        message,
+        request_id: None,
+        http_status: None,
+    }
+}

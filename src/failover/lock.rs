@@ -1,0 +1,271 @@
+//! The per-role lock: an exclusive, non-blocking `flock` on `locks/<role>.lock`, with the
+//! holder's details (user, host, pid, since, operation id) written into the file for whoever
+//! loses. Owns taking, describing and releasing it; must not decide what to do when it is held.
+//!
+//! Why `flock`: the kernel releases it when the holding process dies (SIGKILL, power loss of
+//! the SSH session's shell), so a crashed baton never leaves a stale lock behind, and a resume
+//! from any other baton on the host can take it at once. The lock is per open file: two
+//! executors in one process exclude each other as two processes do. It is a *host-local*
+//! lock; batons on different hosts sharing a role need the blob-lease lock of DESIGN.md.
+
+use super::operator::Operator;
+use super::state_dir::StateDir;
+use crate::core::plan::LockHolder;
+use rustix::fs::{flock, FlockOperation};
+use serde::{Deserialize, Serialize};
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+/// Who holds a role lock, as written into the lock file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockInfo {
+    /// Operator (user name).
+    pub who: String,
+    /// Host name.
+    pub host: String,
+    /// Process id of the holding baton.
+    pub pid: u32,
+    /// When it was taken.
+    #[serde(with = "time::serde::rfc3339")]
+    pub since: OffsetDateTime,
+    /// The operation it runs, once known.
+    #[serde(default)]
+    pub op_id: Option<String>,
+}
+
+impl LockInfo {
+    /// The holder as the plan's `Locked` blocker wants it.
+    pub fn holder(&self) -> LockHolder {
+        LockHolder {
+            who: self.who.clone(),
+            host: self.host.clone(),
+            since: self.since,
+        }
+    }
+}
+
+/// Why the lock was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Someone else holds it.
+    #[error("role {role} is locked by {who} on {host} (pid {pid}) since {}{}", rfc3339(*.since), .op_id.as_ref().map(|o| format!(", operation {o}")).unwrap_or_default())]
+    Held {
+        /// The role.
+        role: String,
+        /// Operator holding it.
+        who: String,
+        /// Their host.
+        host: String,
+        /// Their process id.
+        pid: u32,
+        /// Since when.
+        since: OffsetDateTime,
+        /// The operation they run, if known.
+        op_id: Option<String>,
+    },
+    /// The lock file could not be opened or written.
+    #[error("lock file {path}: {source}")]
+    Io {
+        /// The lock file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+impl LockError {
+    /// The holder for `PlanInput.lock`, when the lock is held by someone else.
+    pub fn holder(&self) -> Option<LockHolder> {
+        match self {
+            LockError::Held {
+                who, host, since, ..
+            } => Some(LockHolder {
+                who: who.clone(),
+                host: host.clone(),
+                since: *since,
+            }),
+            LockError::Io { .. } => None,
+        }
+    }
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+}
+
+/// A held role lock; released when dropped (or by the OS when the process dies).
+#[derive(Debug)]
+pub struct RoleLock {
+    file: File,
+    path: PathBuf,
+    info: LockInfo,
+}
+
+impl RoleLock {
+    /// Takes the role's lock without waiting; `LockError::Held` names the holder.
+    pub fn acquire(
+        dir: &StateDir,
+        role: &str,
+        operator: &Operator,
+        op_id: Option<&str>,
+    ) -> Result<RoleLock, LockError> {
+        let path = dir.lock_path(role);
+        let mut file = open(&path)?;
+        if flock(&file, FlockOperation::NonBlockingLockExclusive).is_err() {
+            let info = read_info(&mut file);
+            return Err(held(role, info));
+        }
+        let info = LockInfo {
+            who: operator.user.clone(),
+            host: operator.host.clone(),
+            pid: std::process::id(),
+            since: OffsetDateTime::now_utc(),
+            op_id: op_id.map(str::to_owned),
+        };
+        write_info(&mut file, &info).map_err(|source| LockError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(RoleLock { file, path, info })
+    }
+
+    /// Who holds the role's lock now (someone else, or this process through another handle);
+    /// `None` when it is free. Never takes it for longer than the check.
+    pub fn holder(dir: &StateDir, role: &str) -> Result<Option<LockInfo>, LockError> {
+        let path = dir.lock_path(role);
+        let mut file = open(&path)?;
+        if flock(&file, FlockOperation::NonBlockingLockExclusive).is_ok() {
+            let _ = flock(&file, FlockOperation::Unlock);
+            return Ok(None);
+        }
+        Ok(Some(read_info(&mut file).unwrap_or_else(unknown_holder)))
+    }
+
+    /// The details written into the lock file.
+    pub fn info(&self) -> &LockInfo {
+        &self.info
+    }
+
+    /// Records the operation the holder now runs.
+    pub fn set_op(&mut self, op_id: &str) -> Result<(), LockError> {
+        self.info.op_id = Some(op_id.to_owned());
+        write_info(&mut self.file, &self.info).map_err(|source| LockError::Io {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+impl Drop for RoleLock {
+    fn drop(&mut self) {
+        // Still holding the lock: nobody reads a half-cleared file. Closing the file unlocks.
+        let _ = self.file.set_len(0);
+        let _ = flock(&self.file, FlockOperation::Unlock);
+    }
+}
+
+fn open(path: &Path) -> Result<File, LockError> {
+    let err = |source| LockError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(err)?;
+    }
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(err)
+}
+
+fn write_info(file: &mut File, info: &LockInfo) -> std::io::Result<()> {
+    let text = serde_json::to_string(info).map_err(std::io::Error::other)?;
+    file.set_len(0)?;
+    file.seek(SeekFrom::Start(0))?;
+    file.write_all(text.as_bytes())?;
+    file.write_all(b"\n")?;
+    file.sync_data()
+}
+
+/// The holder's details; `None` while the holder has not written them yet.
+fn read_info(file: &mut File) -> Option<LockInfo> {
+    let mut text = String::new();
+    file.seek(SeekFrom::Start(0)).ok()?;
+    file.read_to_string(&mut text).ok()?;
+    serde_json::from_str(text.trim()).ok()
+}
+
+fn unknown_holder() -> LockInfo {
+    LockInfo {
+        who: "unknown".into(),
+        host: "unknown".into(),
+        pid: 0,
+        since: OffsetDateTime::now_utc(),
+        op_id: None,
+    }
+}
+
+fn held(role: &str, info: Option<LockInfo>) -> LockError {
+    let info = info.unwrap_or_else(unknown_holder);
+    LockError::Held {
+        role: role.to_owned(),
+        who: info.who,
+        host: info.host,
+        pid: info.pid,
+        since: info.since,
+        op_id: info.op_id,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(user: &str) -> Operator {
+        Operator {
+            user: user.into(),
+            host: "h1".into(),
+            ssh_client: None,
+        }
+    }
+
+    #[test]
+    fn second_taker_learns_the_holder_and_drop_releases() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = StateDir::new(tmp.path());
+        assert!(RoleLock::holder(&dir, "web").unwrap().is_none());
+        let mut first = RoleLock::acquire(&dir, "web", &op("alice"), None).unwrap();
+        first.set_op("op-7").unwrap();
+        let err = RoleLock::acquire(&dir, "web", &op("bob"), None).unwrap_err();
+        match &err {
+            LockError::Held {
+                who,
+                host,
+                pid,
+                op_id,
+                ..
+            } => {
+                assert_eq!(who, "alice");
+                assert_eq!(host, "h1");
+                assert_eq!(*pid, std::process::id());
+                assert_eq!(op_id.as_deref(), Some("op-7"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(err.to_string().contains("locked by alice on h1"));
+        assert_eq!(err.holder().unwrap().who, "alice");
+        assert_eq!(RoleLock::holder(&dir, "web").unwrap().unwrap().who, "alice");
+        // Another role is independent.
+        let _app = RoleLock::acquire(&dir, "app", &op("bob"), None).unwrap();
+        drop(first);
+        assert!(RoleLock::holder(&dir, "web").unwrap().is_none());
+        let again = RoleLock::acquire(&dir, "web", &op("bob"), None).unwrap();
+        assert_eq!(again.info().who, "bob");
+    }
+}
