@@ -6,10 +6,12 @@
 
 use crate::azure::ArmError;
 use crate::config::Config;
-use crate::engine::{self, ChaosPort, EngineSetup};
+use crate::engine::{self, ChaosPort, EngineSetup, OpsSetup};
+use crate::failover::{Operator, StateDir};
 use crate::setup;
 use crate::ui::{self, Keymap, KeymapError, Mode, Theme, ThemeEnv, ThemeError, UiError, UiOptions};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How to open the cockpit.
@@ -42,9 +44,27 @@ pub enum CockpitError {
     /// No credential or client could be built.
     #[error(transparent)]
     Arm(#[from] ArmError),
+    /// No state directory for journals, locks and audit.
+    #[error("no state directory: set BATON_STATE_DIR, XDG_STATE_HOME or HOME")]
+    NoStateDir,
     /// The terminal failed (or is not a terminal).
     #[error(transparent)]
     Ui(#[from] UiError),
+}
+
+/// A write client and state directory for failovers — only in operator and demo modes, so a
+/// read-only or wall cockpit holds no write client at all.
+fn operations_for(mode: Mode, config: &Config) -> Result<Option<OpsSetup>, CockpitError> {
+    if !matches!(mode, Mode::Operator | Mode::Demo) {
+        return Ok(None);
+    }
+    let state_dir = StateDir::discover(None).ok_or(CockpitError::NoStateDir)?;
+    Ok(Some(OpsSetup {
+        config: Arc::new(config.clone()),
+        arm: setup::arm_client(config)?,
+        state_dir,
+        operator: Operator::from_env(),
+    }))
 }
 
 /// Runs the cockpit until the operator quits.
@@ -53,6 +73,7 @@ pub async fn run(params: CockpitParams<'_>) -> Result<(), CockpitError> {
     let keymap = Keymap::from_overrides(params.mode, params.keys)?;
     let config = params.config;
     let reader = setup::read_client(config)?;
+    let ops = operations_for(params.mode, config)?;
     let mut handle = engine::start(EngineSetup {
         roles: config.role_specs(),
         reader,
@@ -62,7 +83,11 @@ pub async fn run(params: CockpitParams<'_>) -> Result<(), CockpitError> {
             .refresh_interval
             .unwrap_or(config.azure.refresh_interval),
         chaos: params.chaos.filter(|_| params.mode == Mode::Demo),
+        ops,
     });
+    let ops_rx = handle
+        .take_ops()
+        .unwrap_or_else(|| tokio::sync::mpsc::channel(1).1);
     let events = handle
         .take_events()
         .unwrap_or_else(|| tokio::sync::mpsc::channel(1).1);
@@ -75,8 +100,7 @@ pub async fn run(params: CockpitParams<'_>) -> Result<(), CockpitError> {
         snapshots: handle.snapshots(),
         events,
         effects: handle.effects(),
-        // The executor is wired by the lead; until then no operation message arrives.
-        ops: tokio::sync::mpsc::channel(1).1,
+        ops: ops_rx,
         rto_target: config.failover.rto_target,
     })
     .await;

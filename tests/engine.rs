@@ -4,17 +4,21 @@
 
 mod azure_support;
 
-use azure_support::{fault, reader_with, start};
+use azure_support::{arm, fault, reader_with, start};
 use baton::config::{self, Config};
 use baton::core::leader::LeaderState;
+use baton::core::operation::{OpEvent, Outcome};
+use baton::core::plan::OperationKind;
 use baton::core::snapshot::FleetSnapshot;
 use baton::emulator::EmulatorHandle;
-use baton::engine::{self, ChaosPort, EngineHandle, EngineSetup};
+use baton::engine::{self, ChaosPort, EngineHandle, EngineSetup, OpsSetup};
+use baton::failover::{Operator, StateDir};
 use baton::probe::ScheduleParams;
 use baton::setup;
-use baton::ui::{ChaosAction, Effect};
+use baton::ui::{ChaosAction, Effect, Msg};
 use serde_json::json;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
@@ -23,6 +27,14 @@ fn config_of(emu: &EmulatorHandle) -> Config {
 }
 
 fn start_engine(emu: &EmulatorHandle, refresh: Duration) -> EngineHandle {
+    start_engine_with(emu, refresh, None)
+}
+
+fn start_engine_with(
+    emu: &EmulatorHandle,
+    refresh: Duration,
+    ops: Option<OpsSetup>,
+) -> EngineHandle {
     let config = config_of(emu);
     let schedule = ScheduleParams {
         interval: Duration::from_millis(50),
@@ -36,6 +48,7 @@ fn start_engine(emu: &EmulatorHandle, refresh: Duration) -> EngineHandle {
         schedule,
         refresh_interval: refresh,
         chaos: Some(ChaosPort::new(emu.base_url().clone())),
+        ops,
     })
 }
 
@@ -159,5 +172,111 @@ async fn throttled_refresh_keeps_facts_and_reports_the_error() {
         "{}",
         event.text
     );
+    engine.shutdown().await;
+}
+
+/// The cockpit's operation path: plan, typed confirmation, every journalled event streamed to
+/// the UI, the role shown FAILING OVER meanwhile, and the new master afterwards.
+#[tokio::test(flavor = "multi_thread")]
+async fn switchover_from_the_cockpit_streams_events_and_moves_the_master() {
+    let emu = start(150.0).await;
+    let state = tempfile::tempdir().expect("state dir");
+    let mut config = config_of(&emu);
+    config.heartbeat.interval = Duration::from_millis(50);
+    config.heartbeat.timeout = Duration::from_millis(40);
+    let ops = OpsSetup {
+        config: Arc::new(config),
+        arm: arm(&emu),
+        state_dir: StateDir::new(state.path()),
+        operator: Operator::from_env(),
+    };
+    let mut engine = start_engine_with(&emu, Duration::from_millis(200), Some(ops));
+    let mut ui = engine.take_ops().expect("ops channel");
+    let mut events = engine.take_events().expect("events");
+    let mut rx = engine.snapshots();
+    until(&mut rx, "all healthy", all_healthy).await;
+    let effects = engine.effects();
+
+    let wrong = Effect::StartOperation {
+        role: "web".into(),
+        kind: OperationKind::Switchover,
+        target: "web-b".into(),
+        confirmed_name: "wbe".into(),
+    };
+    effects.send(wrong).await.expect("effects");
+    let refused = tokio::time::timeout(Duration::from_secs(10), events.recv())
+        .await
+        .expect("an event")
+        .expect("event");
+    assert!(
+        refused.text.contains("confirmation did not match"),
+        "{}",
+        refused.text
+    );
+
+    let ask = Effect::RequestPlan {
+        role: "web".into(),
+        kind: OperationKind::Switchover,
+        target: None,
+    };
+    effects.send(ask).await.expect("effects");
+    let plan = match tokio::time::timeout(Duration::from_secs(10), ui.recv()).await {
+        Ok(Some(Msg::Plan(plan))) => plan,
+        other => panic!("expected a plan, got {other:?}"),
+    };
+    assert!(plan.can_confirm(), "{:?}", plan.blockers);
+    assert_eq!(plan.to.as_deref(), Some("web-b"));
+
+    let go = Effect::StartOperation {
+        role: "web".into(),
+        kind: OperationKind::Switchover,
+        target: "web-b".into(),
+        confirmed_name: "web".into(),
+    };
+    effects.send(go).await.expect("effects");
+    let mut seen = Vec::new();
+    let mut op_ids = std::collections::BTreeSet::new();
+    let mut saw_failing_over = false;
+    let outcome = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            tokio::select! {
+                msg = ui.recv() => match msg {
+                    Some(Msg::OpEvent { op_id, event }) => {
+                        op_ids.insert(op_id);
+                        seen.push(event.clone());
+                        if let OpEvent::Finished { outcome, .. } = event {
+                            return outcome;
+                        }
+                    }
+                    Some(_) => {}
+                    None => panic!("ops channel closed"),
+                },
+                _ = rx.changed() => {
+                    saw_failing_over |= state_of(&rx.borrow(), "web") == LeaderState::FailingOver;
+                }
+            }
+        }
+    })
+    .await
+    .expect("the switchover finishes");
+    assert_eq!(outcome, Outcome::Succeeded);
+    assert!(
+        matches!(seen.first(), Some(OpEvent::Begun { .. })),
+        "{seen:?}"
+    );
+    assert_eq!(op_ids.len(), 1, "every event carries the operation id");
+    assert!(!op_ids.contains(""), "the id is known from Begun on");
+    assert!(
+        saw_failing_over,
+        "the role showed FAILING OVER while it moved"
+    );
+    let after = until(&mut rx, "web healthy on web-b", |s| {
+        all_healthy(s)
+            && s.roles
+                .iter()
+                .any(|r| r.role == "web" && r.master.as_deref() == Some("web-b"))
+    })
+    .await;
+    assert_eq!(state_of(&after, "web"), LeaderState::Healthy);
     engine.shutdown().await;
 }

@@ -12,16 +12,19 @@
 
 mod chaos;
 mod inventory;
+mod operations;
 
 pub use chaos::ChaosPort;
+pub use operations::OpsSetup;
 
 use crate::azure::ReadClient;
 use crate::core::leader::{derive, RoleInput};
 use crate::core::model::{AzureFacts, ProbeFacts, RoleSpec};
 use crate::core::snapshot::{EngineEvent, FleetSnapshot, InventoryFreshness};
 use crate::probe::{HeartbeatBoard, ProbeEngine, ProbeEngineHandle, ProbeSpec, ScheduleParams};
-use crate::ui::Effect;
+use crate::ui::{Effect, Msg};
 use inventory::InventoryState;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch, Notify};
@@ -47,12 +50,15 @@ pub struct EngineSetup {
     pub refresh_interval: Duration,
     /// Where demo chaos goes; `None` outside the demo.
     pub chaos: Option<ChaosPort>,
+    /// Failover/switchover support; `None` in read-only and wall modes (nothing can write).
+    pub ops: Option<OpsSetup>,
 }
 
 /// The running engine: channels for the UI and the tasks behind them.
 pub struct EngineHandle {
     snapshots: watch::Receiver<FleetSnapshot>,
     events: Option<mpsc::Receiver<EngineEvent>>,
+    ops: Option<mpsc::Receiver<Msg>>,
     effects: mpsc::Sender<Effect>,
     probe_engine: Option<ProbeEngineHandle>,
     tasks: Vec<JoinHandle<()>>,
@@ -67,6 +73,11 @@ impl EngineHandle {
     /// The event stream (only one consumer: the first call takes it).
     pub fn take_events(&mut self) -> Option<mpsc::Receiver<EngineEvent>> {
         self.events.take()
+    }
+
+    /// Plans and operation events for the UI (only one consumer: the first call takes it).
+    pub fn take_ops(&mut self) -> Option<mpsc::Receiver<Msg>> {
+        self.ops.take()
     }
 
     /// Where the UI sends its effects.
@@ -106,7 +117,10 @@ pub fn start(setup: EngineSetup) -> EngineHandle {
     let probe_engine =
         ProbeEngine::spawn(setup.probes, setup.schedule, crate::probe::http_client());
     let board = probe_engine.subscribe();
-    let tasks = vec![
+    let (running_tx, running_rx) = watch::channel(BTreeSet::new());
+    let (ops_ui_tx, ops_ui) = mpsc::channel(256);
+    let (op_effects_tx, op_effects_rx) = mpsc::channel(32);
+    let mut tasks = vec![
         tokio::spawn(inventory::run(
             setup.reader,
             setup.roles.clone(),
@@ -115,12 +129,33 @@ pub fn start(setup: EngineSetup) -> EngineHandle {
             event_tx.clone(),
             refresh_now.clone(),
         )),
-        tokio::spawn(combine(setup.roles, inventory_rx, board, snapshot_tx)),
-        tokio::spawn(run_effects(effect_rx, refresh_now, setup.chaos, event_tx)),
+        tokio::spawn(combine(
+            setup.roles,
+            inventory_rx,
+            board,
+            running_rx,
+            snapshot_tx,
+        )),
+        tokio::spawn(run_effects(
+            effect_rx,
+            refresh_now,
+            setup.chaos,
+            event_tx.clone(),
+            op_effects_tx,
+        )),
     ];
+    if let Some(ops) = setup.ops {
+        let channels = operations::OpsChannels {
+            ui: ops_ui_tx,
+            events: event_tx,
+            running: running_tx,
+        };
+        tasks.push(tokio::spawn(operations::run(ops, channels, op_effects_rx)));
+    }
     EngineHandle {
         snapshots,
         events: Some(events),
+        ops: Some(ops_ui),
         effects,
         probe_engine: Some(probe_engine),
         tasks,
@@ -132,18 +167,30 @@ async fn combine(
     roles: Vec<RoleSpec>,
     mut inventory: watch::Receiver<InventoryState>,
     mut board: watch::Receiver<HeartbeatBoard>,
+    mut running: watch::Receiver<BTreeSet<String>>,
     out: watch::Sender<FleetSnapshot>,
 ) {
     loop {
         let snapshot = {
             let inv = inventory.borrow_and_update();
             let board = board.borrow_and_update();
-            build_snapshot(&roles, inv.facts.as_deref(), &inv.freshness, &board)
+            let running = running.borrow_and_update();
+            build_snapshot(
+                &roles,
+                inv.facts.as_deref(),
+                &inv.freshness,
+                &board,
+                &running,
+            )
         };
         out.send_replace(snapshot);
         tokio::select! {
             changed = inventory.changed() => if changed.is_err() { break },
             changed = board.changed() => if changed.is_err() { break },
+            // The sender lives only while the operations task does; without it, ignore.
+            changed = running.changed(), if running.has_changed().is_ok() => {
+                let _ = changed;
+            }
         }
     }
 }
@@ -154,6 +201,7 @@ pub fn build_snapshot(
     facts: Option<&AzureFacts>,
     freshness: &InventoryFreshness,
     board: &HeartbeatBoard,
+    running: &BTreeSet<String>,
 ) -> FleetSnapshot {
     let verdicts: &ProbeFacts = &board.verdicts;
     FleetSnapshot {
@@ -164,7 +212,7 @@ pub fn build_snapshot(
                     spec,
                     facts,
                     probes: verdicts,
-                    operation_running: false,
+                    operation_running: running.contains(&spec.name),
                 })
             })
             .collect(),
@@ -179,6 +227,7 @@ async fn run_effects(
     refresh_now: Arc<Notify>,
     chaos: Option<ChaosPort>,
     events: mpsc::Sender<EngineEvent>,
+    operations: mpsc::Sender<Effect>,
 ) {
     while let Some(effect) = effects.recv().await {
         match effect {
@@ -193,8 +242,12 @@ async fn run_effects(
             }
             // Quit and Bell are the UI's own business.
             Effect::Quit | Effect::Bell => {}
-            // Placeholder until the executor is wired (uiflow branch adds these effects).
-            other => tracing::warn!(?other, "operation effect not wired to an executor yet"),
+            // Failover/switchover effects go to the operations task (absent: read-only).
+            other => {
+                if operations.send(other).await.is_err() {
+                    tracing::debug!("operation effect with no operations task");
+                }
+            }
         }
     }
 }

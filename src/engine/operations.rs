@@ -1,0 +1,279 @@
+//! The cockpit's side of failovers and switchovers: turns the UI's operation effects into
+//! executor calls and the executor's journalled events into UI messages.
+//!
+//! It exists only when the cockpit was given an [`ArmClient`] (operator and demo modes): in
+//! read-only and wall modes nothing here is built, so nothing can write. The executor owns
+//! every rule (lock, journal, audit, cooldown); this task only routes.
+
+use crate::azure::ArmClient;
+use crate::config::Config;
+use crate::core::model::same_name;
+use crate::core::operation::{OpEvent, Operation, RollbackMode};
+use crate::core::plan::OperationKind;
+use crate::core::snapshot::{EngineEvent, Severity};
+use crate::failover::{Executor, ExecutorOptions, Journal, Operator, Request, RunReport, StateDir};
+use crate::ui::{Effect, Msg};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, watch};
+
+/// What the operations task needs.
+#[derive(Clone)]
+pub struct OpsSetup {
+    /// The validated config (roles, timeouts).
+    pub config: Arc<Config>,
+    /// The write client.
+    pub arm: ArmClient,
+    /// Where journals, locks and the audit live.
+    pub state_dir: StateDir,
+    /// Who is acting.
+    pub operator: Operator,
+}
+
+/// Channels the operations task talks on.
+pub(super) struct OpsChannels {
+    /// Plans, plan errors, operation events, interrupted operations — to the UI.
+    pub ui: mpsc::Sender<Msg>,
+    /// The event log.
+    pub events: mpsc::Sender<EngineEvent>,
+    /// Roles with an operation running (the snapshot shows them FAILING OVER).
+    pub running: watch::Sender<BTreeSet<String>>,
+}
+
+/// Shared state of the task and the runs it spawns.
+#[derive(Clone)]
+struct Ops {
+    setup: OpsSetup,
+    ch: Arc<OpsChannels>,
+    aborts: Arc<Mutex<BTreeMap<String, watch::Sender<bool>>>>,
+}
+
+/// Offers interrupted operations, then serves operation effects until the channel closes.
+pub(super) async fn run(setup: OpsSetup, ch: OpsChannels, mut effects: mpsc::Receiver<Effect>) {
+    let ops = Ops {
+        setup,
+        ch: Arc::new(ch),
+        aborts: Arc::default(),
+    };
+    let interrupted = Journal::open_interrupted(&ops.setup.state_dir);
+    if !interrupted.is_empty() && ops.ch.ui.send(Msg::Interrupted(interrupted)).await.is_err() {
+        return;
+    }
+    while let Some(effect) = effects.recv().await {
+        let ops = ops.clone();
+        match effect {
+            Effect::RequestPlan { role, kind, target } => {
+                tokio::spawn(async move { ops.plan(&role, kind, target).await });
+            }
+            Effect::StartOperation {
+                role,
+                kind,
+                target,
+                confirmed_name,
+            } => {
+                tokio::spawn(async move { ops.start(&role, kind, target, &confirmed_name).await });
+            }
+            Effect::AbortOperation { op_id } => ops.abort(&op_id),
+            Effect::ChooseRollback { op_id, mode } => {
+                tokio::spawn(async move { ops.continue_op(&op_id, Some(mode)).await });
+            }
+            Effect::ResumeOperation { op_id } => {
+                tokio::spawn(async move { ops.continue_op(&op_id, None).await });
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Ops {
+    /// An executor for `role` whose events go to a fresh channel.
+    fn executor(&self, role: &str) -> Option<(Executor, mpsc::Receiver<OpEvent>)> {
+        let role = self.setup.config.role(role)?.clone();
+        let (tx, rx) = mpsc::channel(256);
+        let exec = Executor::new(
+            self.setup.arm.clone(),
+            role,
+            self.setup.state_dir.clone(),
+            self.setup.operator.clone(),
+            ExecutorOptions::from_config(&self.setup.config),
+            tx,
+        );
+        Some((exec, rx))
+    }
+
+    async fn plan(&self, role: &str, kind: OperationKind, target: Option<String>) {
+        let Some((exec, _)) = self.executor(role) else {
+            return self
+                .tell_ui(Msg::PlanError(format!("no role named {role}")))
+                .await;
+        };
+        let req = Request {
+            to: target,
+            ..Request::new(kind)
+        };
+        let msg = match exec.plan(&req).await {
+            Ok(plan) => Msg::Plan(plan),
+            Err(e) => Msg::PlanError(e.to_string()),
+        };
+        self.tell_ui(msg).await;
+    }
+
+    async fn start(&self, role: &str, kind: OperationKind, target: String, confirmed: &str) {
+        if !same_name(confirmed, role) {
+            return self
+                .log(
+                    Severity::Critical,
+                    role,
+                    "confirmation did not match: nothing done",
+                )
+                .await;
+        }
+        let Some((exec, rx)) = self.executor(role) else {
+            return;
+        };
+        let req = Request {
+            to: Some(target),
+            ..Request::new(kind)
+        };
+        // Plan again at confirmation time: the world may have moved since the preview.
+        let plan = match exec.plan(&req).await {
+            Ok(plan) if plan.can_confirm() => plan,
+            Ok(plan) => {
+                let why: Vec<String> = plan.blockers.iter().map(ToString::to_string).collect();
+                let text = format!("not started, blocked now: {}", why.join("; "));
+                return self.log(Severity::Critical, role, &text).await;
+            }
+            Err(e) => return self.log(Severity::Critical, role, &e.to_string()).await,
+        };
+        let abort = self.register_abort(None);
+        let forward = tokio::spawn(self.clone().forward(rx, abort.0.clone()));
+        self.mark_running(role, true);
+        let result = exec.run(&req, &plan, "typed role name", abort.1).await;
+        drop(exec); // closes the event channel so the forwarder ends
+        self.finish(role, result, forward).await;
+    }
+
+    async fn continue_op(&self, op_id: &str, mode: Option<RollbackMode>) {
+        let Some(op) = self.find(op_id) else {
+            return self
+                .tell_ui(Msg::PlanError(format!("operation {op_id} not found")))
+                .await;
+        };
+        let role = op.role.clone();
+        let Some((exec, rx)) = self.executor(&role) else {
+            return;
+        };
+        let req = Request {
+            to: Some(op.to.clone()),
+            ..Request::new(op.kind)
+        };
+        let abort = self.register_abort(Some(op_id));
+        let forward = tokio::spawn(self.clone().forward_known(rx, op_id.to_string()));
+        self.mark_running(&role, true);
+        let result = match mode {
+            Some(mode) => exec.rollback(op, mode, &req, abort.1).await,
+            None => exec.resume(op, &req, abort.1).await,
+        };
+        drop(exec); // closes the event channel so the forwarder ends
+        self.finish(&role, result, forward).await;
+    }
+
+    fn find(&self, op_id: &str) -> Option<Operation> {
+        Journal::open_interrupted(&self.setup.state_dir)
+            .into_iter()
+            .find(|op| op.op_id == op_id)
+    }
+
+    fn abort(&self, op_id: &str) {
+        if let Ok(aborts) = self.aborts.lock() {
+            if let Some(tx) = aborts.get(op_id) {
+                let _ = tx.send(true);
+            }
+        }
+    }
+
+    /// A fresh abort switch, registered under `op_id` now or once `Begun` names it.
+    fn register_abort(&self, op_id: Option<&str>) -> (watch::Sender<bool>, watch::Receiver<bool>) {
+        let (tx, rx) = watch::channel(false);
+        if let (Some(id), Ok(mut aborts)) = (op_id, self.aborts.lock()) {
+            aborts.insert(id.to_string(), tx.clone());
+        }
+        (tx, rx)
+    }
+
+    /// Forwards a new operation's events; its id comes with `Begun`.
+    async fn forward(self, mut rx: mpsc::Receiver<OpEvent>, abort: watch::Sender<bool>) {
+        let mut op_id = String::new();
+        while let Some(event) = rx.recv().await {
+            if let OpEvent::Begun { op_id: id, .. } = &event {
+                op_id = id.clone();
+                if let Ok(mut aborts) = self.aborts.lock() {
+                    aborts.insert(op_id.clone(), abort.clone());
+                }
+            }
+            let msg = Msg::OpEvent {
+                op_id: op_id.clone(),
+                event,
+            };
+            if self.ch.ui.send(msg).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    async fn forward_known(self, mut rx: mpsc::Receiver<OpEvent>, op_id: String) {
+        while let Some(event) = rx.recv().await {
+            let msg = Msg::OpEvent {
+                op_id: op_id.clone(),
+                event,
+            };
+            if self.ch.ui.send(msg).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    async fn finish(
+        &self,
+        role: &str,
+        result: Result<RunReport, crate::failover::ExecError>,
+        forward: tokio::task::JoinHandle<()>,
+    ) {
+        // The executor is dropped by now, so the forwarder drains and ends.
+        let _ = forward.await;
+        self.mark_running(role, false);
+        match result {
+            Ok(report) => {
+                if let Ok(mut aborts) = self.aborts.lock() {
+                    aborts.remove(&report.op_id);
+                }
+            }
+            Err(e) => self.log(Severity::Critical, role, &e.to_string()).await,
+        }
+    }
+
+    fn mark_running(&self, role: &str, running: bool) {
+        self.ch.running.send_modify(|set| {
+            if running {
+                set.insert(role.to_string());
+            } else {
+                set.remove(role);
+            }
+        });
+    }
+
+    async fn tell_ui(&self, msg: Msg) {
+        let _ = self.ch.ui.send(msg).await;
+    }
+
+    async fn log(&self, severity: Severity, role: &str, text: &str) {
+        let event = EngineEvent {
+            at: OffsetDateTime::now_utc(),
+            severity,
+            role: Some(role.to_string()),
+            text: text.to_string(),
+        };
+        let _ = self.ch.events.send(event).await;
+    }
+}
