@@ -75,6 +75,15 @@ impl Tmux {
             .success());
     }
 
+    /// Presses `q` and waits for the process to exit with 0. A lone ESC right before a key
+    /// reads as Alt+key to a terminal, so let any previous escape settle first.
+    fn quit(&self) {
+        std::thread::sleep(Duration::from_millis(300));
+        self.keys(&["q"]);
+        let screen = self.wait_for("exit", |s| s.contains("EXITED"));
+        assert!(screen.contains("EXITED 0"), "{screen}");
+    }
+
     /// Polls the screen until `pred` holds (bounded: ~20 s), returning the screen.
     fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
         let mut screen = String::new();
@@ -105,23 +114,22 @@ fn demo_detects_a_killed_master_and_quits_cleanly_at_80x24() {
     let tmux = Tmux::start(80, 24, &format!("{BATON} demo --speed 50"));
     tmux.wait_for("four healthy roles", all_four_healthy);
     tmux.keys(&["j"]);
-    tmux.wait_for("web selected", |s| s.contains("▶ ● HEALTHY     web"));
+    tmux.wait_for("web selected", |s| {
+        s.lines().any(|l| l.contains('▶') && l.contains(" web "))
+    });
     tmux.keys(&["K"]);
     let screen = tmux.wait_for("MASTER DOWN", |s| s.contains("roles 4: ✖1 ●3"));
     assert!(screen.contains("web"), "{screen}");
     tmux.keys(&["R"]);
     tmux.wait_for("web healthy again", all_four_healthy);
-    tmux.keys(&["q"]);
-    let screen = tmux.wait_for("exit", |s| s.contains("EXITED"));
-    assert!(screen.contains("EXITED 0"), "{screen}");
+    tmux.quit();
 }
 
 #[test]
 fn too_small_terminal_says_so() {
     let tmux = Tmux::start(50, 12, &format!("{BATON} demo --speed 50"));
     tmux.wait_for("too small message", |s| s.contains("too small"));
-    tmux.keys(&["q"]);
-    tmux.wait_for("exit", |s| s.contains("EXITED 0"));
+    tmux.quit();
 }
 
 /// Every key a person could press: printable ASCII (q last), specials, ctrl chords.
@@ -153,8 +161,7 @@ async fn zero_writes_in(mode_flag: &str, width: u16, height: u16) {
     );
     tmux.wait_for("four healthy roles", all_four_healthy);
     press_everything(&tmux);
-    tmux.keys(&["q"]);
-    tmux.wait_for("exit", |s| s.contains("EXITED 0"));
+    tmux.quit();
     let requests = env.control("requests").await;
     let requests = requests.as_array().expect("request log");
     let gets = requests.iter().filter(|r| r["method"] == "GET").count();
