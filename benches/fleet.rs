@@ -212,9 +212,10 @@ async fn wait_all_healthy(rx: &mut watch::Receiver<FleetSnapshot>, roles: usize)
         }
         let now = tokio::time::Instant::now();
         if now >= next_note {
+            let secs = (now - start).as_secs_f64();
+            let cpu = cpu_seconds().unwrap_or(0.0) / secs * 100.0;
             eprintln!(
-                "warm-up: {healthy} / {roles} HEALTHY after {:.0} s; {}",
-                (now - start).as_secs_f64(),
+                "warm-up: {healthy} / {roles} HEALTHY after {secs:.0} s (this process {cpu:.0}% of one core so far); {}",
                 diagnose(&rx.borrow())
             );
             next_note = now + Duration::from_secs(10);
