@@ -20,10 +20,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::proc::{cpu_seconds, env_or, share, status_mb};
+
+mod support;
 
 const ROLE_ENV: &str = "BATON_BENCH_ROLE";
-/// The kernel reports /proc times in USER_HZ, fixed at 100 on Linux.
-const USER_HZ: f64 = 100.0;
 /// The server gives up on its own after this long, whatever happens to the parent.
 const SERVER_LIFETIME: Duration = Duration::from_secs(300);
 
@@ -33,13 +34,6 @@ fn main() -> Result<()> {
     } else {
         measure()
     }
-}
-
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 /// Child: answer 200 on every path, print the port, stop when stdin closes; print the count.
@@ -122,33 +116,6 @@ fn client(vms: u64) -> Result<reqwest::Client> {
         .build()?)
 }
 
-/// User + system CPU seconds of this process so far.
-fn cpu_seconds() -> Result<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat")?;
-    // Fields after the command name (which may hold spaces) start at field 3 (state).
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime is field 14, stime field 15 (1-based); here index 0 is field 3.
-    Ok((ticks(11) + ticks(12)) / USER_HZ)
-}
-
-/// A line of /proc/self/status in MB (e.g. `VmHWM`, `VmRSS`).
-fn status_mb(key: &str) -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with(key))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
 fn measure() -> Result<()> {
     let vms = env_or("BATON_BENCH_VMS", 2000);
     let secs = env_or("BATON_BENCH_SECS", 20);
@@ -221,7 +188,7 @@ async fn run(port: u16, vms: u64, secs: u64) -> Result<Report> {
         .sum();
     engine.shutdown().await;
     Ok(Report {
-        cpu_share: (cpu1 - cpu0) / wall,
+        cpu_share: share(cpu0, cpu1, wall),
         samples_per_s: runs as f64 / wall,
         notifications_per_s: notifications as f64 / wall,
         up,
