@@ -113,6 +113,7 @@ async fn run(config: &Config, emu: &EmulatorChild, window: Duration) -> Result<R
         schedule: setup::schedule(config),
         refresh_interval: config.azure.refresh_interval,
         chaos: None,
+        ops: None,
     });
     let events = handle
         .take_events()

@@ -194,7 +194,7 @@ fn time_derive(roles: &[RoleSpec], facts: &AzureFacts) -> (f64, usize) {
     let mut runs = 0u32;
     let mut healthy = 0;
     while runs == 0 || start.elapsed() < DERIVE_BUDGET {
-        let snapshot = build_snapshot(roles, Some(facts), &freshness, &board);
+        let snapshot = build_snapshot(roles, Some(facts), &freshness, &board, &Default::default());
         healthy = snapshot
             .roles
             .iter()

@@ -4,6 +4,7 @@
 //! The master is the VM that holds the endpoint AND every data disk. Anything else that Azure
 //! says about ownership is reported as a [`Violation`] stating the facts — never resolved here.
 
+use super::index::FactsIndex;
 use super::model::{
     name_from_id, same_name, AzureFacts, EndpointSpec, PowerState, ProbeFacts, ProbeStatus,
     RoleSpec, VmProbes,
@@ -263,9 +264,38 @@ pub struct RoleInput<'a> {
 }
 
 /// Derives a role's status from the facts. See the module doc for the rules.
+/// To derive many roles from one inventory, use [`derive_all`]: it indexes the facts once.
 pub fn derive(input: RoleInput<'_>) -> RoleStatus {
+    let index = input.facts.map(FactsIndex::new);
+    derive_indexed(input, index.as_ref())
+}
+
+/// Derives every role from one inventory, indexing it once (linear in roles + resources).
+/// `running(role)` says whether an operation of that role runs.
+pub fn derive_all(
+    specs: &[RoleSpec],
+    facts: Option<&AzureFacts>,
+    probes: &ProbeFacts,
+    running: impl Fn(&str) -> bool,
+) -> Vec<RoleStatus> {
+    let index = facts.map(FactsIndex::new);
+    specs
+        .iter()
+        .map(|spec| {
+            let input = RoleInput {
+                spec,
+                facts,
+                probes,
+                operation_running: running(&spec.name),
+            };
+            derive_indexed(input, index.as_ref())
+        })
+        .collect()
+}
+
+fn derive_indexed(input: RoleInput<'_>, index: Option<&FactsIndex<'_>>) -> RoleStatus {
     let spec = input.spec;
-    let Some(facts) = input.facts else {
+    let Some(facts) = index else {
         return unknown_without_facts(spec, input.probes);
     };
     let mut violations = Vec::new();
@@ -342,10 +372,10 @@ fn unknown_without_facts(spec: &RoleSpec, probes: &ProbeFacts) -> RoleStatus {
 }
 
 /// VMs (or VM-less NICs) whose NIC references the endpoint, in NIC order.
-fn endpoint_holders(endpoint: &EndpointSpec, facts: &AzureFacts) -> Vec<String> {
+fn endpoint_holders(endpoint: &EndpointSpec, facts: &FactsIndex<'_>) -> Vec<String> {
     let mut holders: Vec<String> = Vec::new();
-    for nic in &facts.nics {
-        if nic.lb_refs.iter().any(|r| endpoint.matches_id(r)) {
+    for nic in facts.nics_holding(endpoint) {
+        {
             let holder = nic
                 .vm
                 .clone()
@@ -358,7 +388,7 @@ fn endpoint_holders(endpoint: &EndpointSpec, facts: &AzureFacts) -> Vec<String> 
     holders
 }
 
-fn check_lb_agrees(endpoint: &EndpointSpec, facts: &AzureFacts, out: &mut Vec<Violation>) {
+fn check_lb_agrees(endpoint: &EndpointSpec, facts: &FactsIndex<'_>, out: &mut Vec<Violation>) {
     let Some(lb) = facts.load_balancer(&endpoint.load_balancer) else {
         return;
     };
@@ -372,9 +402,8 @@ fn check_lb_agrees(endpoint: &EndpointSpec, facts: &AzureFacts, out: &mut Vec<Vi
         .map(|(_, nics)| nics.clone())
         .unwrap_or_default();
     let nics_say: Vec<String> = facts
-        .nics
+        .nics_holding(endpoint)
         .iter()
-        .filter(|n| n.lb_refs.iter().any(|r| endpoint.matches_id(r)))
         .map(|n| n.name.clone())
         .collect();
     let same = lb_says.len() == nics_say.len()
@@ -392,7 +421,7 @@ fn check_lb_agrees(endpoint: &EndpointSpec, facts: &AzureFacts, out: &mut Vec<Vi
 
 fn place_disks(
     spec: &RoleSpec,
-    facts: &AzureFacts,
+    facts: &FactsIndex<'_>,
     out: &mut Vec<Violation>,
 ) -> Vec<DiskPlacement> {
     spec.disks
@@ -505,7 +534,7 @@ fn judge_ownership(
 
 fn vm_statuses(
     spec: &RoleSpec,
-    facts: &AzureFacts,
+    facts: &FactsIndex<'_>,
     probes: &ProbeFacts,
     master: Option<&str>,
 ) -> Vec<VmStatus> {
@@ -524,7 +553,7 @@ fn vm_statuses(
 fn health_state(
     master: &str,
     vms: &[VmStatus],
-    facts: &AzureFacts,
+    facts: &FactsIndex<'_>,
     spec: &RoleSpec,
     out: &mut Vec<Violation>,
 ) -> LeaderState {
@@ -572,7 +601,7 @@ fn health_state(
     }
 }
 
-fn check_luns(master: &str, facts: &AzureFacts, spec: &RoleSpec, out: &mut Vec<Violation>) {
+fn check_luns(master: &str, facts: &FactsIndex<'_>, spec: &RoleSpec, out: &mut Vec<Violation>) {
     let Some(vm) = facts.vm(master) else {
         return;
     };

@@ -470,3 +470,30 @@ fn labels_and_words() {
         "\"failing_over\""
     );
 }
+
+#[test]
+fn derive_all_equals_deriving_each_role_alone() {
+    let mut w = World::healthy();
+    w.move_endpoint(&["web-a", "web-b"]);
+    let mut other = spec(&[("web-data", 0)]);
+    other.name = "web2".into();
+    other.endpoint.kind = EndpointKind::BackendPool("web-pool".into());
+    let specs = vec![spec(&[("web-data", 0), ("web-log", 1)]), other];
+    let all = derive_all(&specs, Some(&w.facts), &w.probes, |r| r == "web2");
+    let one_by_one: Vec<RoleStatus> = specs
+        .iter()
+        .map(|s| {
+            derive(RoleInput {
+                spec: s,
+                facts: Some(&w.facts),
+                probes: &w.probes,
+                operation_running: s.name == "web2",
+            })
+        })
+        .collect();
+    assert_eq!(all, one_by_one);
+    assert_eq!(all[0].state, LeaderState::Split);
+    assert_eq!(all[1].state, LeaderState::FailingOver);
+    let none = derive_all(&specs, None, &w.probes, |_| false);
+    assert!(none.iter().all(|s| s.state == LeaderState::Unknown));
+}

@@ -3,6 +3,7 @@
 //! Nothing here does I/O, spawns tasks or reads the clock; time enters as arguments.
 
 pub mod health;
+pub mod index;
 pub mod leader;
 pub mod model;
 pub mod operation;

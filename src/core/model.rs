@@ -77,13 +77,13 @@ impl EndpointSpec {
             EndpointKind::NatRule(_) => "inboundNatRules",
             EndpointKind::BackendPool(_) => "backendAddressPools",
         };
-        let parts: Vec<&str> = id.trim_end_matches('/').split('/').collect();
-        let n = parts.len();
-        n >= 4
-            && same_name(parts[n - 4], "loadBalancers")
-            && same_name(parts[n - 3], &self.load_balancer)
-            && same_name(parts[n - 2], segment)
-            && same_name(parts[n - 1], self.child_name())
+        let mut parts = id.trim_end_matches('/').rsplit('/');
+        let mut next = || parts.next().unwrap_or_default();
+        let (child, kind, lb, lbs) = (next(), next(), next(), next());
+        same_name(lbs, "loadBalancers")
+            && same_name(lb, &self.load_balancer)
+            && same_name(kind, segment)
+            && same_name(child, self.child_name())
     }
 
     /// A short human label such as `lb-contoso/web-app`.

@@ -18,8 +18,8 @@ pub use chaos::ChaosPort;
 pub use operations::OpsSetup;
 
 use crate::azure::ReadClient;
-use crate::core::leader::{derive, RoleInput};
-use crate::core::model::{AzureFacts, ProbeFacts, RoleSpec};
+use crate::core::leader::derive_all;
+use crate::core::model::{AzureFacts, RoleSpec};
 use crate::core::snapshot::{EngineEvent, FleetSnapshot, InventoryFreshness};
 use crate::probe::{HeartbeatBoard, ProbeEngine, ProbeEngineHandle, ProbeSpec, ScheduleParams};
 use crate::ui::{Effect, Msg};
@@ -203,19 +203,8 @@ pub fn build_snapshot(
     board: &HeartbeatBoard,
     running: &BTreeSet<String>,
 ) -> FleetSnapshot {
-    let verdicts: &ProbeFacts = &board.verdicts;
     FleetSnapshot {
-        roles: roles
-            .iter()
-            .map(|spec| {
-                derive(RoleInput {
-                    spec,
-                    facts,
-                    probes: verdicts,
-                    operation_running: running.contains(&spec.name),
-                })
-            })
-            .collect(),
+        roles: derive_all(roles, facts, &board.verdicts, |role| running.contains(role)),
         inventory: freshness.clone(),
         heartbeats: board.histories.clone(),
     }

@@ -3,7 +3,7 @@
 use super::StatusReport;
 use crate::azure::{refresh, ArmError, InventoryScope, ReadClient};
 use crate::config::Config;
-use crate::core::leader::{derive, RoleInput};
+use crate::core::leader::derive_all;
 use crate::core::model::ProbeFacts;
 use crate::probe::{check, http_client, ProbeKind};
 use crate::setup::probe_specs;
@@ -33,17 +33,7 @@ pub async fn collect(config: &Config, reader: &ReadClient) -> Result<StatusRepor
     let scope = InventoryScope::for_roles(&specs);
     let (inventory, probes) = tokio::join!(refresh(reader, &scope), probe_round(config));
     let inventory = inventory?;
-    let roles = specs
-        .iter()
-        .map(|spec| {
-            derive(RoleInput {
-                spec,
-                facts: Some(&inventory.facts),
-                probes: &probes,
-                operation_running: false,
-            })
-        })
-        .collect();
+    let roles = derive_all(&specs, Some(&inventory.facts), &probes, |_| false);
     Ok(StatusReport {
         roles,
         arm_requests: inventory.requests,
