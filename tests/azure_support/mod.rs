@@ -76,7 +76,7 @@ pub fn progress() -> (Progress, mpsc::Receiver<ArmEvent>) {
 }
 
 /// Everything received so far.
-pub fn drain(rx: &mut mpsc::Receiver<ArmEvent>) -> Vec<ArmEvent> {
+pub fn drain<T>(rx: &mut mpsc::Receiver<T>) -> Vec<T> {
     let mut out = Vec::new();
     while let Ok(ev) = rx.try_recv() {
         out.push(ev);
@@ -84,7 +84,8 @@ pub fn drain(rx: &mut mpsc::Receiver<ArmEvent>) -> Vec<ArmEvent> {
     out
 }
 
-fn control(emu: &EmulatorHandle, path: &str) -> String {
+/// URL of the emulator's control API `path`.
+pub fn control(emu: &EmulatorHandle, path: &str) -> String {
     format!("{}_emulator/{path}", emu.base_url())
 }
 

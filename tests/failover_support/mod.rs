@@ -3,15 +3,17 @@
 //! and invariant checks on `/_emulator/state`.
 #![allow(dead_code)]
 
-use baton::azure::{
-    create_credential, ArmClient, ArmTarget, CredentialChoice, PollPolicy, RetryPolicy,
-};
+#[path = "../azure_support/mod.rs"]
+mod azure_support;
+
+#[allow(unused_imports)] // each test binary uses a different subset
+pub use azure_support::{control, drain, entry, fast_poll, fast_retry, fault, requests, state};
+use baton::azure::{ArmClient, RetryPolicy};
 use baton::config::{self, Config};
 use baton::core::leader::LeaderState;
 use baton::core::operation::OpEvent;
 use baton::emulator::{self, EmulatorHandle, EmulatorOptions};
 use baton::failover::{Executor, ExecutorOptions, Operator, StateDir};
-use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -28,34 +30,12 @@ pub async fn start() -> (EmulatorHandle, Config) {
     (emu, config)
 }
 
-pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        max_attempts: 4,
-        base_backoff: Duration::from_millis(5),
-        max_backoff: Duration::from_millis(40),
-        retry_after_cap: Duration::from_millis(50),
-    }
-}
-
-pub fn fast_poll() -> PollPolicy {
-    PollPolicy {
-        min_interval: Duration::from_millis(2),
-        default_interval: Duration::from_millis(10),
-        retry_after_cap: Duration::from_millis(20),
-        timeout: Duration::from_secs(60),
-        unreadable_limit: 5,
-    }
-}
-
+/// A write client with millisecond policies (Retry-After capped at 50 ms).
 pub fn arm(emu: &EmulatorHandle) -> ArmClient {
-    let cred = create_credential(&CredentialChoice::StaticToken(emu.token().to_owned())).unwrap();
-    ArmClient::new(
-        ArmTarget::new(emu.base_url().clone(), emu.subscription_id()),
-        cred,
-    )
-    .unwrap()
-    .with_retry(fast_retry())
-    .with_poll(fast_poll())
+    azure_support::arm(emu).with_retry(RetryPolicy {
+        retry_after_cap: Duration::from_millis(50),
+        ..fast_retry()
+    })
 }
 
 pub fn options(config: &Config) -> ExecutorOptions {
@@ -90,38 +70,6 @@ pub fn executor(
     (exec, rx)
 }
 
-/// Drains whatever the channel holds.
-pub fn drain(rx: &mut mpsc::Receiver<OpEvent>) -> Vec<OpEvent> {
-    let mut out = Vec::new();
-    while let Ok(ev) = rx.try_recv() {
-        out.push(ev);
-    }
-    out
-}
-
-fn control(emu: &EmulatorHandle, path: &str) -> String {
-    format!("{}_emulator/{path}", emu.base_url())
-}
-
-pub async fn state(emu: &EmulatorHandle) -> Value {
-    reqwest::get(control(emu, "state"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
-
-pub async fn fault(emu: &EmulatorHandle, fault: Value) {
-    let resp = reqwest::Client::new()
-        .post(control(emu, "faults"))
-        .json(&fault)
-        .send()
-        .await
-        .unwrap();
-    assert!(resp.status().is_success(), "fault accepted");
-}
-
 pub async fn clear_faults(emu: &EmulatorHandle) {
     reqwest::Client::new()
         .delete(control(emu, "faults"))
@@ -138,15 +86,6 @@ pub async fn chaos(emu: &EmulatorHandle, vm: &str, action: &str) {
         .await
         .unwrap();
     assert!(resp.status().is_success(), "chaos accepted");
-}
-
-pub fn entry<'a>(state: &'a Value, kind: &str, name: &str) -> &'a Value {
-    state[kind]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["name"].as_str() == Some(name))
-        .unwrap_or_else(|| panic!("{kind} {name} in state"))
 }
 
 /// The role's invariants on the emulator: its endpoint on `master`'s NIC only, every disk on
