@@ -5,10 +5,10 @@
 
 use super::{arm_error, own_error, Ctx, StepOutcome, StepResult};
 use crate::azure::{ArmError, RunCommandOutput, WriteOutcome, WriteStatus};
-use crate::core::model::{PowerState, ProbeStatus};
+use crate::core::model::{PowerState, ProbeStatus, VmProbes};
 use crate::core::operation::StepError;
 use crate::core::plan::Blocker;
-use crate::failover::executor::observe::{holders, service_probe};
+use crate::failover::executor::observe::{holders, service_probe, View};
 use crate::failover::executor::Request;
 
 fn stopped(power: PowerState) -> bool {
@@ -46,28 +46,49 @@ impl Ctx<'_> {
         Ok(StepOutcome::Done(Vec::new()))
     }
 
-    /// Stops the app on every other holder, then waits until its service probe fails.
-    pub(super) async fn fence_stop(&self) -> StepResult {
-        let view = self.view().await?;
+    /// The other holders of the role that still need fencing. A stopped VM, or one for which
+    /// `spare` gives a reason, is left alone; when nobody is left, the skip outcome (with every
+    /// reason, or "nothing to `verb`") comes back as the error.
+    fn to_fence(
+        &self,
+        view: &View,
+        verb: &str,
+        spare: impl Fn(&str, &VmProbes) -> Option<String>,
+    ) -> Result<Vec<String>, StepOutcome> {
         let mut todo = Vec::new();
         let mut reasons = Vec::new();
         for vm in holders(&view.facts, self.role(), &self.leg.dest) {
             let power = view.facts.vm(&vm).map_or(PowerState::Unknown, |v| v.power);
             if stopped(power) {
                 reasons.push(format!("{vm} is {}", power.as_str()));
-            } else if view.probes.get(&vm).service.is_down() {
-                reasons.push(format!("the service on {vm} is down already"));
+            } else if let Some(reason) = spare(&vm, &view.probes.get(&vm)) {
+                reasons.push(reason);
             } else {
                 todo.push(vm);
             }
         }
-        if todo.is_empty() {
-            return Ok(StepOutcome::Skipped(if reasons.is_empty() {
-                "nothing to stop: no other VM holds the role".into()
-            } else {
-                reasons.join("; ")
-            }));
+        if !todo.is_empty() {
+            return Ok(todo);
         }
+        Err(StepOutcome::Skipped(if reasons.is_empty() {
+            format!("nothing to {verb}: no other VM holds the role")
+        } else {
+            reasons.join("; ")
+        }))
+    }
+
+    /// Stops the app on every other holder, then waits until its service probe fails.
+    pub(super) async fn fence_stop(&self) -> StepResult {
+        let view = self.view().await?;
+        let todo = match self.to_fence(&view, "stop", |vm, probes| {
+            probes
+                .service
+                .is_down()
+                .then(|| format!("the service on {vm} is down already"))
+        }) {
+            Ok(todo) => todo,
+            Err(skipped) => return Ok(skipped),
+        };
         let mut ids = Vec::new();
         let script = self.role().stop_command.clone();
         for vm in &todo {
@@ -82,27 +103,14 @@ impl Ctx<'_> {
     /// Powers off every other holder that does not answer its vm probe (shoot first).
     pub(super) async fn fence_power_off(&self) -> StepResult {
         let view = self.view().await?;
-        let mut todo = Vec::new();
-        let mut reasons = Vec::new();
-        for vm in holders(&view.facts, self.role(), &self.leg.dest) {
-            let power = view.facts.vm(&vm).map_or(PowerState::Unknown, |v| v.power);
-            if stopped(power) {
-                reasons.push(format!("{vm} is {}", power.as_str()));
-            } else if view.probes.get(&vm).vm.is_up() {
-                reasons.push(format!(
-                    "{vm} answers its vm probe: no power-off, isolate and detach fence it"
-                ));
-            } else {
-                todo.push(vm);
-            }
-        }
-        if todo.is_empty() {
-            return Ok(StepOutcome::Skipped(if reasons.is_empty() {
-                "nothing to fence: no other VM holds the role".into()
-            } else {
-                reasons.join("; ")
-            }));
-        }
+        let todo = match self.to_fence(&view, "fence", |vm, probes| {
+            probes.vm.is_up().then(|| {
+                format!("{vm} answers its vm probe: no power-off, isolate and detach fence it")
+            })
+        }) {
+            Ok(todo) => todo,
+            Err(skipped) => return Ok(skipped),
+        };
         let mut ids = Vec::new();
         for vm in &todo {
             let what = format!("power off {vm}");
