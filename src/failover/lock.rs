@@ -115,8 +115,7 @@ impl RoleLock {
         let path = dir.lock_path(role);
         let mut file = open(&path)?;
         if flock(&file, FlockOperation::NonBlockingLockExclusive).is_err() {
-            let info = read_info(&mut file);
-            return Err(held(role, info));
+            return Err(held(role, wait_for_info(&mut file)));
         }
         let info = LockInfo {
             who: operator.user.clone(),
@@ -141,7 +140,9 @@ impl RoleLock {
             let _ = flock(&file, FlockOperation::Unlock);
             return Ok(None);
         }
-        Ok(Some(read_info(&mut file).unwrap_or_else(unknown_holder)))
+        Ok(Some(
+            wait_for_info(&mut file).unwrap_or_else(unknown_holder),
+        ))
     }
 
     /// The details written into the lock file.
@@ -184,13 +185,35 @@ fn open(path: &Path) -> Result<File, LockError> {
         .map_err(err)
 }
 
+/// Overwrites in place and truncates afterwards, so a reader never finds the file empty while
+/// it is held (at worst it sees a torn record, which `wait_for_info` reads again).
 fn write_info(file: &mut File, info: &LockInfo) -> std::io::Result<()> {
-    let text = serde_json::to_string(info).map_err(std::io::Error::other)?;
-    file.set_len(0)?;
+    let mut text = serde_json::to_string(info).map_err(std::io::Error::other)?;
+    text.push('\n');
     file.seek(SeekFrom::Start(0))?;
     file.write_all(text.as_bytes())?;
-    file.write_all(b"\n")?;
+    file.set_len(text.len() as u64)?;
     file.sync_data()
+}
+
+/// How long a loser waits for the winner to write its details: the winner writes them right
+/// after `flock` returns, so this only bridges that instant (seen in CI: two batons started
+/// together, the loser read the file before the winner had written it).
+const INFO_WAIT: std::time::Duration = std::time::Duration::from_millis(1500);
+const INFO_POLL: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// The holder's details, reading again briefly while they are missing or torn.
+fn wait_for_info(file: &mut File) -> Option<LockInfo> {
+    let deadline = std::time::Instant::now() + INFO_WAIT;
+    loop {
+        if let Some(info) = read_info(file) {
+            return Some(info);
+        }
+        if std::time::Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(INFO_POLL);
+    }
 }
 
 /// The holder's details; `None` while the holder has not written them yet.
@@ -267,5 +290,46 @@ mod tests {
         assert!(RoleLock::holder(&dir, "web").unwrap().is_none());
         let again = RoleLock::acquire(&dir, "web", &op("bob"), None).unwrap();
         assert_eq!(again.info().who, "bob");
+    }
+
+    #[test]
+    fn loser_waits_for_a_winner_that_has_not_written_its_details_yet() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = StateDir::new(tmp.path());
+        let path = dir.lock_path("app");
+        // The winner's instant between `flock` and writing its details, stretched to 200 ms.
+        let mut winner = open(&path).unwrap();
+        flock(&winner, FlockOperation::NonBlockingLockExclusive).unwrap();
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let info = LockInfo {
+                who: "carol".into(),
+                host: "h2".into(),
+                pid: 42,
+                since: OffsetDateTime::now_utc(),
+                op_id: None,
+            };
+            write_info(&mut winner, &info).unwrap();
+            winner
+        });
+        let err = RoleLock::acquire(&dir, "app", &op("dave"), None).unwrap_err();
+        assert!(
+            err.to_string().contains("locked by carol on h2 (pid 42)"),
+            "{err}"
+        );
+        drop(writer.join().unwrap());
+    }
+
+    #[test]
+    fn rewriting_details_never_leaves_a_longer_stale_tail() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = StateDir::new(tmp.path());
+        let mut lock =
+            RoleLock::acquire(&dir, "db", &op("erin"), Some("a-very-long-op-id")).unwrap();
+        lock.set_op("op-1").unwrap();
+        let text = std::fs::read_to_string(dir.lock_path("db")).unwrap();
+        let info: LockInfo = serde_json::from_str(text.trim()).unwrap();
+        assert_eq!(info.op_id.as_deref(), Some("op-1"));
+        assert!(text.ends_with("}\n"), "{text:?}");
     }
 }
