@@ -7,6 +7,7 @@ pub mod azure;
 pub mod cockpit;
 pub mod config;
 pub mod core;
+pub mod drill;
 pub mod emulator;
 pub mod engine;
 pub mod failover;

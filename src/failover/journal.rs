@@ -305,6 +305,7 @@ mod tests {
                 what: "commit".into(),
                 concurrent_with: None,
             }],
+            drill: None,
         }
     }
 

@@ -4,7 +4,9 @@
 //! Layout under the root:
 //! - `journal/<role>/<op_id>.jsonl` — one append-only journal per operation;
 //! - `locks/<role>.lock` — the role lock (`flock`), holding the holder's details;
-//! - `audit.jsonl` — the append-only audit log.
+//! - `audit.jsonl` — the append-only audit log;
+//! - `drills/<role>/<drill_id>.json` — one drill record each, replaced atomically per phase;
+//! - `reports/` — drill reports (Markdown and JSON) unless `--report DIR` says otherwise.
 //!
 //! Role names are lower-cased (Azure names are case-insensitive) and every character outside
 //! `[a-z0-9._-]` becomes `_`, so a role name can never escape its directory.
@@ -74,6 +76,22 @@ impl StateDir {
         self.root
             .join("locks")
             .join(format!("{}.lock", file_stem(role)))
+    }
+
+    /// `drills/<role>/`.
+    pub fn drill_dir(&self, role: &str) -> PathBuf {
+        self.root.join("drills").join(file_stem(role))
+    }
+
+    /// `drills/<role>/<drill_id>.json`.
+    pub fn drill_path(&self, role: &str, drill_id: &str) -> PathBuf {
+        self.drill_dir(role)
+            .join(format!("{}.json", file_stem(drill_id)))
+    }
+
+    /// `reports/`.
+    pub fn reports(&self) -> PathBuf {
+        self.root.join("reports")
     }
 
     /// `audit.jsonl`.

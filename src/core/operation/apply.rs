@@ -20,6 +20,7 @@ impl Operation {
             operator,
             at,
             plan_steps,
+            drill,
         } = ev
         else {
             return Err(TransitionError::NotBegun);
@@ -41,6 +42,7 @@ impl Operation {
             rollback: None,
             finished: None,
             comments: Vec::new(),
+            drill: drill.clone(),
             halted: false,
         })
     }

@@ -79,6 +79,35 @@ impl RollbackMode {
     }
 }
 
+/// Which leg of a drill an operation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DrillLeg {
+    /// Switchover from the master to the standby.
+    Out,
+    /// Switchover back to the original master.
+    Back,
+}
+
+impl DrillLeg {
+    /// Lower-case word for screens and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DrillLeg::Out => "out",
+            DrillLeg::Back => "back",
+        }
+    }
+}
+
+/// Ties an operation to the drill it is a leg of (see `core::drill`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DrillLink {
+    /// The drill's id (a UUID).
+    pub drill_id: String,
+    /// Which leg.
+    pub leg: DrillLeg,
+}
+
 /// How an operation ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -116,6 +145,9 @@ pub enum OpEvent {
         at: OffsetDateTime,
         /// The plan's steps in execution order.
         plan_steps: Vec<PlannedStep>,
+        /// The drill this operation is a leg of (absent for plain operations and old journals).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        drill: Option<DrillLink>,
     },
     /// A step began (or began again: retry, resume after a crash).
     StepStarted {
@@ -248,6 +280,7 @@ impl OpEvent {
             operator: operator.to_string(),
             at,
             plan_steps: plan.steps.iter().map(PlannedStep::from).collect(),
+            drill: None,
         })
     }
 }

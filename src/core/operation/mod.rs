@@ -29,7 +29,7 @@ mod events;
 mod query;
 
 pub use error::TransitionError;
-pub use events::{OpEvent, Outcome, PlannedStep, RollbackMode, StepError};
+pub use events::{DrillLeg, DrillLink, OpEvent, Outcome, PlannedStep, RollbackMode, StepError};
 
 use crate::core::plan::{OperationKind, StepKind};
 use serde::Serialize;
@@ -180,6 +180,8 @@ pub struct Operation {
     pub finished: Option<(OffsetDateTime, Outcome)>,
     /// Human comments.
     pub comments: Vec<Note>,
+    /// The drill this operation is a leg of.
+    pub drill: Option<DrillLink>,
     halted: bool,
 }
 

@@ -302,6 +302,7 @@ fn a_step_outside_the_plan_is_unknown() {
         operator,
         at,
         mut plan_steps,
+        drill,
     } = begun_failover()
     else {
         panic!("begun");
@@ -316,6 +317,7 @@ fn a_step_outside_the_plan_is_unknown() {
         operator,
         at,
         plan_steps,
+        drill,
     };
     let mut o = op(&[short]);
     assert_eq!(
@@ -493,6 +495,7 @@ fn invalid_plans_are_refused() {
         operator: "a".into(),
         at: t(0),
         plan_steps,
+        drill: None,
     };
     let s = |kind, concurrent_with| PlannedStep {
         kind,

@@ -193,6 +193,7 @@ fn rollback_without_an_old_master_can_only_go_forward() {
         operator: "a".into(),
         at: t(0),
         plan_steps,
+        drill: None,
     }]);
     assert_eq!(o.rollback_options(), [RollbackMode::RollForward]);
 }
