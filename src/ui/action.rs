@@ -45,6 +45,8 @@ pub enum Action {
     Switchover,
     /// Abort the selected role's running operation (confirmed), or reopen its pending choice.
     Abort,
+    /// Plan a drill of the selected role: switchover to a standby, hold, switch back.
+    Drill,
 }
 
 /// Where an action belongs in the help overlay and footer.
@@ -62,7 +64,7 @@ pub enum Section {
 
 impl Action {
     /// Every action, in help/footer order.
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 17] = [
         Action::Up,
         Action::Down,
         Action::First,
@@ -79,6 +81,7 @@ impl Action {
         Action::Failover,
         Action::Switchover,
         Action::Abort,
+        Action::Drill,
     ];
 
     /// The name used in config overrides (`[keys]` table) and error messages.
@@ -100,6 +103,7 @@ impl Action {
             Action::Failover => "failover",
             Action::Switchover => "switchover",
             Action::Abort => "abort",
+            Action::Drill => "drill",
         }
     }
 
@@ -127,6 +131,9 @@ impl Action {
             Action::Failover => "failover: plan preview + typed confirmation",
             Action::Switchover => "switchover: plan preview + typed confirmation",
             Action::Abort => "abort running operation / choose how to go on",
+            Action::Drill => {
+                "drill: switchover to a standby, hold, switch back (typed confirmation)"
+            }
         }
     }
 
@@ -149,6 +156,7 @@ impl Action {
             Action::Failover => "failover",
             Action::Switchover => "switch",
             Action::Abort => "abort",
+            Action::Drill => "drill",
         }
     }
 
@@ -161,6 +169,7 @@ impl Action {
             Action::NextPane | Action::Refresh => Some(3),
             Action::First | Action::Last => Some(4),
             Action::Failover | Action::Switchover => Some(1),
+            Action::Drill => Some(4),
             Action::PrevPane | Action::Close | Action::Abort => None,
         }
     }
@@ -176,7 +185,9 @@ impl Action {
             | Action::PrevPane => Section::Navigate,
             Action::Refresh | Action::Help | Action::Close | Action::Quit => Section::General,
             Action::ChaosKill | Action::ChaosHang | Action::ChaosHeal => Section::Demo,
-            Action::Failover | Action::Switchover | Action::Abort => Section::Operate,
+            Action::Failover | Action::Switchover | Action::Abort | Action::Drill => {
+                Section::Operate
+            }
         }
     }
 
@@ -190,6 +201,7 @@ impl Action {
                 | Action::Failover
                 | Action::Switchover
                 | Action::Abort
+                | Action::Drill
         )
     }
 

@@ -98,6 +98,7 @@ fn default_keys(action: Action) -> Vec<KeySpec> {
         Action::Failover => vec![KeySpec::ch('f')],
         Action::Switchover => vec![KeySpec::ch('s')],
         Action::Abort => vec![KeySpec::ch('A')],
+        Action::Drill => vec![KeySpec::ch('d')],
     }
 }
 

@@ -60,19 +60,19 @@ pub fn header(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme) {
             style,
         );
     }
-    if state.operation_running() {
+    let op_badge = if state.ops.any_drill_running() {
+        Some(" DRILL ")
+    } else if state.operation_running() {
+        Some(" OPERATION ")
+    } else {
+        None
+    };
+    if let Some(badge) = op_badge {
         let style = theme
             .drill
             .add_modifier(Modifier::REVERSED | Modifier::BOLD);
         x += put(buf, x, area.y, limit.saturating_sub(x), " ", theme.header);
-        x += put(
-            buf,
-            x,
-            area.y,
-            limit.saturating_sub(x),
-            " OPERATION ",
-            style,
-        );
+        x += put(buf, x, area.y, limit.saturating_sub(x), badge, style);
     }
     let counts = counts_text(state);
     if (x + 2 + width_of(&counts) as u16) < limit {

@@ -23,6 +23,16 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme, dial
     let text_w = width.saturating_sub(2) as usize;
     let (title, style, lines) = match (dialog, view) {
         (Dialog::Preview(p), _) => return super::preview::render(buf, area, p, theme),
+        (Dialog::DrillSummary { drill_id }, _) => {
+            let Some(d) = state.ops.drill(drill_id) else {
+                return;
+            };
+            (
+                "Drill finished",
+                super::drill::status_style(&d.record, theme),
+                super::drill::summary(d, theme, text_w),
+            )
+        }
         (Dialog::Abort { .. }, Some(v)) => {
             ("Abort operation?", theme.danger, abort(v, theme, text_w))
         }

@@ -8,6 +8,7 @@
 mod chrome;
 mod detail;
 mod dialogs;
+mod drill;
 mod events;
 mod heartbeats;
 mod help;

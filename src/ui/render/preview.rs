@@ -99,6 +99,13 @@ fn head_lines(p: &Preview, theme: &Theme, width: usize) -> Vec<Line<'static>> {
         totals.push_str(&format!(" · {} standbys (tab: next)", p.standbys.len()));
     }
     lines.push(Line::styled(totals, theme.muted));
+    if plan.kind == OperationKind::Drill {
+        let text = format!(
+            "DRILL: these steps move {role} to {to}, service probes hold it there, then the same steps bring it back to {from}; a report is written at the end.",
+            role = clean(&plan.role)
+        );
+        lines.extend(wrapped(&text, width, theme.drill));
+    }
     if !plan.blockers.is_empty() {
         let n = plan.blockers.len();
         let head = format!("✖ BLOCKED: {n} reason{} this plan cannot start", plural(n));

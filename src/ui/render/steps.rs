@@ -102,7 +102,14 @@ pub(super) fn outcome_style(theme: &Theme, outcome: Outcome) -> Style {
 /// Draws the pane for the operation of the selected role.
 pub fn render(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme, view: &OpView) {
     let op = &view.op;
-    let title = format!("Operation: {} {}", clean(&op.role), op.kind.as_str());
+    let drill = op
+        .drill
+        .as_ref()
+        .and_then(|link| state.ops.drill(&link.drill_id));
+    let title = match &op.drill {
+        Some(link) => format!("DRILL {}: leg {}", clean(&op.role), link.leg.as_str()),
+        None => format!("Operation: {} {}", clean(&op.role), op.kind.as_str()),
+    };
     let block = pane_block(&title, false, theme).border_style(theme.drill);
     let inner = block.inner(area);
     block.render(area, buf);
@@ -111,16 +118,18 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme, view
     }
     headline(buf, inner, state, theme, view);
     let rows = body_rows(op, state.now(), theme, inner.width as usize);
-    let height = (inner.height - 1) as usize;
+    // A drill's status stays fixed under the headline; the steps scroll below it.
+    let mut top = inner.y + 1;
+    if let Some(d) = drill.filter(|_| inner.height > 2) {
+        let text = super::drill::status_text(&d.record, state.now());
+        let style = super::drill::status_style(&d.record, theme);
+        put_cut(buf, inner.x, top, inner.width, &text, style);
+        top += 1;
+    }
+    let height = inner.bottom().saturating_sub(top) as usize;
     let start = scroll_start(op, &rows, height);
     for (i, row) in rows.iter().skip(start).take(height).enumerate() {
-        draw_row(
-            buf,
-            inner.x,
-            inner.y + 1 + i as u16,
-            inner.width,
-            &row.cells,
-        );
+        draw_row(buf, inner.x, top + i as u16, inner.width, &row.cells);
     }
 }
 

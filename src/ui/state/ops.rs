@@ -5,6 +5,7 @@
 //! Plain data and read-only questions; only `update` changes it. Must not do I/O or decide
 //! what an operation may do next: that is `core::operation` (`rollback_options`, `next_step`).
 
+use crate::core::drill::DrillRecord;
 use crate::core::operation::{Operation, Outcome, RollbackMode, StepState};
 use crate::core::plan::{OperationKind, Plan};
 use std::collections::VecDeque;
@@ -119,13 +120,18 @@ pub enum Dialog {
         /// The operation.
         op_id: String,
     },
+    /// A drill finished: verdict, both legs against the RTO target, the hold, the report.
+    DrillSummary {
+        /// The drill.
+        drill_id: String,
+    },
 }
 
 impl Dialog {
     /// The operation the dialog is about, if any.
     pub fn op_id(&self) -> Option<&str> {
         match self {
-            Dialog::Preview(_) => None,
+            Dialog::Preview(_) | Dialog::DrillSummary { .. } => None,
             Dialog::Abort { op_id } | Dialog::Choose { op_id, .. } | Dialog::Summary { op_id } => {
                 Some(op_id)
             }
@@ -142,6 +148,17 @@ pub struct OpsState {
     pub ops: Vec<OpView>,
     /// Modal dialogs; the front one is shown.
     pub dialogs: VecDeque<Dialog>,
+    /// Drills followed, oldest first (their legs are in `ops`).
+    pub drills: Vec<DrillView>,
+}
+
+/// One drill the cockpit follows, as the engine last reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrillView {
+    /// The drill's record (legs, hold, verdict).
+    pub record: DrillRecord,
+    /// Where its Markdown report was written, once it was.
+    pub report: Option<String>,
 }
 
 impl Default for OpsState {
@@ -150,6 +167,7 @@ impl Default for OpsState {
             rto_target: DEFAULT_RTO_TARGET,
             ops: Vec::new(),
             dialogs: VecDeque::new(),
+            drills: Vec::new(),
         }
     }
 }
@@ -173,6 +191,30 @@ impl OpsState {
     /// True while any followed operation has not finished.
     pub fn any_running(&self) -> bool {
         self.ops.iter().any(|v| !v.op.is_finished())
+    }
+
+    /// The drill with this id.
+    pub fn drill(&self, drill_id: &str) -> Option<&DrillView> {
+        self.drills.iter().find(|d| d.record.drill_id == drill_id)
+    }
+
+    /// The newest drill of a role.
+    pub fn drill_of(&self, role: &str) -> Option<&DrillView> {
+        self.drills.iter().rev().find(|d| d.record.role == role)
+    }
+
+    /// True while any followed drill has not finished (header DRILL badge).
+    pub fn any_drill_running(&self) -> bool {
+        self.drills.iter().any(|d| !d.record.is_finished())
+    }
+
+    /// True when `view` is a leg of a drill the cockpit follows: its own summary is skipped,
+    /// the drill's summary comes at the end.
+    pub fn is_followed_drill_leg(&self, view: &OpView) -> bool {
+        view.op
+            .drill
+            .as_ref()
+            .is_some_and(|link| self.drill(&link.drill_id).is_some())
     }
 
     /// True when a dialog about this operation is queued.

@@ -35,7 +35,7 @@ pub(super) fn key(state: &mut UiState, key: &KeyEvent) -> Option<Vec<Effect>> {
         Some(Dialog::Preview(_)) => preview_key(state, key.code),
         Some(Dialog::Abort { .. }) => abort_key(state, key.code),
         Some(Dialog::Choose { .. }) => choose_key(state, key.code),
-        Some(Dialog::Summary { .. }) => summary_key(state, key.code),
+        Some(Dialog::Summary { .. } | Dialog::DrillSummary { .. }) => summary_key(state, key.code),
         None => Vec::new(),
     };
     Some(effects)
@@ -57,8 +57,10 @@ pub(super) fn action(state: &mut UiState, action: Action) -> Vec<Effect> {
 
 /// Esc on any dialog. Closing a summary also stops following its (finished) operation.
 fn close_front(state: &mut UiState) {
-    if let Some(Dialog::Summary { op_id }) = state.ops.dialogs.pop_front() {
-        state.ops.ops.retain(|v| v.op.op_id != op_id);
+    match state.ops.dialogs.pop_front() {
+        Some(Dialog::Summary { op_id }) => state.ops.ops.retain(|v| v.op.op_id != op_id),
+        Some(Dialog::DrillSummary { drill_id }) => super::drill::forget(state, &drill_id),
+        _ => {}
     }
 }
 

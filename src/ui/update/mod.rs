@@ -8,6 +8,7 @@
 
 use super::action::Action;
 use super::state::{LogEntry, Mode, Pane, UiState, LOG_CAPACITY};
+use crate::core::drill::DrillRecord;
 use crate::core::operation::{OpEvent, Operation, RollbackMode};
 use crate::core::plan::{OperationKind, Plan};
 use crate::core::snapshot::{EngineEvent, FleetSnapshot, Severity};
@@ -16,6 +17,7 @@ use crossterm::event::KeyEvent;
 
 mod chaos;
 mod dialog;
+mod drill;
 mod ops;
 use chaos::{chaos_heal, chaos_on_master};
 mod snapshot;
@@ -51,6 +53,14 @@ pub enum Msg {
     },
     /// Unfinished operations found at start-up (their journals replayed); each opens a dialog.
     Interrupted(Vec<Operation>),
+    /// A drill's record after one of its phases (legs, hold, verdict); its legs' steps come
+    /// as `OpEvent`s like any operation's.
+    Drill {
+        /// The record as saved.
+        record: Box<DrillRecord>,
+        /// The Markdown report's path, once written.
+        report: Option<String>,
+    },
 }
 
 /// What the cockpit asks its surroundings to do.
@@ -150,7 +160,11 @@ pub fn update(state: &mut UiState, msg: Msg) -> Vec<Effect> {
             state.dirty = true;
             Vec::new()
         }
-        Msg::Plan(_) | Msg::PlanError(_) | Msg::OpEvent { .. } | Msg::Interrupted(_)
+        Msg::Plan(_)
+        | Msg::PlanError(_)
+        | Msg::OpEvent { .. }
+        | Msg::Interrupted(_)
+        | Msg::Drill { .. }
             if !state.mode.allows_mutation() =>
         {
             tracing::debug!("operation message ignored in {:?} mode", state.mode);
@@ -160,6 +174,7 @@ pub fn update(state: &mut UiState, msg: Msg) -> Vec<Effect> {
         Msg::PlanError(error) => ops::on_plan_error(state, &error),
         Msg::OpEvent { op_id, event } => ops::on_event(state, &op_id, &event),
         Msg::Interrupted(found) => ops::on_interrupted(state, found),
+        Msg::Drill { record, report } => drill::on_drill(state, *record, report),
     }
 }
 
@@ -198,6 +213,7 @@ fn apply_action(state: &mut UiState, action: Action) -> Vec<Effect> {
         Action::ChaosHeal => return chaos_heal(state),
         Action::Failover => return ops::request(state, OperationKind::Failover),
         Action::Switchover => return ops::request(state, OperationKind::Switchover),
+        Action::Drill => return ops::request(state, OperationKind::Drill),
         Action::Abort => ops::abort(state),
     }
     Vec::new()

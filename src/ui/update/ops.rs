@@ -134,7 +134,10 @@ fn log_event(state: &mut UiState, op_id: &str, event: &OpEvent) {
         return;
     };
     let role = Some(sanitize(&view.op.role));
-    let kind = view.op.kind.as_str();
+    let kind = match &view.op.drill {
+        Some(link) => format!("drill leg {}", link.leg.as_str()),
+        None => view.op.kind.as_str().to_string(),
+    };
     let (severity, text) = match event {
         OpEvent::Begun { to, operator, .. } => (
             Severity::Warn,
@@ -183,9 +186,14 @@ fn refresh_dialogs(state: &mut UiState, op_id: &str) {
     let due = view.needs_choice();
     let interrupted = view.interrupted;
     let options = choices(view);
+    let drill_leg = state.ops.is_followed_drill_leg(view);
     let ops = &mut state.ops;
     if finished {
         ops.dialogs.retain(|d| d.op_id() != Some(op_id));
+        if drill_leg {
+            // The drill goes on (hold, the other leg); its own summary comes at the end.
+            return;
+        }
         ops.dialogs.push_back(Dialog::Summary {
             op_id: op_id.to_string(),
         });
@@ -272,6 +280,10 @@ pub(super) fn abort(state: &mut UiState) {
         return;
     };
     let Some(view) = state.ops.for_role(&role).filter(|v| !v.op.is_finished()) else {
+        if let Some(op_id) = super::drill::abortable_leg(state, &role) {
+            state.ops.dialogs.push_back(Dialog::Abort { op_id });
+            return;
+        }
         log_now(
             state,
             Severity::Info,
