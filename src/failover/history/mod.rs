@@ -6,8 +6,8 @@
 //! Liveness is therefore not known here: an unfinished run reads `INTERRUPTED` unless the
 //! caller names it live (the cockpit marks the operations it follows).
 //!
-//! `baton history [ROLE] [--json] [--limit N]` is [`load`] → [`select`] → [`render_text`] or
-//! JSON (`serde_json::to_value(&History)`); the CLI only prints.
+//! `baton history [ROLE] [--json] [--limit N]` is [`run`]: [`load`] → [`select`] →
+//! [`render_text`] or JSON (`serde_json::to_value(&History)`).
 
 use super::journal::Journal;
 use super::state_dir::StateDir;
@@ -16,7 +16,10 @@ use crate::core::model::same_name;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+mod command;
 mod text;
+
+pub use command::{run, HistoryCommand};
 
 /// Why a history could not be shown.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
