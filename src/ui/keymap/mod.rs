@@ -98,6 +98,9 @@ fn default_keys(action: Action) -> Vec<KeySpec> {
         Action::Failover => vec![KeySpec::ch('f')],
         Action::Switchover => vec![KeySpec::ch('s')],
         Action::Abort => vec![KeySpec::ch('A')],
+        // `h` is on the navigation-key list (vim left) but nothing moves left here, and history
+        // is a read, so it may sit there.
+        Action::History => vec![KeySpec::ch('h')],
     }
 }
 
