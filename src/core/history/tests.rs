@@ -1,6 +1,7 @@
 //! The history rules over journals written like the executor's (see `ui::fixtures::history`).
 
 use super::*;
+use crate::core::drill::Verdict;
 use crate::ui::fixtures::history::{day, drill_legs, drill_record, End, OpSpec, RTO_TARGET};
 
 fn ops(specs: &[OpSpec]) -> Vec<Operation> {

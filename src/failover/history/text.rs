@@ -2,7 +2,7 @@
 //! then one line per run (date UTC, kind, from → to, RTO, verdict, operator, notes). Pure;
 //! every string read from a journal or record goes through `core::text::sanitize`.
 
-use crate::core::history::{sparkline, HistoryRun, RoleHistory};
+use crate::core::history::{rto_text, sparkline, HistoryRun, RoleHistory};
 use crate::core::plan::human_duration;
 use crate::core::text::sanitize;
 use std::fmt::Write as _;
@@ -29,7 +29,7 @@ pub(super) fn role_table(out: &mut String, role: &RoleHistory, rto_target_ms: u6
             out,
             " · RTO trend {} (oldest → newest, max {})",
             sparkline(&role.trend_ms),
-            rto_word(role.trend_ms.iter().copied().max())
+            rto_text(role.trend_ms.iter().copied().max())
         );
     }
     if role.runs.is_empty() {
@@ -77,30 +77,9 @@ fn row(run: &HistoryRun) -> [String; 7] {
         date,
         run.kind.as_str().to_string(),
         format!("{from} → {}", sanitize(&run.to)),
-        rto_word(run.rto_ms),
+        rto_text(run.rto_ms),
         run.verdict.as_str().to_string(),
         sanitize(&run.operator),
-        notes(run),
+        sanitize(&run.notes()),
     ]
-}
-
-/// `1m04s`, or `—` when none was measured.
-pub(super) fn rto_word(ms: Option<u64>) -> String {
-    ms.map_or("—".into(), |m| human_duration(Duration::from_millis(m)))
-}
-
-fn notes(run: &HistoryRun) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    if !run.legs.is_empty() {
-        let legs: Vec<String> = run
-            .legs
-            .iter()
-            .map(|l| format!("{} {}", l.leg.as_str(), rto_word(l.rto_ms)))
-            .collect();
-        parts.push(legs.join(", "));
-    }
-    if let Some(note) = &run.note {
-        parts.push(sanitize(note));
-    }
-    parts.join(" · ")
 }

@@ -6,22 +6,17 @@
 
 use super::super::state::history::HistoryView;
 use super::super::theme::Theme;
-use super::widgets::{clean, dialog_box, put, put_cut, width_of, wrap};
+use super::widgets::{clean, dialog_box, put, put_cut, wrap};
 use crate::core::history::{sparkline, HistoryRun, RunVerdict};
 use crate::core::plan::human_duration;
+use columns::{columns, notes, Col};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use std::time::Duration;
 use time::macros::format_description;
 
-/// One column: title, width, and drop priority (higher drops first).
-struct Col {
-    title: &'static str,
-    width: u16,
-    drop: u8,
-    cell: fn(&str, &HistoryRun, bool) -> String,
-}
+mod columns;
 
 /// Draws the overlay over `area` (the screen between header and footer).
 pub fn render(buf: &mut Buffer, area: Rect, theme: &Theme, view: &HistoryView) {
@@ -116,10 +111,15 @@ fn runs(buf: &mut Buffer, area: Rect, theme: &Theme, view: &HistoryView, target:
         return;
     }
     let wide = area.width >= 100;
-    let cols = columns(&runs, view.shows_all(), wide, area.width);
+    let table = Table {
+        area,
+        cols: columns(&runs, view.shows_all(), wide, area.width),
+        wide,
+        theme,
+    };
     let head_y = area.y + 2;
     let mut x = area.x + 2;
-    for c in &cols {
+    for c in &table.cols {
         if x >= area.right() {
             break;
         }
@@ -138,7 +138,7 @@ fn runs(buf: &mut Buffer, area: Rect, theme: &Theme, view: &HistoryView, target:
     for (i, (role, run)) in runs.iter().enumerate().skip(offset).take(visible) {
         let y = head_y + 1 + (i - offset) as u16;
         let selected = i == view.cursor;
-        row(buf, area, y, &cols, role, run, selected, wide, theme);
+        row(buf, &table, y, (role, run), selected);
     }
     if let Some((_, run)) = runs.get(view.cursor) {
         let y = area.bottom() - detail_h;
@@ -152,18 +152,16 @@ fn runs(buf: &mut Buffer, area: Rect, theme: &Theme, view: &HistoryView, target:
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn row(
-    buf: &mut Buffer,
+/// The laid-out table: where it is, its columns and the date form.
+struct Table<'a> {
     area: Rect,
-    y: u16,
-    cols: &[Col],
-    role: &str,
-    run: &HistoryRun,
-    selected: bool,
+    cols: Vec<Col>,
     wide: bool,
-    theme: &Theme,
-) {
+    theme: &'a Theme,
+}
+
+fn row(buf: &mut Buffer, t: &Table<'_>, y: u16, (role, run): (&str, &HistoryRun), selected: bool) {
+    let (area, theme) = (t.area, t.theme);
     let base = if selected {
         theme.selection
     } else {
@@ -174,9 +172,9 @@ fn row(
         put(buf, area.x, y, 2, "▶", base);
     }
     let mut x = area.x + 2;
-    for c in cols {
+    for c in &t.cols {
         let width = c.width.min(area.right().saturating_sub(x));
-        let text = (c.cell)(role, run, wide);
+        let text = (c.cell)(role, run, t.wide);
         let style = if c.title == "VERDICT" {
             verdict_style(theme, run.verdict).patch(sel_only(base, selected))
         } else {
@@ -208,54 +206,6 @@ fn verdict_style(theme: &Theme, verdict: RunVerdict) -> Style {
     }
 }
 
-fn verdict_text(verdict: RunVerdict) -> String {
-    let glyph = match verdict {
-        RunVerdict::Pass => "✔",
-        RunVerdict::Fail => "✖",
-        RunVerdict::Running => "↻",
-        RunVerdict::Interrupted => "!",
-    };
-    format!("{glyph} {}", verdict.as_str())
-}
-
-fn date(run: &HistoryRun, wide: bool) -> String {
-    let at = run.begun_at.to_offset(time::UtcOffset::UTC);
-    let text = if wide {
-        at.format(format_description!("[year]-[month]-[day] [hour]:[minute]"))
-    } else {
-        at.format(format_description!("[month]-[day] [hour]:[minute]"))
-    };
-    text.unwrap_or_else(|_| "?".into())
-}
-
-fn rto(ms: Option<u64>) -> String {
-    ms.map_or("—".into(), |m| human_duration(Duration::from_millis(m)))
-}
-
-fn from_to(run: &HistoryRun) -> String {
-    let from = run
-        .from
-        .as_deref()
-        .map_or("—".into(), |f| clean(f).into_owned());
-    format!("{from} → {}", clean(&run.to))
-}
-
-fn notes(run: &HistoryRun) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    if !run.legs.is_empty() {
-        let legs: Vec<String> = run
-            .legs
-            .iter()
-            .map(|l| format!("{} {}", l.leg.as_str(), rto(l.rto_ms)))
-            .collect();
-        parts.push(legs.join(", "));
-    }
-    if let Some(note) = &run.note {
-        parts.push(clean(note).into_owned());
-    }
-    parts.join(" · ")
-}
-
 /// The selected run in full: id, when it ended, legs and notes.
 fn detail(run: &HistoryRun) -> String {
     let ended = run.finished_at.map_or("not finished".to_string(), |at| {
@@ -273,88 +223,4 @@ fn detail(run: &HistoryRun) -> String {
         text = format!("{text} · {notes}");
     }
     text
-}
-
-fn columns(runs: &[(&str, &HistoryRun)], all: bool, wide: bool, width: u16) -> Vec<Col> {
-    let most = |f: &dyn Fn(&str, &HistoryRun) -> String, min: usize, max: usize| {
-        let w = runs
-            .iter()
-            .map(|(r, run)| width_of(&f(r, run)))
-            .max()
-            .unwrap_or(0);
-        w.clamp(min, max) as u16
-    };
-    let mut cols = Vec::new();
-    if all {
-        cols.push(Col {
-            title: "ROLE",
-            width: most(&|r, _| clean(r).into_owned(), 4, 14),
-            drop: 3,
-            cell: |r, _, _| clean(r).into_owned(),
-        });
-    }
-    cols.extend([
-        Col {
-            title: "DATE (UTC)",
-            width: if wide { 16 } else { 11 },
-            drop: 0,
-            cell: |_, run, wide| date(run, wide),
-        },
-        Col {
-            title: "KIND",
-            width: 10,
-            drop: 1,
-            cell: |_, run, _| run.kind.as_str().to_string(),
-        },
-        Col {
-            title: "FROM → TO",
-            width: most(&|_, run| from_to(run), 9, 30),
-            drop: 4,
-            cell: |_, run, _| from_to(run),
-        },
-        Col {
-            title: "RTO",
-            width: 6,
-            drop: 0,
-            cell: |_, run, _| rto(run.rto_ms),
-        },
-        Col {
-            title: "VERDICT",
-            width: 13,
-            drop: 0,
-            cell: |_, run, _| verdict_text(run.verdict),
-        },
-        Col {
-            title: "BY",
-            width: most(&|_, run| clean(&run.operator).into_owned(), 2, 12),
-            drop: 5,
-            cell: |_, run, _| clean(&run.operator).into_owned(),
-        },
-    ]);
-    let avail = width.saturating_sub(2);
-    let used = |cols: &[Col]| cols.iter().map(|c| c.width + 1).sum::<u16>();
-    while used(&cols) > avail {
-        let Some(worst) = cols
-            .iter()
-            .enumerate()
-            .max_by_key(|(_, c)| c.drop)
-            .map(|(i, _)| i)
-        else {
-            break;
-        };
-        if cols[worst].drop == 0 {
-            break;
-        }
-        cols.remove(worst);
-    }
-    let rest = avail.saturating_sub(used(&cols));
-    if rest >= 12 {
-        cols.push(Col {
-            title: "NOTES",
-            width: rest,
-            drop: 6,
-            cell: |_, run, _| notes(run),
-        });
-    }
-    cols
 }
