@@ -193,3 +193,27 @@ fn an_operation_the_cockpit_follows_reads_running() {
     assert_eq!(runs[0].1.verdict, RunVerdict::Running);
     assert_eq!(runs[1].1.verdict, RunVerdict::Fail);
 }
+
+#[test]
+fn h_is_bound_in_every_mode_but_wall_and_may_be_remapped() {
+    use baton::ui::Keymap;
+    use std::collections::BTreeMap;
+    for mode in [Mode::Operator, Mode::ReadOnly, Mode::Demo] {
+        let keys = Keymap::default_for(mode);
+        let keys: Vec<String> = keys
+            .keys_for(Action::History)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(keys, ["h"], "{mode:?}");
+    }
+    assert!(Keymap::default_for(Mode::Wall)
+        .keys_for(Action::History)
+        .is_empty());
+    // A read may sit on a navigation key; a mutating action may not.
+    let ok = BTreeMap::from([("history".to_string(), "l".to_string())]);
+    let keymap = Keymap::from_overrides(Mode::ReadOnly, &ok).unwrap();
+    assert_eq!(keymap.keys_for(Action::History)[0].to_string(), "l");
+    let bad = BTreeMap::from([("failover".to_string(), "h".to_string())]);
+    assert!(Keymap::from_overrides(Mode::Operator, &bad).is_err());
+}

@@ -214,7 +214,9 @@
 //! the [`fixtures`] (the fleet cycles healthy → master down → split; in demo the chaos keys
 //! switch it). The same fixtures back the screen snapshots in `tests/ui_screens.rs`;
 //! [`fixtures::ops`] builds plans and operations with the real core (facts → `leader::derive`
-//! → `plan::build`, journal events → `Operation::replay`) for `tests/ui_ops_*.rs`.
+//! → `plan::build`, journal events → `Operation::replay`) for `tests/ui_ops_*.rs`;
+//! [`fixtures::history`] writes journals and drill records for `tests/ui_history.rs` and
+//! `baton history`'s tests.
 
 pub mod action;
 pub mod fixtures;
