@@ -220,3 +220,33 @@ fn h_is_bound_in_every_mode_but_wall_and_may_be_remapped() {
         Err(baton::ui::KeymapError::MutatingOnNavigationKey { .. })
     ));
 }
+
+#[test]
+fn an_operation_ending_while_open_reloads_the_history() {
+    let mut st = open(Mode::Operator);
+    let spec = OpSpec::new(
+        "op-new",
+        "app",
+        "app-a",
+        "app-b",
+        T0,
+        End::Succeeded { rto_s: 30 },
+    );
+    let events = spec.events();
+    let mut asked = 0;
+    for event in &events {
+        let msg = Msg::OpEvent {
+            op_id: "op-new".into(),
+            event: event.clone(),
+        };
+        asked += update(&mut st, msg)
+            .iter()
+            .filter(|e| **e == Effect::LoadHistory)
+            .count();
+    }
+    assert_eq!(asked, 2, "once when it began, once when it finished");
+    assert!(
+        st.history().unwrap().loaded.is_some(),
+        "old rows stay until the answer"
+    );
+}

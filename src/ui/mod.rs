@@ -139,7 +139,8 @@
 //!   emits `LoadHistory`; the engine reads the state directory and answers. `↑↓ j k g G`
 //!   move the cursor, `tab` toggles every role, `r` reloads, `esc`/`h` close; help and quit
 //!   still work, other actions wait until it is closed. Operations this cockpit follows and
-//!   that have not finished read RUNNING.
+//!   that have not finished read RUNNING; one beginning or finishing while the overlay is open
+//!   reloads it.
 //! - **Help overlay** (`?`): every bound key and what it does, grouped (Navigate, General,
 //!   DEMO chaos), generated from the keymap, plus the mode and "ctrl-c always quits". Modal:
 //!   other keys do nothing while it is open.

@@ -2,7 +2,8 @@
 //! load the history ([`Effect::LoadHistory`]); the engine's `Msg::History` fills it. While it
 //! is open it takes the navigation keys (`↑↓ j k g G` move the cursor, `tab` switches between
 //! the role and every role, `r` reloads, `esc` or `h` close); help and quit still work; every
-//! other action waits until it is closed.
+//! other action waits until it is closed. An operation beginning or finishing while it is open
+//! asks for the history again.
 //!
 //! Pure like the rest of `update`. Exists in read-only mode (a read), not on a wall.
 
@@ -11,6 +12,7 @@ use super::super::state::history::HistoryView;
 use super::super::state::UiState;
 use super::Effect;
 use crate::core::history::History;
+use crate::core::operation::OpEvent;
 use std::collections::BTreeSet;
 
 /// `h`: open on the selected role and ask for the history, or close it.
@@ -67,4 +69,11 @@ pub(super) fn on_loaded(state: &mut UiState, loaded: Result<History, String>) ->
     view.cursor = view.cursor.min(view.runs().len().saturating_sub(1));
     state.dirty = true;
     Vec::new()
+}
+
+/// An operation began or finished while the overlay is open: read the history again (the old
+/// rows stay on screen until the answer arrives).
+pub(super) fn on_op_event(state: &UiState, event: &OpEvent) -> Option<Effect> {
+    let moved = matches!(event, OpEvent::Begun { .. } | OpEvent::Finished { .. });
+    (moved && state.history.is_some()).then_some(Effect::LoadHistory)
 }

@@ -166,7 +166,11 @@ pub fn update(state: &mut UiState, msg: Msg) -> Vec<Effect> {
         }
         Msg::Plan(plan) => ops::on_plan(state, plan),
         Msg::PlanError(error) => ops::on_plan_error(state, &error),
-        Msg::OpEvent { op_id, event } => ops::on_event(state, &op_id, &event),
+        Msg::OpEvent { op_id, event } => {
+            let mut effects = ops::on_event(state, &op_id, &event);
+            effects.extend(history::on_op_event(state, &event));
+            effects
+        }
         Msg::Interrupted(found) => ops::on_interrupted(state, found),
         Msg::History(loaded) => history::on_loaded(state, loaded),
     }
