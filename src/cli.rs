@@ -158,9 +158,10 @@ fn run_history(explicit: Option<&Path>, args: HistoryArgs) -> u8 {
         json: args.json,
         limit: args.limit,
         state_dir: args.state_dir,
-        rto_target: config
-            .as_ref()
-            .map_or(Duration::from_secs(300), |c| c.failover.rto_target),
+        rto_target: config.as_ref().map_or_else(
+            || config::FailoverConfig::default().rto_target,
+            |c| c.failover.rto_target,
+        ),
         known_roles: config.map_or_else(Vec::new, |c| {
             c.role_specs().into_iter().map(|r| r.name).collect()
         }),
