@@ -55,7 +55,10 @@ async fn first_frames(reps: usize) -> Result<()> {
         healthy.push(c);
     }
     println!("  demo start, {reps} runs, from the emulator being up to:");
-    println!("    {:<38} {:>9} {:>9} {:>9}", "", "p50 ms", "max ms", "mean ms");
+    println!(
+        "    {:<38} {:>9} {:>9} {:>9}",
+        "", "p50 ms", "max ms", "mean ms"
+    );
     for (what, samples) in [
         ("first frame drawn", &drawn),
         ("every role listed with its master", &listed),

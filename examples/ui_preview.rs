@@ -2,7 +2,8 @@
 //!
 //! `cargo run --example ui_preview -- [operator|read-only|wall|demo] [THEME]`
 //! The fleet cycles healthy → web master down → db split → healthy every 6 s; in demo mode
-//! K/H/R (chaos) switch between healthy and master down. Quit with q or ctrl-c.
+//! K/H/R (chaos) switch between healthy and master down; `h` shows the history fixtures
+//! (`fixtures::history`). Quit with q or ctrl-c.
 
 use baton::core::snapshot::{EngineEvent, FleetSnapshot, Severity};
 use baton::ui::fixtures::{self, T0};
@@ -39,6 +40,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (snap_tx, snapshots) = watch::channel(retime(fixtures::healthy()));
     let (event_tx, events) = mpsc::channel(64);
     let (effects, mut effect_rx) = mpsc::channel(16);
+    let (ops_tx, ops) = mpsc::channel(16);
     if mode != Mode::Demo {
         let tx = snap_tx.clone();
         tokio::spawn(async move {
@@ -54,6 +56,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tokio::spawn(async move {
         while let Some(effect) = effect_rx.recv().await {
             let text = format!("preview engine got {effect:?}");
+            if effect == Effect::LoadHistory {
+                let history = fixtures::history::history().map_err(|e| e.to_string());
+                let _ = ops_tx.send(baton::ui::Msg::History(history)).await;
+            }
             let next = match effect {
                 Effect::Chaos {
                     action: ChaosAction::Heal,
@@ -85,7 +91,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         snapshots,
         events,
         effects,
-        ops: mpsc::channel(1).1,
+        ops,
         rto_target: std::time::Duration::from_secs(300),
     })
     .await?;

@@ -78,6 +78,8 @@ enum Command {
     Failover(MoveArgs),
     /// Planned: stop the app on the master, then move the role (drills, maintenance, failback).
     Switchover(MoveArgs),
+    /// Past failovers, switchovers and drills per role: date, kind, RTO, verdict, RTO trend.
+    History(HistoryArgs),
     /// Validate a config file; print every problem with file:line:column, key and value.
     CheckConfig {
         /// The file (default: the usual discovery).
@@ -114,6 +116,57 @@ struct MoveArgs {
     /// State directory (journals, locks, audit).
     #[arg(long, value_name = "DIR", env = "BATON_STATE_DIR")]
     state_dir: Option<PathBuf>,
+}
+
+/// Arguments of `history`.
+#[derive(Debug, Args)]
+struct HistoryArgs {
+    /// Only this role.
+    role: Option<String>,
+    /// JSON instead of tables.
+    #[arg(long)]
+    json: bool,
+    /// Newest runs per role.
+    #[arg(long, value_name = "N")]
+    limit: Option<usize>,
+    /// State directory (journals, drill records).
+    #[arg(long, value_name = "DIR", env = "BATON_STATE_DIR")]
+    state_dir: Option<PathBuf>,
+}
+
+/// `baton history`: a config is optional (the history is local); without one the default RTO
+/// target applies and stderr says so. A config that is named (`--config`, `$BATON_CONFIG`) or
+/// found but broken is an error, as everywhere else.
+fn run_history(explicit: Option<&Path>, args: HistoryArgs) -> u8 {
+    let named =
+        explicit.is_some() || std::env::var_os("BATON_CONFIG").is_some_and(|v| !v.is_empty());
+    let config = match config::load_discovered(explicit) {
+        Ok(c) => Some(c),
+        Err(config::ConfigErrors::Unusable(config::ConfigError::NotFound { .. })) if !named => {
+            let target = config::FailoverConfig::default().rto_target;
+            let target = baton::core::plan::human_duration(target);
+            eprintln!("note: no config found: judging against the default RTO target ({target})");
+            None
+        }
+        Err(e) => {
+            print_config_errors(&e);
+            return 2;
+        }
+    };
+    let cmd = baton::failover::history::HistoryCommand {
+        role: args.role,
+        json: args.json,
+        limit: args.limit,
+        state_dir: args.state_dir,
+        rto_target: config.as_ref().map_or_else(
+            || config::FailoverConfig::default().rto_target,
+            |c| c.failover.rto_target,
+        ),
+        known_roles: config.map_or_else(Vec::new, |c| {
+            c.role_specs().into_iter().map(|r| r.name).collect()
+        }),
+    };
+    baton::failover::history::run(&cmd, &mut std::io::stdout(), &mut std::io::stderr())
 }
 
 fn parse_rollback(s: &str) -> Result<baton::core::operation::RollbackMode, String> {
@@ -192,6 +245,7 @@ pub async fn run(cli: Cli) -> u8 {
             )
             .await
         }
+        Some(Command::History(args)) => Ok(run_history(cli.config.as_deref(), args)),
         Some(Command::CheckConfig { path }) => Ok(check_config(path.or(cli.config).as_deref())),
     };
     outcome.unwrap_or_else(|e| {

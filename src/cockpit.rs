@@ -6,7 +6,7 @@
 
 use crate::azure::ArmError;
 use crate::config::Config;
-use crate::engine::{self, ChaosPort, EngineSetup, OpsSetup};
+use crate::engine::{self, ChaosPort, EngineSetup, HistorySource, OpsSetup};
 use crate::failover::{Operator, StateDir};
 use crate::setup;
 use crate::ui::{self, Keymap, KeymapError, Mode, Theme, ThemeEnv, ThemeError, UiError, UiOptions};
@@ -74,17 +74,25 @@ pub async fn run(params: CockpitParams<'_>) -> Result<(), CockpitError> {
     let config = params.config;
     let reader = setup::read_client(config)?;
     let ops = operations_for(params.mode, config)?;
-    let mut handle = engine::start(EngineSetup {
-        roles: config.role_specs(),
-        reader,
-        probes: setup::probe_specs(config),
-        schedule: setup::schedule(config),
-        refresh_interval: params
-            .refresh_interval
-            .unwrap_or(config.azure.refresh_interval),
-        chaos: params.chaos.filter(|_| params.mode == Mode::Demo),
-        ops,
+    // Every mode reads the history (a read); without a state directory the view says so.
+    let history = StateDir::discover(None).map(|state_dir| HistorySource {
+        state_dir,
+        rto_target: config.failover.rto_target,
     });
+    let mut handle = engine::start_with(
+        EngineSetup {
+            roles: config.role_specs(),
+            reader,
+            probes: setup::probe_specs(config),
+            schedule: setup::schedule(config),
+            refresh_interval: params
+                .refresh_interval
+                .unwrap_or(config.azure.refresh_interval),
+            chaos: params.chaos.filter(|_| params.mode == Mode::Demo),
+            ops,
+        },
+        history,
+    );
     let ops_rx = handle
         .take_ops()
         .unwrap_or_else(|| tokio::sync::mpsc::channel(1).1);

@@ -47,7 +47,7 @@
 //!
 //! `[keys]` maps an action name (`up`, `down`, `first`, `last`, `next_pane`, `prev_pane`,
 //! `refresh`, `help`, `close`, `quit`, `chaos_kill`, `chaos_hang`, `chaos_heal`, `failover`,
-//! `switchover`, `abort`) to its keys,
+//! `switchover`, `abort`, `history`) to its keys,
 //! several separated by commas or spaces (`down = "j, down"`); an entry replaces that action's
 //! default keys. [`Config::keys`] keeps the entries as written for the cockpit's keymap.
 //!

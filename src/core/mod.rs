@@ -4,6 +4,7 @@
 
 pub mod drill;
 pub mod health;
+pub mod history;
 pub mod index;
 pub mod leader;
 pub mod model;

@@ -9,12 +9,19 @@
 //! marks them with the error (the UI shows them as STALE, never as fresh); after a 429 or 503
 //! the next refresh waits for the server's `Retry-After` (capped at [`MAX_BACKOFF`]) when that
 //! is longer than the interval, and the snapshot says when the next refresh is due.
+//!
+//! The history view's `Effect::LoadHistory` is served in every mode when [`start_with`] was
+//! given a [`HistorySource`] (reading the state directory is allowed in read-only): the journals
+//! and drill records are read off the async threads and the answer goes out as `Msg::History`
+//! on the same channel as the operation messages.
 
 mod chaos;
+mod history;
 mod inventory;
 mod operations;
 
 pub use chaos::ChaosPort;
+pub use history::HistorySource;
 pub use operations::OpsSetup;
 
 use crate::azure::ReadClient;
@@ -107,8 +114,14 @@ impl Drop for EngineHandle {
     }
 }
 
-/// Starts every task and returns the UI's end of the channels.
+/// Starts every task and returns the UI's end of the channels (no history source: the history
+/// view is told it is unavailable).
 pub fn start(setup: EngineSetup) -> EngineHandle {
+    start_with(setup, None)
+}
+
+/// [`start`], serving the history view from `history`.
+pub fn start_with(setup: EngineSetup, history: Option<HistorySource>) -> EngineHandle {
     let (snapshot_tx, snapshots) = watch::channel(FleetSnapshot::default());
     let (event_tx, events) = mpsc::channel(EVENT_CAPACITY);
     let (effects, effect_rx) = mpsc::channel(32);
@@ -142,6 +155,7 @@ pub fn start(setup: EngineSetup) -> EngineHandle {
             setup.chaos,
             event_tx.clone(),
             op_effects_tx,
+            history::Server::new(history, ops_ui_tx.clone()),
         )),
     ];
     if let Some(ops) = setup.ops {
@@ -217,10 +231,12 @@ async fn run_effects(
     chaos: Option<ChaosPort>,
     events: mpsc::Sender<EngineEvent>,
     operations: mpsc::Sender<Effect>,
+    history: history::Server,
 ) {
     while let Some(effect) = effects.recv().await {
         match effect {
             Effect::RefreshInventory => refresh_now.notify_one(),
+            Effect::LoadHistory => history.load(),
             Effect::Chaos { vm, action } => {
                 if let Some(port) = &chaos {
                     let event = port.apply(&vm, action).await;

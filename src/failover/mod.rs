@@ -121,6 +121,7 @@
 pub mod audit;
 pub mod executor;
 pub mod headless;
+pub mod history;
 pub mod journal;
 pub mod lock;
 pub mod operator;

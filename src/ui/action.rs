@@ -9,8 +9,9 @@ use super::state::Mode;
 /// Everything a key can ask the cockpit to do.
 ///
 /// Mutating actions (those that change Azure or the emulator) are marked by
-/// [`Action::is_mutating`]; drill and history slot in here later as new variants with the same
-/// treatment.
+/// [`Action::is_mutating`]; drill slots in here later as a new variant with the same treatment.
+/// History is a read: it exists in read-only too, but not on a wall (no keys beyond the general
+/// ones a wall needs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Action {
     /// Select the previous role (or scroll the focused pane up).
@@ -47,6 +48,8 @@ pub enum Action {
     Abort,
     /// Plan a drill of the selected role: switchover to a standby, hold, switch back.
     Drill,
+    /// Open (or close) the run history of the selected role: past runs, RTO trend. A read.
+    History,
 }
 
 /// Where an action belongs in the help overlay and footer.
@@ -64,7 +67,7 @@ pub enum Section {
 
 impl Action {
     /// Every action, in help/footer order.
-    pub const ALL: [Action; 17] = [
+    pub const ALL: [Action; 18] = [
         Action::Up,
         Action::Down,
         Action::First,
@@ -82,6 +85,7 @@ impl Action {
         Action::Switchover,
         Action::Abort,
         Action::Drill,
+        Action::History,
     ];
 
     /// The name used in config overrides (`[keys]` table) and error messages.
@@ -104,6 +108,7 @@ impl Action {
             Action::Switchover => "switchover",
             Action::Abort => "abort",
             Action::Drill => "drill",
+            Action::History => "history",
         }
     }
 
@@ -131,9 +136,8 @@ impl Action {
             Action::Failover => "failover: plan preview + typed confirmation",
             Action::Switchover => "switchover: plan preview + typed confirmation",
             Action::Abort => "abort running operation / choose how to go on",
-            Action::Drill => {
-                "drill: switchover to a standby, hold, switch back (typed confirmation)"
-            }
+            Action::Drill => "drill: switchover, hold, switch back + report",
+            Action::History => "run history of the selected role (RTO trend)",
         }
     }
 
@@ -157,6 +161,7 @@ impl Action {
             Action::Switchover => "switch",
             Action::Abort => "abort",
             Action::Drill => "drill",
+            Action::History => "history",
         }
     }
 
@@ -170,7 +175,7 @@ impl Action {
             Action::First | Action::Last => Some(4),
             Action::Failover | Action::Switchover => Some(1),
             Action::Drill => Some(4),
-            Action::PrevPane | Action::Close | Action::Abort => None,
+            Action::PrevPane | Action::Close | Action::Abort | Action::History => None,
         }
     }
 
@@ -183,7 +188,9 @@ impl Action {
             | Action::Last
             | Action::NextPane
             | Action::PrevPane => Section::Navigate,
-            Action::Refresh | Action::Help | Action::Close | Action::Quit => Section::General,
+            Action::Refresh | Action::Help | Action::Close | Action::Quit | Action::History => {
+                Section::General
+            }
             Action::ChaosKill | Action::ChaosHang | Action::ChaosHeal => Section::Demo,
             Action::Failover | Action::Switchover | Action::Abort | Action::Drill => {
                 Section::Operate
@@ -211,12 +218,12 @@ impl Action {
     }
 
     /// Whether the action exists at all in `mode`. Read-only and wall have no mutating action;
-    /// wall has no selection, so no navigation either; chaos exists only in demo.
+    /// wall has no selection, so no navigation and no history either; chaos exists only in demo.
     pub fn exists_in(self, mode: Mode) -> bool {
         if self.is_mutating() && !mode.allows_mutation() {
             return false;
         }
-        if self.is_navigation() && mode == Mode::Wall {
+        if (self.is_navigation() || self == Action::History) && mode == Mode::Wall {
             return false;
         }
         match self.section() {

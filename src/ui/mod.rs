@@ -23,7 +23,8 @@
 //!   [`ChaosAction`] `KillService | HangVm | Heal` (demo only), and the operation requests
 //!   `RequestPlan { role, kind, target: Option<String> }`, `StartOperation { role, kind,
 //!   target: String, confirmed_name }`, `AbortOperation { op_id }`, `ChooseRollback { op_id,
-//!   mode }`, `ResumeOperation { op_id }`. [`run`] handles `Quit` and `Bell` itself and
+//!   mode }`, `ResumeOperation { op_id }`; and `LoadHistory` (a read, every mode but wall),
+//!   answered by `Msg::History(Result<History, String>)`. [`run`] handles `Quit` and `Bell` itself and
 //!   forwards the rest to `UiOptions::effects` with `try_send`; a full or closed engine queue
 //!   is reported in the event log instead of freezing the screen. `UiOptions::ops` carries the
 //!   engine's operation messages; `UiOptions::rto_target` is what the summary measures against.
@@ -43,8 +44,8 @@
 //!
 //! | mode | badge | what exists |
 //! |---|---|---|
-//! | [`Mode::Operator`] | — | navigation, refresh, help, quit, failover, switchover, abort |
-//! | [`Mode::ReadOnly`] | `READ-ONLY` | navigation, refresh, help, quit — no mutating action at all |
+//! | [`Mode::Operator`] | — | navigation, refresh, help, quit, history, failover, switchover, abort |
+//! | [`Mode::ReadOnly`] | `READ-ONLY` | navigation, refresh, help, quit, history — no mutating action at all |
 //! | [`Mode::Wall`] | `WALL` | refresh, help, quit — read-only, no selection, no cursor |
 //! | [`Mode::Demo`] | `DEMO` | operator + chaos keys against the embedded emulator |
 //!
@@ -130,6 +131,16 @@
 //!   engine events with their ARM code and request id. Kept in time order, 500 lines.
 //! - **Footer**: generated from the resolved keymap; lower-priority entries drop when narrow;
 //!   chaos keys are marked `DEMO`.
+//! - **History overlay** (`h`): the selected role's runs from `core::history` (failovers,
+//!   switchovers, drills as one row each), newest first: date, kind, from → to, RTO, verdict
+//!   as glyph and word (`✔ PASS`, `✖ FAIL`, `↻ RUNNING`, `! INTERRUPTED`), operator, notes
+//!   (columns drop by priority when narrow), the RTO target and trend sparkline on top and
+//!   the selected run's id, end and notes below. Opening it shows `loading history…` and
+//!   emits `LoadHistory`; the engine reads the state directory and answers. `↑↓ j k g G`
+//!   move the cursor, `tab` toggles every role, `r` reloads, `esc`/`h` close; help and quit
+//!   still work, other actions wait until it is closed. Operations this cockpit follows and
+//!   that have not finished read RUNNING; one beginning or finishing while the overlay is open
+//!   reloads it.
 //! - **Help overlay** (`?`): every bound key and what it does, grouped (Navigate, General,
 //!   DEMO chaos), generated from the keymap, plus the mode and "ctrl-c always quits". Modal:
 //!   other keys do nothing while it is open.
@@ -164,6 +175,7 @@
 //! | `failover` | `f` — plan a failover of the selected role (preview, typed confirmation) | operator, demo |
 //! | `switchover` | `s` — plan a switchover of the selected role | operator, demo |
 //! | `abort` | `A` — abort the role's running operation, or reopen its pending choice | operator, demo |
+//! | `history` | `h` — open / close the run history of the selected role | not wall |
 //!
 //! Inside dialogs (not rebindable, the dialog says them): preview — characters type,
 //! `backspace`, `enter` start, `esc` cancel, `tab` next standby, `↑↓ pgup pgdn` scroll; abort —
@@ -178,8 +190,10 @@
 //! key (arrows, home/end, pgup/pgdn, tab, enter, esc, space, h j k l g G); `ctrl-c` is reserved
 //! for quit. Overrides are validated across all actions, so a config valid in one mode is valid
 //! in every mode; actions that do not exist in the mode are then left out.
-//! Drill (`d`) and history (`h`) will be new [`Action`] variants; `d` will be marked mutating
-//! and so vanish from read-only and wall, like `f`, `s` and `A`.
+//! Drill (`d`) will be a new [`Action`] variant, marked mutating, so it vanishes from
+//! read-only and wall like `f`, `s` and `A`. History (`h`) is a read: it exists in read-only
+//! but not on a wall. `h` is on the navigation-key list (vim left), which only forbids
+//! *mutating* actions; nothing in the cockpit moves left, so history takes it.
 //!
 //! # Themes
 //!
@@ -201,7 +215,9 @@
 //! the [`fixtures`] (the fleet cycles healthy → master down → split; in demo the chaos keys
 //! switch it). The same fixtures back the screen snapshots in `tests/ui_screens.rs`;
 //! [`fixtures::ops`] builds plans and operations with the real core (facts → `leader::derive`
-//! → `plan::build`, journal events → `Operation::replay`) for `tests/ui_ops_*.rs`.
+//! → `plan::build`, journal events → `Operation::replay`) for `tests/ui_ops_*.rs`;
+//! [`fixtures::history`] writes journals and drill records for `tests/ui_history.rs` and
+//! `baton history`'s tests.
 
 pub mod action;
 pub mod fixtures;

@@ -99,6 +99,9 @@ fn default_keys(action: Action) -> Vec<KeySpec> {
         Action::Switchover => vec![KeySpec::ch('s')],
         Action::Abort => vec![KeySpec::ch('A')],
         Action::Drill => vec![KeySpec::ch('d')],
+        // `h` is on the navigation-key list (vim left) but nothing moves left here, and history
+        // is a read, so it may sit there.
+        Action::History => vec![KeySpec::ch('h')],
     }
 }
 

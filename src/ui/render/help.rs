@@ -52,9 +52,15 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("ctrl-c always quits", theme.muted));
-    // Short terminals lose the blank separators before they lose a key.
+    // Short terminals lose the blank separators before they lose a key; then the ctrl-c line
+    // moves into the title, so it is never cut off.
+    let mut title = " Help: keys ";
     if lines.len() + 2 > area.height as usize {
         lines.retain(|l| l.width() > 0);
+    }
+    if lines.len() + 2 > area.height as usize {
+        lines.pop();
+        title = " Help: keys · ctrl-c always quits ";
     }
     let h = (lines.len() as u16 + 2).min(area.height);
     let w = 64.min(area.width.saturating_sub(2));
@@ -64,7 +70,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.focus)
-        .title(Line::styled(" Help: keys ", theme.focus));
+        .title(Line::styled(title, theme.focus));
     Paragraph::new(lines).block(block).render(rect, buf);
 }
 

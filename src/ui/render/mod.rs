@@ -12,6 +12,7 @@ mod drill;
 mod events;
 mod heartbeats;
 mod help;
+mod history;
 mod preview;
 mod roles;
 mod steps;
@@ -65,6 +66,10 @@ pub fn render(frame: &mut Frame, state: &UiState, theme: &Theme) {
         (_, Some(view)) => with_operation(buf, body, state, theme, view, wide_screen),
         _ if wide_screen => wide(buf, body, state, theme),
         _ => stacked(buf, body, state, theme),
+    }
+    if let Some(view) = state.history() {
+        let between = Rect::new(area.x, area.y + 1, area.width, area.height - 2);
+        history::render(buf, between, theme, view);
     }
     if state.help_open() {
         help::render(buf, area, state, theme);

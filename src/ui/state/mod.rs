@@ -10,6 +10,7 @@ use crate::core::snapshot::FleetSnapshot;
 use crate::core::text::sanitize;
 use std::collections::VecDeque;
 
+pub mod history;
 mod kinds;
 pub mod ops;
 pub use kinds::{Alarm, Freshness, LogEntry, Mode, Pane};
@@ -48,6 +49,7 @@ pub struct UiState {
     pub(crate) size: (u16, u16),
     pub(crate) dirty: bool,
     pub(crate) ops: OpsState,
+    pub(crate) history: Option<history::HistoryView>,
 }
 
 impl UiState {
@@ -79,6 +81,7 @@ impl UiState {
             size: (80, 24),
             dirty: true,
             ops: OpsState::default(),
+            history: None,
         }
     }
 
@@ -160,6 +163,11 @@ impl UiState {
     /// Scroll offset of a pane (lines, or rows of the event log).
     pub fn scroll_of(&self, pane: Pane) -> usize {
         self.scroll[pane.index()]
+    }
+
+    /// The history overlay, while open.
+    pub fn history(&self) -> Option<&history::HistoryView> {
+        self.history.as_ref()
     }
 
     /// True while the help overlay is open.

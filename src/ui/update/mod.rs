@@ -3,12 +3,14 @@
 //! Pure: no I/O, no clock reads (time arrives as `Msg::Tick`), no channels. It resolves keys
 //! through the keymap, refuses actions that do not exist in the mode (defence in depth behind
 //! the keymap), detects role state transitions between snapshots, raises and clears alarms, and
-//! keeps the event log, and drives the failover/switchover flow (`ops`, `dialog`). Effects are
+//! keeps the event log, drives the failover/switchover flow (`ops`, `dialog`) and the history
+//! overlay (`history`). Effects are
 //! requests; the caller (`run`, the engine) executes them.
 
 use super::action::Action;
 use super::state::{LogEntry, Mode, Pane, UiState, LOG_CAPACITY};
 use crate::core::drill::DrillRecord;
+use crate::core::history::History;
 use crate::core::operation::{OpEvent, Operation, RollbackMode};
 use crate::core::plan::{OperationKind, Plan};
 use crate::core::snapshot::{EngineEvent, FleetSnapshot, Severity};
@@ -18,6 +20,7 @@ use crossterm::event::KeyEvent;
 mod chaos;
 mod dialog;
 mod drill;
+mod history;
 mod ops;
 use chaos::{chaos_heal, chaos_on_master};
 mod snapshot;
@@ -61,6 +64,9 @@ pub enum Msg {
         /// The Markdown report's path, once written.
         report: Option<String>,
     },
+    /// The engine's answer to [`Effect::LoadHistory`]: the history, or why it could not be read
+    /// (ignored unless the history overlay is open). Arrives in every mode: it is a read.
+    History(Result<History, String>),
 }
 
 /// What the cockpit asks its surroundings to do.
@@ -116,6 +122,8 @@ pub enum Effect {
         /// The operation.
         op_id: String,
     },
+    /// Read the run history from the state directory; the engine answers `Msg::History`.
+    LoadHistory,
 }
 
 /// Demo-mode chaos the emulator understands.
@@ -172,9 +180,14 @@ pub fn update(state: &mut UiState, msg: Msg) -> Vec<Effect> {
         }
         Msg::Plan(plan) => ops::on_plan(state, plan),
         Msg::PlanError(error) => ops::on_plan_error(state, &error),
-        Msg::OpEvent { op_id, event } => ops::on_event(state, &op_id, &event),
+        Msg::OpEvent { op_id, event } => {
+            let mut effects = ops::on_event(state, &op_id, &event);
+            effects.extend(history::on_op_event(state, &event));
+            effects
+        }
         Msg::Interrupted(found) => ops::on_interrupted(state, found),
         Msg::Drill { record, report } => drill::on_drill(state, *record, report),
+        Msg::History(loaded) => history::on_loaded(state, loaded),
     }
 }
 
@@ -189,6 +202,11 @@ fn apply_action(state: &mut UiState, action: Action) -> Vec<Effect> {
         return Vec::new();
     }
     state.dirty = true;
+    if !state.help_open {
+        if let Some(effects) = history::action(state, action) {
+            return effects;
+        }
+    }
     match action {
         Action::Up => move_or_scroll(state, -1),
         Action::Down => move_or_scroll(state, 1),
@@ -215,6 +233,7 @@ fn apply_action(state: &mut UiState, action: Action) -> Vec<Effect> {
         Action::Switchover => return ops::request(state, OperationKind::Switchover),
         Action::Drill => return ops::request(state, OperationKind::Drill),
         Action::Abort => ops::abort(state),
+        Action::History => return history::toggle(state),
     }
     Vec::new()
 }

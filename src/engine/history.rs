@@ -1,0 +1,56 @@
+//! Serves the cockpit's history view: reads the state directory on a blocking thread
+//! (`failover::history::load`) and answers `Msg::History`. Reading only: it never takes a role
+//! lock, so it runs in read-only mode too.
+
+use crate::failover::history::load;
+use crate::failover::StateDir;
+use crate::ui::Msg;
+use std::collections::BTreeSet;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// Where the history view reads from.
+#[derive(Debug, Clone)]
+pub struct HistorySource {
+    /// The state directory holding `journal/` and `drills/`.
+    pub state_dir: StateDir,
+    /// `failover.rto_target`, what plain operations are judged against.
+    pub rto_target: Duration,
+}
+
+/// Answers `LoadHistory` effects.
+pub(super) struct Server {
+    source: Option<HistorySource>,
+    ui: mpsc::Sender<Msg>,
+}
+
+impl Server {
+    pub(super) fn new(source: Option<HistorySource>, ui: mpsc::Sender<Msg>) -> Server {
+        Server { source, ui }
+    }
+
+    /// Loads in the background and sends the answer; the effect loop never waits on the disk.
+    pub(super) fn load(&self) {
+        let ui = self.ui.clone();
+        let source = self.source.clone();
+        tokio::spawn(async move {
+            let answer = match source {
+                None => {
+                    Err("no state directory: set BATON_STATE_DIR, XDG_STATE_HOME or HOME".into())
+                }
+                Some(src) => tokio::task::spawn_blocking(move || {
+                    let loaded = load(&src.state_dir, src.rto_target, &BTreeSet::new());
+                    for problem in &loaded.problems {
+                        tracing::warn!(%problem, "history: journal left out");
+                    }
+                    loaded.history
+                })
+                .await
+                .map_err(|e| format!("history could not be read: {e}")),
+            };
+            if ui.send(Msg::History(answer)).await.is_err() {
+                tracing::debug!("history answer with no cockpit listening");
+            }
+        });
+    }
+}

@@ -1,0 +1,85 @@
+//! The engine serves the history view in read-only mode (no operations task, no write client):
+//! `Effect::LoadHistory` is answered with `Msg::History` read from the state directory; without
+//! a history source the answer says why.
+
+mod azure_support;
+
+use azure_support::{reader_with, start};
+use baton::config;
+use baton::core::history::RunVerdict;
+use baton::drill::store;
+use baton::engine::{self, EngineHandle, EngineSetup, HistorySource};
+use baton::failover::{Journal, StateDir};
+use baton::setup;
+use baton::ui::fixtures::history::{specs, RTO_TARGET};
+use baton::ui::{Effect, Msg};
+use std::path::Path;
+use std::time::Duration;
+
+async fn read_only_engine(
+    history: Option<HistorySource>,
+) -> (EngineHandle, baton::emulator::EmulatorHandle) {
+    let emu = start(1.0).await;
+    let config = config::parse_str(&emu.baton_config_toml(), Path::new("<test>")).unwrap();
+    let handle = engine::start_with(
+        EngineSetup {
+            roles: config.role_specs(),
+            reader: reader_with(&emu, emu.token()),
+            probes: Vec::new(),
+            schedule: setup::schedule(&config),
+            refresh_interval: Duration::from_secs(60),
+            chaos: None,
+            ops: None,
+        },
+        history,
+    );
+    (handle, emu)
+}
+
+async fn ask(handle: &mut EngineHandle) -> Result<baton::core::history::History, String> {
+    let mut ui = handle.take_ops().unwrap();
+    handle.effects().send(Effect::LoadHistory).await.unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(30), ui.recv())
+        .await
+        .expect("the engine answers")
+        .expect("channel open");
+    match answer {
+        Msg::History(h) => h,
+        other => panic!("expected Msg::History, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn read_only_engine_reads_the_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = StateDir::new(tmp.path());
+    let (ops, drills) = specs();
+    for spec in &ops {
+        let mut journal = Journal::create(&dir, &spec.role, &spec.id).unwrap();
+        for event in spec.events() {
+            journal.append(&event).unwrap();
+        }
+    }
+    for record in &drills {
+        store::save(&dir, record).unwrap();
+    }
+    let source = HistorySource {
+        state_dir: dir,
+        rto_target: RTO_TARGET,
+    };
+    let (mut handle, _emu) = read_only_engine(Some(source)).await;
+    let history = ask(&mut handle).await.unwrap();
+    let app = history.role("app").unwrap();
+    assert_eq!(app.runs.len(), 5);
+    assert_eq!(app.runs[3].verdict, RunVerdict::Pass);
+    assert_eq!(history.role("web").unwrap().runs.len(), 2);
+    handle.shutdown().await;
+}
+
+#[tokio::test]
+async fn without_a_state_directory_the_answer_says_so() {
+    let (mut handle, _emu) = read_only_engine(None).await;
+    let err = ask(&mut handle).await.unwrap_err();
+    assert!(err.contains("no state directory"), "{err}");
+    handle.shutdown().await;
+}
