@@ -114,8 +114,8 @@ pub fn start(setup: EngineSetup) -> EngineHandle {
     let (effects, effect_rx) = mpsc::channel(32);
     let (inventory_tx, inventory_rx) = watch::channel(InventoryState::default());
     let refresh_now = Arc::new(Notify::new());
-    let probe_engine =
-        ProbeEngine::spawn(setup.probes, setup.schedule, crate::probe::http_client());
+    let client = crate::probe::http_client_for(&setup.probes);
+    let probe_engine = ProbeEngine::spawn(setup.probes, setup.schedule, client);
     let board = probe_engine.subscribe();
     let (running_tx, running_rx) = watch::channel(BTreeSet::new());
     let (ops_ui_tx, ops_ui) = mpsc::channel(256);

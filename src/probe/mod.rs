@@ -11,7 +11,10 @@
 //!   overlaps itself. First runs are staggered across one interval in slots of at least 10 ms
 //!   (100 slots at 1 s), so 4,000 probes fire as 100 small groups of 40, never all at once, and
 //!   a timer wake-up serves a whole group. All HTTP probes share one `reqwest::Client`
-//!   (connection reuse); the engine parses each URL once, at configuration time.
+//!   (connection reuse) whose idle pool per host is sized by [`http_client_for`] to the most
+//!   probes that target one host (at least 4), so every probe finds a kept-alive connection even
+//!   when many VMs answer on one address (the emulator); the engine parses each URL once, at
+//!   configuration time.
 //! - **Timeout**: each check is bounded by `timeout`, clamped to at most `interval`.
 //! - **Verdicts**: see `core::health` — `Up` after the first success, `Down` after `fail_after`
 //!   consecutive failures, `Up` again after `recover_after` consecutive successes, held `Down`
@@ -31,9 +34,14 @@
 
 mod engine;
 mod once;
+mod pool;
 
 pub use engine::{
     Clock, HeartbeatBoard, ProbeEngine, ProbeEngineHandle, ProbeKind, ProbeSpec, ScheduleParams,
     SystemClock, PUBLISH_EVERY,
 };
-pub use once::{check, check_http, check_http_url, check_tcp, http_client};
+pub use once::{
+    check, check_http, check_http_url, check_tcp, http_client, http_client_with_idle,
+    IDLE_PER_HOST,
+};
+pub use pool::{http_client_for, max_probes_per_host};
