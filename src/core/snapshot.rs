@@ -247,7 +247,10 @@ mod tests {
             h.vm.consecutive_failures = 7;
         }
         assert_eq!(hb.get("a").map(|h| h.vm.consecutive_failures), Some(7));
-        assert_eq!(published.get("a").map(|h| h.vm.consecutive_failures), Some(0));
+        assert_eq!(
+            published.get("a").map(|h| h.vm.consecutive_failures),
+            Some(0)
+        );
         // The unwritten VM is still shared, not copied.
         let (Some(i), Some(j)) = (hb.slot("b"), published.slot("b")) else {
             panic!("b is known");

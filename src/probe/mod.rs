@@ -41,7 +41,6 @@ pub use engine::{
     SystemClock, PUBLISH_EVERY,
 };
 pub use once::{
-    check, check_http, check_http_url, check_tcp, http_client, http_client_with_idle,
-    IDLE_PER_HOST,
+    check, check_http, check_http_url, check_tcp, http_client, http_client_with_idle, IDLE_PER_HOST,
 };
 pub use pool::{http_client_for, max_probes_per_host};
