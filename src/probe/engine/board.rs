@@ -26,6 +26,9 @@ pub struct HeartbeatBoard {
     /// Recent samples of every probe, by lower-cased VM name (shared copy-on-write, so a
     /// snapshot can take them without copying).
     pub histories: Heartbeats,
+    /// How many times a verdict changed kind (Up / Down / Unknown) since the engine started:
+    /// a reader that remembers it can tell a verdict change from new samples and latencies.
+    pub kind_changes: u64,
 }
 
 impl HeartbeatBoard {
@@ -136,6 +139,9 @@ fn apply(slots: &mut [Slot], board: &mut HeartbeatBoard, sample: Sample) -> bool
         return false;
     };
     let changed = slot.classifier.observe(sample.at, sample.outcome);
+    if changed {
+        board.kind_changes = board.kind_changes.wrapping_add(1);
+    }
     let mut probes = board.verdicts.get(&slot.vm);
     *side_mut(&mut probes, slot.kind) = slot.classifier.verdict().clone();
     board.verdicts.set(&slot.vm, probes);
