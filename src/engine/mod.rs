@@ -11,17 +11,18 @@
 //! is longer than the interval, and the snapshot says when the next refresh is due.
 
 mod chaos;
+mod combine;
 mod inventory;
 mod operations;
 
 pub use chaos::ChaosPort;
+pub use combine::{build_snapshot, SNAPSHOT_EVERY};
 pub use operations::OpsSetup;
 
 use crate::azure::ReadClient;
-use crate::core::leader::derive_all;
-use crate::core::model::{AzureFacts, RoleSpec};
-use crate::core::snapshot::{EngineEvent, FleetSnapshot, InventoryFreshness};
-use crate::probe::{HeartbeatBoard, ProbeEngine, ProbeEngineHandle, ProbeSpec, ScheduleParams};
+use crate::core::model::RoleSpec;
+use crate::core::snapshot::{EngineEvent, FleetSnapshot};
+use crate::probe::{ProbeEngine, ProbeEngineHandle, ProbeSpec, ScheduleParams};
 use crate::ui::{Effect, Msg};
 use inventory::InventoryState;
 use std::collections::BTreeSet;
@@ -29,16 +30,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch, Notify};
 use tokio::task::JoinHandle;
-use tokio::time::Instant;
 
 /// Longest wait between two refresh attempts, whatever a throttled server asks for.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(300);
-
-/// Longest delay between new probe samples (latencies, sparklines) and the snapshot that shows
-/// them. Verdict changes (a probe going Up or Down), inventory refreshes and operations are
-/// published at once; samples alone are coalesced, so at 4,000 probes per second the fleet is
-/// re-derived and redrawn a few times a second instead of after every board notification.
-pub const SNAPSHOT_EVERY: Duration = Duration::from_millis(250);
 
 /// Capacity of the event channel to the UI (events are never dropped; senders wait).
 pub const EVENT_CAPACITY: usize = 256;
@@ -136,7 +130,7 @@ pub fn start(setup: EngineSetup) -> EngineHandle {
             event_tx.clone(),
             refresh_now.clone(),
         )),
-        tokio::spawn(combine(
+        tokio::spawn(combine::run(
             setup.roles,
             inventory_rx,
             board,
@@ -166,93 +160,6 @@ pub fn start(setup: EngineSetup) -> EngineHandle {
         effects,
         probe_engine: Some(probe_engine),
         tasks,
-    }
-}
-
-/// Derives a new snapshot when the inventory, the running operations or a probe verdict's kind
-/// changes (at once), and for new samples and latencies alone at most every [`SNAPSHOT_EVERY`].
-async fn combine(
-    roles: Vec<RoleSpec>,
-    mut inventory: watch::Receiver<InventoryState>,
-    mut board: watch::Receiver<HeartbeatBoard>,
-    mut running: watch::Receiver<BTreeSet<String>>,
-    out: watch::Sender<FleetSnapshot>,
-) {
-    loop {
-        let (snapshot, kinds_seen) = {
-            let inv = inventory.borrow_and_update();
-            let board = board.borrow_and_update();
-            let running = running.borrow_and_update();
-            let snapshot = build_snapshot(
-                &roles,
-                inv.facts.as_deref(),
-                &inv.freshness,
-                &board,
-                &running,
-            );
-            (snapshot, board.kind_changes)
-        };
-        out.send_replace(snapshot);
-        let next = Instant::now() + SNAPSHOT_EVERY;
-        let inputs = Inputs {
-            inventory: &mut inventory,
-            board: &mut board,
-            running: &mut running,
-        };
-        if !inputs.next_change(kinds_seen, next).await {
-            break;
-        }
-    }
-}
-
-/// The receivers [`combine`] waits on.
-struct Inputs<'a> {
-    inventory: &'a mut watch::Receiver<InventoryState>,
-    board: &'a mut watch::Receiver<HeartbeatBoard>,
-    running: &'a mut watch::Receiver<BTreeSet<String>>,
-}
-
-impl Inputs<'_> {
-    /// Waits until a new snapshot is due: at once for an urgent change, at `not_before` for
-    /// samples only. False when the inventory or probe engine is gone.
-    async fn next_change(self, kinds_seen: u64, not_before: Instant) -> bool {
-        let mut samples = false;
-        loop {
-            tokio::select! {
-                changed = self.inventory.changed() => return changed.is_ok(),
-                changed = self.board.changed() => {
-                    if changed.is_err() {
-                        return false;
-                    }
-                    if self.board.borrow().kind_changes != kinds_seen {
-                        return true;
-                    }
-                    samples = true;
-                }
-                // The sender lives only while the operations task does; without it, ignore.
-                changed = self.running.changed(), if self.running.has_changed().is_ok() => {
-                    if changed.is_ok() {
-                        return true;
-                    }
-                }
-                _ = tokio::time::sleep_until(not_before), if samples => return true,
-            }
-        }
-    }
-}
-
-/// The pure part of [`combine`]: one snapshot from the latest facts and heartbeats.
-pub fn build_snapshot(
-    roles: &[RoleSpec],
-    facts: Option<&AzureFacts>,
-    freshness: &InventoryFreshness,
-    board: &HeartbeatBoard,
-    running: &BTreeSet<String>,
-) -> FleetSnapshot {
-    FleetSnapshot {
-        roles: derive_all(roles, facts, &board.verdicts, |role| running.contains(role)),
-        inventory: freshness.clone(),
-        heartbeats: board.histories.clone(),
     }
 }
 
