@@ -25,10 +25,13 @@
 //! - **Time stamps**: a sample is stamped when its answer (or timeout) arrives, by a replaceable
 //!   `Clock` (`ProbeEngine::spawn_with_clock`); the classifier itself never reads a clock.
 //! - **Publication**: the board lives in a `tokio::sync::watch` channel and is updated in place
-//!   (never cloned per sample). Receivers are notified at once when a verdict changes kind
-//!   (Up / Down / Unknown) and otherwise at most every 100 ms, so 4,000 probes per second cost
-//!   ten notifications per second. A receiver that borrows between notifications may already see
-//!   newer samples; every state it can see is a consistent board.
+//!   (never cloned per sample). Its histories are shared copy-on-write with the snapshots that
+//!   took them (`core::snapshot::Heartbeats`): a sample copies only its own VM's history, and
+//!   only while a snapshot still holds it. Receivers are notified at once when a verdict changes
+//!   kind (Up / Down / Unknown; `HeartbeatBoard::kind_changes` counts those) and otherwise at
+//!   most every 100 ms, so 4,000 probes per second cost ten notifications per second. A receiver
+//!   that borrows between notifications may already see newer samples; every state it can see
+//!   is a consistent board.
 //! - **Shutdown**: `ProbeEngineHandle::shutdown()` or dropping the handle aborts every task; the
 //!   watch sender goes away with them, so receivers learn the engine stopped.
 
