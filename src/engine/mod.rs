@@ -16,19 +16,20 @@
 //! on the same channel as the operation messages.
 
 mod chaos;
+mod combine;
 mod history;
 mod inventory;
 mod operations;
 
 pub use chaos::ChaosPort;
+pub use combine::{build_snapshot, SNAPSHOT_EVERY};
 pub use history::HistorySource;
 pub use operations::OpsSetup;
 
 use crate::azure::ReadClient;
-use crate::core::leader::derive_all;
-use crate::core::model::{AzureFacts, RoleSpec};
-use crate::core::snapshot::{EngineEvent, FleetSnapshot, InventoryFreshness};
-use crate::probe::{HeartbeatBoard, ProbeEngine, ProbeEngineHandle, ProbeSpec, ScheduleParams};
+use crate::core::model::RoleSpec;
+use crate::core::snapshot::{EngineEvent, FleetSnapshot};
+use crate::probe::{ProbeEngine, ProbeEngineHandle, ProbeSpec, ScheduleParams};
 use crate::ui::{Effect, Msg};
 use inventory::InventoryState;
 use std::collections::BTreeSet;
@@ -127,8 +128,8 @@ pub fn start_with(setup: EngineSetup, history: Option<HistorySource>) -> EngineH
     let (effects, effect_rx) = mpsc::channel(32);
     let (inventory_tx, inventory_rx) = watch::channel(InventoryState::default());
     let refresh_now = Arc::new(Notify::new());
-    let probe_engine =
-        ProbeEngine::spawn(setup.probes, setup.schedule, crate::probe::http_client());
+    let client = crate::probe::http_client_for(&setup.probes);
+    let probe_engine = ProbeEngine::spawn(setup.probes, setup.schedule, client);
     let board = probe_engine.subscribe();
     let (running_tx, running_rx) = watch::channel(BTreeSet::new());
     let (ops_ui_tx, ops_ui) = mpsc::channel(256);
@@ -142,7 +143,7 @@ pub fn start_with(setup: EngineSetup, history: Option<HistorySource>) -> EngineH
             event_tx.clone(),
             refresh_now.clone(),
         )),
-        tokio::spawn(combine(
+        tokio::spawn(combine::run(
             setup.roles,
             inventory_rx,
             board,
@@ -173,54 +174,6 @@ pub fn start_with(setup: EngineSetup, history: Option<HistorySource>) -> EngineH
         effects,
         probe_engine: Some(probe_engine),
         tasks,
-    }
-}
-
-/// Derives a new snapshot whenever the inventory or the heartbeat board changes.
-async fn combine(
-    roles: Vec<RoleSpec>,
-    mut inventory: watch::Receiver<InventoryState>,
-    mut board: watch::Receiver<HeartbeatBoard>,
-    mut running: watch::Receiver<BTreeSet<String>>,
-    out: watch::Sender<FleetSnapshot>,
-) {
-    loop {
-        let snapshot = {
-            let inv = inventory.borrow_and_update();
-            let board = board.borrow_and_update();
-            let running = running.borrow_and_update();
-            build_snapshot(
-                &roles,
-                inv.facts.as_deref(),
-                &inv.freshness,
-                &board,
-                &running,
-            )
-        };
-        out.send_replace(snapshot);
-        tokio::select! {
-            changed = inventory.changed() => if changed.is_err() { break },
-            changed = board.changed() => if changed.is_err() { break },
-            // The sender lives only while the operations task does; without it, ignore.
-            changed = running.changed(), if running.has_changed().is_ok() => {
-                let _ = changed;
-            }
-        }
-    }
-}
-
-/// The pure part of [`combine`]: one snapshot from the latest facts and heartbeats.
-pub fn build_snapshot(
-    roles: &[RoleSpec],
-    facts: Option<&AzureFacts>,
-    freshness: &InventoryFreshness,
-    board: &HeartbeatBoard,
-    running: &BTreeSet<String>,
-) -> FleetSnapshot {
-    FleetSnapshot {
-        roles: derive_all(roles, facts, &board.verdicts, |role| running.contains(role)),
-        inventory: freshness.clone(),
-        heartbeats: board.histories.clone(),
     }
 }
 

@@ -11,7 +11,10 @@
 //!   overlaps itself. First runs are staggered across one interval in slots of at least 10 ms
 //!   (100 slots at 1 s), so 4,000 probes fire as 100 small groups of 40, never all at once, and
 //!   a timer wake-up serves a whole group. All HTTP probes share one `reqwest::Client`
-//!   (connection reuse); the engine parses each URL once, at configuration time.
+//!   (connection reuse) whose idle pool per host is sized by [`http_client_for`] to the most
+//!   probes that target one host (at least 4), so every probe finds a kept-alive connection even
+//!   when many VMs answer on one address (the emulator); the engine parses each URL once, at
+//!   configuration time.
 //! - **Timeout**: each check is bounded by `timeout`, clamped to at most `interval`.
 //! - **Verdicts**: see `core::health` — `Up` after the first success, `Down` after `fail_after`
 //!   consecutive failures, `Up` again after `recover_after` consecutive successes, held `Down`
@@ -22,18 +25,25 @@
 //! - **Time stamps**: a sample is stamped when its answer (or timeout) arrives, by a replaceable
 //!   `Clock` (`ProbeEngine::spawn_with_clock`); the classifier itself never reads a clock.
 //! - **Publication**: the board lives in a `tokio::sync::watch` channel and is updated in place
-//!   (never cloned per sample). Receivers are notified at once when a verdict changes kind
-//!   (Up / Down / Unknown) and otherwise at most every 100 ms, so 4,000 probes per second cost
-//!   ten notifications per second. A receiver that borrows between notifications may already see
-//!   newer samples; every state it can see is a consistent board.
+//!   (never cloned per sample). Its histories are shared copy-on-write with the snapshots that
+//!   took them (`core::snapshot::Heartbeats`): a sample copies only its own VM's history, and
+//!   only while a snapshot still holds it. Receivers are notified at once when a verdict changes
+//!   kind (Up / Down / Unknown; `HeartbeatBoard::kind_changes` counts those) and otherwise at
+//!   most every 100 ms, so 4,000 probes per second cost ten notifications per second. A receiver
+//!   that borrows between notifications may already see newer samples; every state it can see
+//!   is a consistent board.
 //! - **Shutdown**: `ProbeEngineHandle::shutdown()` or dropping the handle aborts every task; the
 //!   watch sender goes away with them, so receivers learn the engine stopped.
 
 mod engine;
 mod once;
+mod pool;
 
 pub use engine::{
     Clock, HeartbeatBoard, ProbeEngine, ProbeEngineHandle, ProbeKind, ProbeSpec, ScheduleParams,
     SystemClock, PUBLISH_EVERY,
 };
-pub use once::{check, check_http, check_http_url, check_tcp, http_client};
+pub use once::{
+    check, check_http, check_http_url, check_tcp, http_client, http_client_with_idle, IDLE_PER_HOST,
+};
+pub use pool::{http_client_for, max_probes_per_host};

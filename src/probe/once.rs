@@ -5,12 +5,23 @@ use crate::core::model::ProbeStatus;
 use std::time::{Duration, Instant};
 use tokio::net::TcpStream;
 
-/// A reqwest client suited to probing: no redirects, no proxy, connections kept for reuse.
+/// Idle connections kept per host by [`http_client`]: enough for a VM's two heartbeats.
+pub const IDLE_PER_HOST: usize = 4;
+
+/// A reqwest client suited to probing: no redirects, no proxy, connections kept for reuse
+/// ([`IDLE_PER_HOST`] idle connections per host).
 pub fn http_client() -> reqwest::Client {
+    http_client_with_idle(IDLE_PER_HOST)
+}
+
+/// Like [`http_client`], keeping up to `idle_per_host` idle connections per host. A pool
+/// smaller than the number of probes that share a host makes most probes of that host open a
+/// new TCP connection every interval (the probe engine sizes it from its specs).
+pub fn http_client_with_idle(idle_per_host: usize) -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
-        .pool_max_idle_per_host(4)
+        .pool_max_idle_per_host(idle_per_host.max(1))
         .build()
         .unwrap_or_else(|_| reqwest::Client::new())
 }

@@ -3,11 +3,11 @@
 //!
 //! Reads never change the world; writes live in `vm_write`.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::{bad_method, matches, need_group, page, vm_actions, vm_write, Ctx};
 use crate::emulator::reply::{ArmError, ArmReply};
-use crate::emulator::world::ids;
+use crate::emulator::world::{ids, Disk, Vm};
 
 const SUB_VMS: &str = "subscriptions/{}/providers/Microsoft.Compute/virtualMachines";
 const RG_VMS: &str =
@@ -119,49 +119,43 @@ fn list_group(ctx: &Ctx<'_>, rg: &str) -> Result<ArmReply, ArmError> {
     need_group(ctx, rg)?;
     let w = &ctx.st.world;
     let expand = expand_instance_view(ctx);
-    let items = w
+    let items: Vec<&Vm> = w
         .vms
         .iter()
         .filter(|v| v.rg.eq_ignore_ascii_case(rg))
-        .map(|v| w.vm_json(v, expand))
         .collect();
-    Ok(ArmReply::ok(page(ctx, items)))
+    Ok(ArmReply::ok(page(ctx, &items, |v| w.vm_json(v, expand))))
 }
 
 fn list_subscription(ctx: &Ctx<'_>) -> ArmReply {
     let w = &ctx.st.world;
     let status_only = ctx.req.flag("statusOnly");
     let expand = expand_instance_view(ctx);
-    let items: Vec<Value> = w
-        .vms
-        .iter()
-        .map(|v| {
-            if status_only {
-                json!({
-                    "id": ids::vm(&w.subscription, &v.rg, &v.name),
-                    "name": v.name,
-                    "type": "Microsoft.Compute/virtualMachines",
-                    "location": w.location,
-                    "properties": {"vmId": v.vm_id, "instanceView": w.instance_view(v)},
-                })
-            } else {
-                w.vm_json(v, expand)
-            }
-        })
-        .collect();
-    ArmReply::ok(page(ctx, items))
+    let items: Vec<&Vm> = w.vms.iter().collect();
+    ArmReply::ok(page(ctx, &items, |v| {
+        if status_only {
+            json!({
+                "id": ids::vm(&w.subscription, &v.rg, &v.name),
+                "name": v.name,
+                "type": "Microsoft.Compute/virtualMachines",
+                "location": w.location,
+                "properties": {"vmId": v.vm_id, "instanceView": w.instance_view(v)},
+            })
+        } else {
+            w.vm_json(v, expand)
+        }
+    }))
 }
 
 fn list_disks(ctx: &Ctx<'_>, rg: &str) -> Result<ArmReply, ArmError> {
     need_group(ctx, rg)?;
     let w = &ctx.st.world;
-    let items = w
+    let items: Vec<&Disk> = w
         .disks
         .iter()
         .filter(|d| d.rg.eq_ignore_ascii_case(rg))
-        .map(|d| w.disk_json(d))
         .collect();
-    Ok(ArmReply::ok(page(ctx, items)))
+    Ok(ArmReply::ok(page(ctx, &items, |d| w.disk_json(d))))
 }
 
 fn get_disk(ctx: &Ctx<'_>, rg: &str, name: &str) -> Result<ArmReply, ArmError> {

@@ -309,7 +309,9 @@ pub(crate) fn bad_method(req: &Req) -> ArmError {
 }
 
 /// A page of a list: `{value, nextLink?}`, nextLink absolute on the emulator's base URL.
-pub(crate) fn page(ctx: &Ctx<'_>, items: Vec<Value>) -> Value {
+/// Only the items of the requested page are rendered to JSON, so walking a list of N items in
+/// pages of p costs O(N) renders in all, not O(N²/p).
+pub(crate) fn page<T: Copy>(ctx: &Ctx<'_>, items: &[T], render: impl Fn(T) -> Value) -> Value {
     let skip: usize = ctx
         .req
         .q("$skiptoken")
@@ -318,7 +320,7 @@ pub(crate) fn page(ctx: &Ctx<'_>, items: Vec<Value>) -> Value {
     let end = (skip + ctx.page_size).min(items.len());
     let value: Vec<Value> = items
         .get(skip..end)
-        .map(<[Value]>::to_vec)
+        .map(|slice| slice.iter().map(|&item| render(item)).collect())
         .unwrap_or_default();
     let mut out = serde_json::json!({ "value": value });
     if end < items.len() {

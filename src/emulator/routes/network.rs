@@ -10,7 +10,7 @@ use super::vm_write::injected_failure;
 use super::{bad_method, check_if_match, matches, need_group, page, Ctx};
 use crate::emulator::lro::{OpKind, Operation};
 use crate::emulator::reply::{ArmError, ArmReply};
-use crate::emulator::world::{ids, net_etag, IpConfig, LbChild};
+use crate::emulator::world::{ids, net_etag, IpConfig, Lb, LbChild, Nic};
 
 const RG_NICS: &str =
     "subscriptions/{}/resourceGroups/{}/providers/Microsoft.Network/networkInterfaces";
@@ -74,13 +74,12 @@ fn get_nic(ctx: &Ctx<'_>, rg: &str, name: &str) -> Result<ArmReply, ArmError> {
 fn list_nics(ctx: &Ctx<'_>, rg: &str) -> Result<ArmReply, ArmError> {
     need_group(ctx, rg)?;
     let w = &ctx.st.world;
-    let items = w
+    let items: Vec<&Nic> = w
         .nics
         .iter()
         .filter(|n| n.rg.eq_ignore_ascii_case(rg))
-        .map(|n| w.nic_json(n))
         .collect();
-    Ok(ArmReply::ok(page(ctx, items)))
+    Ok(ArmReply::ok(page(ctx, &items, |n| w.nic_json(n))))
 }
 
 fn get_lb(ctx: &Ctx<'_>, rg: &str, name: &str) -> Result<ArmReply, ArmError> {
@@ -95,13 +94,12 @@ fn get_lb(ctx: &Ctx<'_>, rg: &str, name: &str) -> Result<ArmReply, ArmError> {
 fn list_lbs(ctx: &Ctx<'_>, rg: &str) -> Result<ArmReply, ArmError> {
     need_group(ctx, rg)?;
     let w = &ctx.st.world;
-    let items = w
+    let items: Vec<&Lb> = w
         .lbs
         .iter()
         .filter(|l| l.rg.eq_ignore_ascii_case(rg))
-        .map(|l| w.lb_json(l))
         .collect();
-    Ok(ArmReply::ok(page(ctx, items)))
+    Ok(ArmReply::ok(page(ctx, &items, |l| w.lb_json(l))))
 }
 
 /// NIC PUT: replaces the whole NIC; answers 200 with `Updating` and Azure-AsyncOperation.

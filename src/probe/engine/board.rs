@@ -7,8 +7,7 @@
 use super::{ProbeKind, ProbeSpec, Sample, ScheduleParams};
 use crate::core::health::HealthClassifier;
 use crate::core::model::{ProbeFacts, ProbeStatus, VmProbes};
-use crate::core::snapshot::{ProbeHistory, VmHeartbeats};
-use std::collections::BTreeMap;
+use crate::core::snapshot::{Heartbeats, ProbeHistory, VmHeartbeats};
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::time::MissedTickBehavior;
@@ -24,8 +23,12 @@ const BATCH: usize = 256;
 pub struct HeartbeatBoard {
     /// Classified verdict of every probe, by VM.
     pub verdicts: ProbeFacts,
-    /// Recent samples of every probe, by lower-cased VM name.
-    pub histories: BTreeMap<String, VmHeartbeats>,
+    /// Recent samples of every probe, by lower-cased VM name (shared copy-on-write, so a
+    /// snapshot can take them without copying).
+    pub histories: Heartbeats,
+    /// How many times a verdict changed kind (Up / Down / Unknown) since the engine started:
+    /// a reader that remembers it can tell a verdict change from new samples and latencies.
+    pub kind_changes: u64,
 }
 
 impl HeartbeatBoard {
@@ -35,20 +38,24 @@ impl HeartbeatBoard {
         for spec in specs {
             let vm = spec.vm.to_ascii_lowercase();
             board.verdicts.set(&vm, VmProbes::default());
-            board.histories.entry(vm).or_default();
+            if board.histories.slot(&vm).is_none() {
+                board.histories.insert(&vm, VmHeartbeats::default());
+            }
         }
         board
     }
 
     /// The histories of one VM (any case), if it is probed.
     pub fn heartbeats_of(&self, vm: &str) -> Option<&VmHeartbeats> {
-        self.histories.get(&vm.to_ascii_lowercase())
+        self.histories.get(vm)
     }
 }
 
 /// One probe's identity and judge.
 struct Slot {
     vm: String,
+    /// Where its VM's histories live in the board (fixed once the board is built).
+    histories: Option<usize>,
     kind: ProbeKind,
     classifier: HealthClassifier,
 }
@@ -67,10 +74,12 @@ impl Aggregator {
         params: &ScheduleParams,
         board: watch::Sender<HeartbeatBoard>,
     ) -> Self {
+        let histories = board.borrow().histories.clone();
         let slots = specs
             .iter()
             .map(|s| Slot {
                 vm: s.vm.to_ascii_lowercase(),
+                histories: histories.slot(&s.vm),
                 kind: s.kind,
                 classifier: HealthClassifier::new(params.health, params.history),
             })
@@ -130,10 +139,13 @@ fn apply(slots: &mut [Slot], board: &mut HeartbeatBoard, sample: Sample) -> bool
         return false;
     };
     let changed = slot.classifier.observe(sample.at, sample.outcome);
+    if changed {
+        board.kind_changes = board.kind_changes.wrapping_add(1);
+    }
     let mut probes = board.verdicts.get(&slot.vm);
     *side_mut(&mut probes, slot.kind) = slot.classifier.verdict().clone();
     board.verdicts.set(&slot.vm, probes);
-    if let Some(heartbeats) = board.histories.get_mut(&slot.vm) {
+    if let Some(heartbeats) = slot.histories.and_then(|i| board.histories.at_mut(i)) {
         copy_history(
             history_mut(heartbeats, slot.kind),
             slot.classifier.history(),
