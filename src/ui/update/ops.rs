@@ -217,6 +217,7 @@ fn refresh_dialogs(state: &mut UiState, op_id: &str) {
         options,
         cursor: 0,
         interrupted,
+        typed: String::new(),
     });
 }
 
@@ -253,6 +254,7 @@ pub(super) fn on_interrupted(state: &mut UiState, found: Vec<Operation>) -> Vec<
             options,
             cursor: 0,
             interrupted: true,
+            typed: String::new(),
         });
         log_now(
             state,
@@ -293,11 +295,15 @@ pub(super) fn abort(state: &mut UiState) {
             options,
             cursor: 0,
             interrupted: view.interrupted,
+            typed: String::new(),
         }
     } else if view.op.is_halted() {
         return;
     } else {
-        Dialog::Abort { op_id }
+        Dialog::Abort {
+            op_id,
+            typed: String::new(),
+        }
     };
     state.ops.dialogs.push_back(dialog);
 }
