@@ -11,7 +11,10 @@
 //! `Succeeded`, or leaves web's disk, NAT rule or service anywhere but on the new master (read
 //! from `/_emulator/state`), makes the bench exit non-zero. Owns only measuring and printing.
 //!
-//! Knobs: `BATON_BENCH_SPEEDS` (comma list, default `10`), `BATON_BENCH_REPS` (default 5).
+//! Knobs: `BATON_BENCH_SPEEDS` (comma list, default `10`), `BATON_BENCH_REPS` (default 5),
+//! `BATON_BENCH_SHIFT` (emulated seconds added to every pinned latency, default 0: moves the
+//! operations' ends off baton's poll grid to show the worst case rather than a lucky one).
+//! The ARM requests of each run are counted from the emulator's request log.
 //! Run: `cargo bench --bench failover`. See docs/failover-benchmark.md.
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -29,14 +32,31 @@ use tokio::sync::{mpsc, watch};
 
 const ROLE: &str = "web";
 
-/// Pinned latencies in emulated seconds: the middle of each contoso range.
-const NIC_UPDATE: f64 = 7.5;
-const DISK_DETACH: f64 = 12.5;
-const DISK_ATTACH: f64 = 12.5;
-const RELEASE_LAG: f64 = 3.5;
-const VM_UPDATE: f64 = 3.0;
-const RUN_COMMAND: f64 = 22.5;
-const POWER_OFF: f64 = 20.0;
+/// Pinned latencies in emulated seconds: the middle of each contoso range (plus the shift).
+#[derive(Clone, Copy)]
+struct Pinned {
+    nic_update: f64,
+    disk_detach: f64,
+    disk_attach: f64,
+    release_lag: f64,
+    vm_update: f64,
+    run_command: f64,
+    power_off: f64,
+}
+
+impl Pinned {
+    fn shifted(shift: f64) -> Pinned {
+        Pinned {
+            nic_update: 7.5 + shift,
+            disk_detach: 12.5 + shift,
+            disk_attach: 12.5 + shift,
+            release_lag: 3.5 + shift,
+            vm_update: 3.0 + shift,
+            run_command: 22.5 + shift,
+            power_off: 20.0 + shift,
+        }
+    }
+}
 
 fn main() -> ExitCode {
     let rt = match tokio::runtime::Builder::new_multi_thread()
@@ -59,7 +79,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn knobs() -> Result<(Vec<f64>, usize)> {
+fn knobs() -> Result<(Vec<f64>, usize, f64)> {
     let speeds = std::env::var("BATON_BENCH_SPEEDS").unwrap_or_else(|_| "10".into());
     let speeds = speeds
         .split(',')
@@ -69,13 +89,21 @@ fn knobs() -> Result<(Vec<f64>, usize)> {
         Ok(r) => r.parse().context("BATON_BENCH_REPS")?,
         Err(_) => 5,
     };
-    Ok((speeds, reps))
+    let shift = match std::env::var("BATON_BENCH_SHIFT") {
+        Ok(s) => s.parse().context("BATON_BENCH_SHIFT")?,
+        Err(_) => 0.0,
+    };
+    Ok((speeds, reps, shift))
 }
 
 async fn bench() -> Result<()> {
-    let (speeds, reps) = knobs()?;
+    let (speeds, reps, shift) = knobs()?;
+    let pinned = Pinned::shifted(shift);
+    if shift != 0.0 {
+        println!("every pinned latency shifted by {shift} emulated s");
+    }
     for speed in speeds {
-        let rows = bench_speed(speed, reps).await?;
+        let rows = bench_speed(speed, reps, pinned).await?;
         for row in &rows {
             print_kind(speed, row);
         }
@@ -84,17 +112,17 @@ async fn bench() -> Result<()> {
 }
 
 /// Contoso with every range pinned.
-fn scenario() -> Scenario {
+fn scenario(p: Pinned) -> Scenario {
     let mut s = Scenario::contoso();
     let l = &mut s.latencies;
     let fixed = |v: f64| Range::new(v, v);
-    l.nic_update = fixed(NIC_UPDATE);
-    l.disk_detach = fixed(DISK_DETACH);
-    l.disk_attach = fixed(DISK_ATTACH);
-    l.release_lag = fixed(RELEASE_LAG);
-    l.vm_update = fixed(VM_UPDATE);
-    l.run_command = fixed(RUN_COMMAND);
-    l.power_off = fixed(POWER_OFF);
+    l.nic_update = fixed(p.nic_update);
+    l.disk_detach = fixed(p.disk_detach);
+    l.disk_attach = fixed(p.disk_attach);
+    l.release_lag = fixed(p.release_lag);
+    l.vm_update = fixed(p.vm_update);
+    l.run_command = fixed(p.run_command);
+    l.power_off = fixed(p.power_off);
     s
 }
 
@@ -111,6 +139,42 @@ struct Run {
     steps: Vec<(StepKind, Duration)>,
     /// Each step's own floor in real seconds (0 when skipped), concurrency ignored.
     step_floors: Vec<(StepKind, f64)>,
+    /// ARM requests the run made (plan excluded), from the emulator's request log.
+    requests: Requests,
+}
+
+/// ARM requests of one run by kind.
+#[derive(Clone, Copy, Default)]
+struct Requests {
+    /// Every GET.
+    reads: usize,
+    /// GETs of operation status URLs (`.../operations/...`).
+    status_polls: usize,
+    /// GETs of disks (release and attach waits, observation).
+    disk_reads: usize,
+    /// Every other method.
+    writes: usize,
+}
+
+impl Requests {
+    /// Counts the requests of a slice of the emulator's log.
+    fn count(log: &[Value]) -> Requests {
+        let mut r = Requests::default();
+        for e in log {
+            let path = e["path"].as_str().unwrap_or("").to_ascii_lowercase();
+            if e["method"].as_str() != Some("GET") {
+                r.writes += 1;
+                continue;
+            }
+            r.reads += 1;
+            if path.contains("/operations/") {
+                r.status_polls += 1;
+            } else if path.contains("/disks/") {
+                r.disk_reads += 1;
+            }
+        }
+        r
+    }
 }
 
 /// The critical-path floor of one run: emulated seconds (÷ speed in real time) plus the verify
@@ -137,12 +201,13 @@ struct World {
     config: Config,
     http: reqwest::Client,
     speed: f64,
+    pinned: Pinned,
 }
 
-async fn bench_speed(speed: f64, reps: usize) -> Result<Vec<KindRuns>> {
+async fn bench_speed(speed: f64, reps: usize, pinned: Pinned) -> Result<Vec<KindRuns>> {
     let emu = emulator::start(EmulatorOptions {
         listen: ([127, 0, 0, 1], 0).into(),
-        scenario: scenario(),
+        scenario: scenario(pinned),
         speed,
     })
     .await
@@ -154,6 +219,7 @@ async fn bench_speed(speed: f64, reps: usize) -> Result<Vec<KindRuns>> {
         config,
         http: reqwest::Client::new(),
         speed,
+        pinned,
     };
     let mut switch = KindRuns {
         label: "switchover web-a → web-b",
@@ -224,20 +290,31 @@ impl World {
             bail!("plan to {:?}, blockers {:?}", plan.to, plan.blockers);
         }
         let (_abort_tx, abort) = watch::channel(false);
+        let before = self.request_log().await?.len();
         let started = Instant::now();
         let report = exec.run(&req, &plan, "--yes", abort).await?;
         let wall = started.elapsed();
+        let log = self.request_log().await?;
+        let requests = Requests::count(log.get(before..).unwrap_or_default());
         if report.end != RunEnd::Finished(Outcome::Succeeded) {
             bail!("run ended {:?}", report.end);
         }
         self.check_master(want_to).await?;
-        let (floor, step_floors) = floor(&report.operation, &opts, self.speed);
+        let (floor, step_floors) = floor(&report.operation, &opts, self.speed, self.pinned);
         Ok(Run {
             wall,
             floor,
             steps: report.operation.step_durations(),
             step_floors,
+            requests,
         })
+    }
+
+    /// The emulator's ARM request log so far (it is cleared by reset only).
+    async fn request_log(&self) -> Result<Vec<Value>> {
+        let url = format!("{}_emulator/requests", self.emu.base_url());
+        let resp = self.http.get(url).send().await?.error_for_status()?;
+        Ok(resp.json().await?)
     }
 
     async fn control(&self, path: &str, body: Option<Value>) -> Result<Value> {
@@ -317,15 +394,15 @@ fn strs(v: &Value) -> impl Iterator<Item = &str> {
 }
 
 /// Emulated seconds of one step that did work (a skipped step costs nothing).
-fn step_latency(kind: StepKind, op: OperationKind) -> f64 {
+fn step_latency(kind: StepKind, op: OperationKind, p: Pinned) -> f64 {
     match kind {
-        StepKind::Isolate | StepKind::Expose => NIC_UPDATE,
-        StepKind::Fence if op.is_planned() => RUN_COMMAND,
-        StepKind::Fence => POWER_OFF,
-        StepKind::Detach => DISK_DETACH,
-        StepKind::Release => RELEASE_LAG,
-        StepKind::Attach => DISK_ATTACH,
-        StepKind::Start => RUN_COMMAND,
+        StepKind::Isolate | StepKind::Expose => p.nic_update,
+        StepKind::Fence if op.is_planned() => p.run_command,
+        StepKind::Fence => p.power_off,
+        StepKind::Detach => p.disk_detach,
+        StepKind::Release => p.release_lag,
+        StepKind::Attach => p.disk_attach,
+        StepKind::Start => p.run_command,
         StepKind::Preflight | StepKind::Verify | StepKind::Commit => 0.0,
     }
 }
@@ -333,7 +410,12 @@ fn step_latency(kind: StepKind, op: OperationKind) -> f64 {
 /// The floor along the steps as they ran (a skipped step costs nothing, except release: see
 /// below): a step concurrent with its predecessor adds only
 /// what outlasts it; verify costs (N − 1) heartbeat intervals, as its first probe is immediate.
-fn floor(op: &Operation, opts: &ExecutorOptions, speed: f64) -> (Floor, Vec<(StepKind, f64)>) {
+fn floor(
+    op: &Operation,
+    opts: &ExecutorOptions,
+    speed: f64,
+    pinned: Pinned,
+) -> (Floor, Vec<(StepKind, f64)>) {
     let mut emulated = 0.0;
     let mut prev = 0.0;
     let mut verify = 0.0;
@@ -347,7 +429,7 @@ fn floor(op: &Operation, opts: &ExecutorOptions, speed: f64) -> (Floor, Vec<(Ste
                     .step(StepKind::Detach)
                     .is_some_and(|d| d.state == StepState::Done));
         let cost = if done {
-            step_latency(step.kind, op.kind)
+            step_latency(step.kind, op.kind, pinned)
         } else {
             0.0
         };
@@ -440,6 +522,17 @@ fn print_kind(speed: f64, kr: &KindRuns) {
              cadence do not scale with speed, so only speed 1 predicts the overhead on Azure"
         );
     }
+    let count = |f: fn(&Requests) -> usize| {
+        let (_, med, hi) = stats(kr.runs.iter().map(|r| f(&r.requests) as f64).collect());
+        format!("{med:.0} (max {hi:.0})")
+    };
+    println!(
+        "ARM requests per run, median: GET {} of which status polls {}, disk reads {}; writes {}",
+        count(|r| r.reads),
+        count(|r| r.status_polls),
+        count(|r| r.disk_reads),
+        count(|r| r.writes)
+    );
     let verdict = if med - fl <= 1.0 { "met" } else { "NOT met" };
     println!(
         "overhead (wall − floor): min {:.2} / median {:.2} / max {:.2} s real; target ≤ 1 s: {verdict}",

@@ -154,7 +154,7 @@ fn a_slow_back_leg_fails_the_drill() {
 fn abort_between_the_legs_names_the_drills_last_leg() {
     let mut st = holding(5);
     assert!(press(&mut st, KeyCode::Char('A')).is_empty());
-    assert!(matches!(st.dialog(), Some(Dialog::Abort { op_id }) if op_id == OP_ID));
+    assert!(matches!(st.dialog(), Some(Dialog::Abort { op_id, .. }) if op_id == OP_ID));
 }
 
 #[test]

@@ -243,20 +243,40 @@ fn finishing_opens_the_summary_and_closing_it_returns_the_role() {
     assert!(st.operation_of("app").is_none());
 }
 
+fn typed(st: &UiState) -> String {
+    match st.dialog() {
+        Some(Dialog::Abort { typed, .. } | Dialog::Choose { typed, .. }) => typed.clone(),
+        other => panic!("expected an abort or a choice, got {other:?}"),
+    }
+}
+
 #[test]
-fn abort_needs_its_own_confirmation() {
+fn abort_needs_the_typed_role_name() {
     let mut st = on_app(Mode::Operator);
     feed(&mut st, &ops::mid_run());
     assert!(press(&mut st, KeyCode::Char('A')).is_empty());
     assert!(matches!(st.dialog(), Some(Dialog::Abort { .. })));
-    assert!(press(&mut st, KeyCode::Char('x')).is_empty());
-    assert!(press(&mut st, KeyCode::Enter).is_empty());
+    // `y` and `n` are letters like any other: typed, never a confirmation or a cancel.
+    assert!(press(&mut st, KeyCode::Char('y')).is_empty());
     assert!(press(&mut st, KeyCode::Char('n')).is_empty());
+    assert_eq!(typed(&st), "yn");
+    assert!(press(&mut st, KeyCode::Enter).is_empty());
+    assert!(matches!(st.dialog(), Some(Dialog::Abort { .. })));
+    press(&mut st, KeyCode::Backspace);
+    press(&mut st, KeyCode::Backspace);
+    assert!(type_text(&mut st, "ap").is_empty());
+    assert!(
+        press(&mut st, KeyCode::Enter).is_empty(),
+        "a prefix is not the name"
+    );
+    assert!(type_text(&mut st, "pp").is_empty());
+    assert!(press(&mut st, KeyCode::Enter).is_empty(), "nor is more");
+    assert!(press(&mut st, KeyCode::Esc).is_empty());
     assert!(st.dialog().is_none());
     press(&mut st, KeyCode::Char('A'));
-    assert!(press(&mut st, KeyCode::Esc).is_empty());
-    press(&mut st, KeyCode::Char('A'));
-    let out = press(&mut st, KeyCode::Char('y'));
+    assert_eq!(typed(&st), "", "a reopened dialog starts empty");
+    type_text(&mut st, "app");
+    let out = press(&mut st, KeyCode::Enter);
     assert_eq!(
         out,
         vec![Effect::AbortOperation {
@@ -302,6 +322,13 @@ fn rollback_choice_offers_exactly_the_operations_options() {
         assert_eq!(options(&st), offered(&events));
         assert_eq!(options(&st), expected.map(Choice::Rollback).to_vec());
         press(&mut st, KeyCode::Down);
+        assert!(press(&mut st, KeyCode::Enter).is_empty(), "name not typed");
+        // Digits and j/k type now (role names hold them); they do not move the cursor.
+        type_text(&mut st, "1j");
+        assert!(press(&mut st, KeyCode::Enter).is_empty());
+        press(&mut st, KeyCode::Backspace);
+        press(&mut st, KeyCode::Backspace);
+        type_text(&mut st, "app");
         let out = press(&mut st, KeyCode::Enter);
         assert_eq!(
             out,
@@ -332,7 +359,7 @@ fn esc_postpones_the_choice_and_a_reopens_it() {
     assert!(st.dialog().is_none());
     press(&mut st, KeyCode::Char('A'));
     assert_eq!(options(&st), offered(&ops::failed()));
-    press(&mut st, KeyCode::Char('1'));
+    type_text(&mut st, "app");
     assert_eq!(
         press(&mut st, KeyCode::Enter),
         vec![Effect::ChooseRollback {
@@ -353,6 +380,11 @@ fn interrupted_operations_offer_resume_and_their_rollback_options() {
     assert_eq!(st.dialogs().count(), 2);
     // A step was running when baton died: nothing but resume is on offer.
     assert_eq!(options(&st), vec![Choice::Resume]);
+    assert!(
+        press(&mut st, KeyCode::Enter).is_empty(),
+        "resume needs the name"
+    );
+    type_text(&mut st, "app");
     assert_eq!(
         press(&mut st, KeyCode::Enter),
         vec![Effect::ResumeOperation {
@@ -362,7 +394,16 @@ fn interrupted_operations_offer_resume_and_their_rollback_options() {
     let mut expected = vec![Choice::Resume];
     expected.extend(failed.rollback_options().into_iter().map(Choice::Rollback));
     assert_eq!(options(&st), expected);
-    press(&mut st, KeyCode::Char('3'));
+    assert_eq!(typed(&st), "", "the next dialog starts empty");
+    press(&mut st, KeyCode::Down);
+    press(&mut st, KeyCode::Down);
+    // The first operation's role is not this one's.
+    type_text(&mut st, "app");
+    assert!(press(&mut st, KeyCode::Enter).is_empty());
+    for _ in 0..3 {
+        press(&mut st, KeyCode::Backspace);
+    }
+    type_text(&mut st, "web");
     assert_eq!(
         press(&mut st, KeyCode::Enter),
         vec![Effect::ChooseRollback {

@@ -185,6 +185,21 @@ fn abort_confirmation() {
     let mut st = running(&ops::mid_run(), 22);
     update(&mut st, Msg::Action(Action::Abort));
     both("abort_confirm", &st);
+    // A name that can no longer become the role's shows in the critical style.
+    for c in "apx".chars() {
+        update(
+            &mut st,
+            Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
+        );
+    }
+    both("abort_typed_wrong", &st);
+    let term = draw(&st, 80, 24);
+    let buf = term.backend().buffer();
+    let y = find_row(buf, "to abort: apx").unwrap();
+    assert_eq!(
+        buf[(col_of(buf, y, "apx"), y)].fg,
+        theme().critical.fg.unwrap()
+    );
 }
 
 #[test]

@@ -1,10 +1,12 @@
 //! The polling loop itself: follows one operation from the write's first answer to its final
-//! result, reporting every poll and every unreadable status read. It must not re-send the write.
+//! result, reporting every poll and every unreadable status read, waiting as
+//! [`PollPolicy::schedule`] says between polls and a throttle's full `Retry-After` after a
+//! 429/503 from a status URL. It must not re-send the write.
 
 use crate::azure::client::{RawResponse, ReadClient};
 use crate::azure::error::ArmError;
-use crate::azure::lro::{choose_monitor, parse_operation_status, provisioning_state};
-use crate::azure::lro::{Monitor, OpState, PollPolicy, WriteKind};
+use crate::azure::lro::{choose_monitor, parse_operation_status, provisioning_state, schedule};
+use crate::azure::lro::{Answer, Monitor, OpState, PollPolicy, WriteKind};
 use crate::azure::progress::{ArmEvent, Progress};
 use std::time::{Duration, Instant};
 use url::Url;
@@ -30,6 +32,7 @@ pub(crate) async fn await_operation(
         progress: reader.progress(),
         started: Instant::now(),
         request_id: initial.request_id(),
+        typical: schedule::expected(),
     };
     poller.run(kind, initial).await
 }
@@ -41,6 +44,8 @@ struct Poller<'a> {
     progress: &'a Progress,
     started: Instant,
     request_id: Option<String>,
+    /// How long the caller expects the operation to take ([`schedule::expecting`]).
+    typical: Option<Duration>,
 }
 
 impl Poller<'_> {
@@ -50,7 +55,11 @@ impl Poller<'_> {
             initial.header("location"),
         );
         let location = initial.header("location").and_then(|l| Url::parse(l).ok());
-        let hint = retry_hint(initial);
+        // The write's own answer carries the write budget, not the read budget.
+        let first = Answer {
+            retry_after: retry_hint(initial),
+            reads_left: None,
+        };
         let monitor_url = monitor
             .as_ref()
             .map(|m| m.url().to_string())
@@ -58,10 +67,10 @@ impl Poller<'_> {
         let body = match monitor {
             None => self.without_monitor(kind, initial)?,
             Some(Monitor::AsyncOperation(url)) => {
-                self.watch_async_operation(&url, hint).await?;
+                self.watch_async_operation(&url, first).await?;
                 None
             }
-            Some(Monitor::Location(url)) => Some(self.watch_location(&url, Some(hint)).await?),
+            Some(Monitor::Location(url)) => Some(self.watch_location(&url, Some(first)).await?),
         };
         let finished = match (kind, body) {
             (WriteKind::PutOrPatch(resource), _) => Some(self.read_final(resource).await?),
@@ -99,12 +108,8 @@ impl Poller<'_> {
         }
     }
 
-    async fn watch_async_operation(
-        &self,
-        url: &Url,
-        hint: Option<Duration>,
-    ) -> Result<(), ArmError> {
-        let mut wait = self.policy.next_wait(hint);
+    async fn watch_async_operation(&self, url: &Url, first: Answer) -> Result<(), ArmError> {
+        let mut wait = self.next_wait(first);
         let mut last = "InProgress".to_owned();
         loop {
             self.sleep_within_deadline(url, &last, wait).await?;
@@ -128,13 +133,13 @@ impl Poller<'_> {
                     });
                 }
                 Ok(OpState::Running(status)) => {
-                    wait = self.policy.next_wait(retry_hint(&resp));
+                    wait = self.next_wait(answer(&resp));
                     self.emit_poll(url.as_str(), &status, wait).await;
                     last = status;
                 }
                 Err(reason) => {
                     // A garbled status body is as unreadable as a 500 from the status URL.
-                    wait = self.policy.next_wait(None);
+                    wait = self.next_wait(Answer::default());
                     let status = format!("unreadable ({reason})");
                     self.emit_poll(url.as_str(), &status, wait).await;
                     last = status;
@@ -144,13 +149,14 @@ impl Poller<'_> {
     }
 
     /// Polls a `Location` URL until it stops answering 202; returns that final answer.
-    /// `first_wait`: `Some(hint)` to wait before the first read, `None` to read at once.
+    /// `first`: `Some(answer)` to wait as that answer says before the first read, `None` to
+    /// read at once.
     async fn watch_location(
         &self,
         url: &Url,
-        first_wait: Option<Option<Duration>>,
+        first: Option<Answer>,
     ) -> Result<RawResponse, ArmError> {
-        let mut wait = first_wait.map(|hint| self.policy.next_wait(hint));
+        let mut wait = first.map(|a| self.next_wait(a));
         loop {
             if let Some(w) = wait {
                 self.sleep_within_deadline(url, "InProgress", w).await?;
@@ -159,7 +165,7 @@ impl Poller<'_> {
             if resp.status != 202 {
                 return Ok(resp);
             }
-            let next = self.policy.next_wait(retry_hint(&resp));
+            let next = self.next_wait(answer(&resp));
             self.emit_poll(url.as_str(), "InProgress", next).await;
             wait = Some(next);
         }
@@ -187,7 +193,12 @@ impl Poller<'_> {
                     last: Box::new(err),
                 });
             }
-            let wait = self.policy.next_wait(err.retry_after());
+            // A throttle's Retry-After is an order, not a pacing hint: ARM counts status reads
+            // against the subscription like any other read. The deadline still bounds it.
+            let wait = match err.retry_after() {
+                Some(asked) => asked.max(self.policy.min_interval),
+                None => self.policy.next_wait(None),
+            };
             self.progress
                 .emit(ArmEvent::Retry {
                     operation: format!("read status of {}", self.operation),
@@ -221,6 +232,12 @@ impl Poller<'_> {
         Ok(())
     }
 
+    /// The wait before the next poll, per the policy's schedule, from now.
+    fn next_wait(&self, answer: Answer) -> Duration {
+        self.policy
+            .schedule(self.typical, self.started.elapsed(), answer)
+    }
+
     async fn emit_poll(&self, url: &str, status: &str, next_wait: Duration) {
         self.progress
             .emit(ArmEvent::Poll {
@@ -236,4 +253,14 @@ impl Poller<'_> {
 /// The server's wait hint on an answer.
 fn retry_hint(resp: &RawResponse) -> Option<Duration> {
     crate::azure::capture::retry_after(&resp.headers, time::OffsetDateTime::now_utc())
+}
+
+/// What a status answer says about the next wait: its hint and the subscription's read budget.
+fn answer(resp: &RawResponse) -> Answer {
+    Answer {
+        retry_after: retry_hint(resp),
+        reads_left: resp
+            .header("x-ms-ratelimit-remaining-subscription-reads")
+            .and_then(|v| v.trim().parse().ok()),
+    }
 }

@@ -288,7 +288,7 @@ impl Executor {
             .record(OpEvent::StepStarted { step, at })
             .await?;
         let leg = Leg::of(op, &self.role)?;
-        let timeout = self.opts.timings.get(step).timeout;
+        let timing = self.opts.timings.get(step);
         let (tx, rx) = mpsc::channel(256);
         let arm = self.arm.clone().with_progress(Progress::new(tx));
         let work = async move {
@@ -301,7 +301,9 @@ impl Executor {
                 op_id: &op.op_id,
                 session,
             };
-            tokio::time::timeout(timeout, ctx.run()).await
+            // The step's estimate tells the poller when its operations are likely to end.
+            let work = crate::azure::lro::expecting(timing.estimate, ctx.run());
+            tokio::time::timeout(timing.timeout, work).await
         };
         let (result, ()) = tokio::join!(work, recorder::forward(rx, rec, step));
         let at = OffsetDateTime::now_utc();
@@ -332,7 +334,7 @@ impl Executor {
                     message: format!(
                         "step {} did not finish within {} s{}",
                         step.label(),
-                        timeout.as_secs(),
+                        timing.timeout.as_secs(),
                         waiting
                             .map(|w| format!("; last seen: {w}"))
                             .unwrap_or_default()

@@ -35,8 +35,12 @@ pub struct ExecutorOptions {
     pub verify_interval: Duration,
     /// Timeout of one probe (the heartbeat timeout).
     pub probe_timeout: Duration,
-    /// Time between two reads of a disk while waiting for its release (default 2 s).
+    /// Time between two reads of a disk while waiting for its release or attachment, once
+    /// the likely window is over (default 2 s).
     pub release_poll: Duration,
+    /// Time between two reads of a disk while its release is likely: the first ⁴⁄₃ × the
+    /// release estimate of the wait (default 0.25 s; never more than `release_poll`).
+    pub release_poll_fast: Duration,
     /// Time after a finished move before the role may move again (default 10 min).
     pub cooldown: Duration,
 }
@@ -49,6 +53,7 @@ impl Default for ExecutorOptions {
             verify_interval: Duration::from_secs(1),
             probe_timeout: Duration::from_millis(800),
             release_poll: Duration::from_secs(2),
+            release_poll_fast: Duration::from_millis(250),
             cooldown: Duration::from_secs(10 * 60),
         }
     }

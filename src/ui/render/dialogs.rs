@@ -1,6 +1,7 @@
 //! The modal dialogs of the operation flow, drawn over everything: plan preview (`preview`),
 //! abort confirmation, the choice after an abort / failure / interruption (exactly the options
-//! the operation offers), and the summary with per-step durations and RTO MET/MISSED.
+//! the operation offers), and the summary with per-step durations and RTO MET/MISSED. The
+//! abort and the choice show the typed role-name field they need before Enter acts.
 //!
 //! Must not change state or decide what may be chosen (the dialog carries its options).
 
@@ -33,14 +34,17 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme, dial
                 super::drill::summary(d, theme, text_w),
             )
         }
-        (Dialog::Abort { .. }, Some(v)) => {
-            ("Abort operation?", theme.danger, abort(v, theme, text_w))
-        }
+        (Dialog::Abort { typed, .. }, Some(v)) => (
+            "Abort operation?",
+            theme.danger,
+            abort(v, typed, theme, text_w),
+        ),
         (
             Dialog::Choose {
                 options,
                 cursor,
                 interrupted,
+                typed,
                 ..
             },
             Some(v),
@@ -53,7 +57,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme, dial
             (
                 title,
                 theme.critical,
-                choose(v, options, *cursor, theme, text_w),
+                choose(v, options, *cursor, typed, theme, text_w),
             )
         }
         (Dialog::Summary { .. }, Some(v)) => {
@@ -118,7 +122,26 @@ pub(super) fn wrapped(out: &mut Vec<Line<'static>>, text: &str, width: usize, st
     }
 }
 
-fn abort(view: &OpView, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+/// `type app to VERB: typed▏` — green once exact, red as soon as it cannot become the name.
+fn typed_prompt(role: &str, typed: &str, verb: &str, theme: &Theme) -> Line<'static> {
+    let role = clean(role).into_owned();
+    let style = if typed == role {
+        theme.ok.add_modifier(Modifier::BOLD)
+    } else if role.starts_with(typed) {
+        theme.text
+    } else {
+        theme.critical
+    };
+    Line::from(vec![
+        Span::styled("type ", theme.text),
+        Span::styled(role, theme.focus.add_modifier(Modifier::BOLD)),
+        Span::styled(format!(" to {verb}: "), theme.text),
+        Span::styled(clean(typed).into_owned(), style),
+        Span::styled("▏", theme.focus),
+    ])
+}
+
+fn abort(view: &OpView, typed: &str, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let op = &view.op;
     let mut lines = vec![what_line(op, theme), begun_line(op, theme), Line::raw("")];
     let running: Vec<&str> = op.running_steps().iter().map(|s| s.label()).collect();
@@ -132,14 +155,15 @@ fn abort(view: &OpView, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let options = "Then you choose: roll back towards the old master, or roll forward.";
     wrapped(&mut lines, options, width, theme.text);
     lines.push(Line::raw(""));
+    lines.push(typed_prompt(&op.role, typed, "abort", theme));
     lines.push(Line::from(vec![
         Span::styled(
-            "y ABORT",
+            "enter ABORT",
             theme
                 .danger
                 .add_modifier(Modifier::BOLD | Modifier::REVERSED),
         ),
-        Span::styled("   n / esc keep going", theme.muted),
+        Span::styled("   esc keep going", theme.muted),
     ]));
     lines
 }
@@ -226,6 +250,7 @@ fn choose(
     view: &OpView,
     options: &[Choice],
     cursor: usize,
+    typed: &str,
     theme: &Theme,
     width: usize,
 ) -> Vec<Line<'static>> {
@@ -253,8 +278,11 @@ fn choose(
         ));
     }
     lines.push(Line::raw(""));
+    if !options.is_empty() {
+        lines.push(typed_prompt(&op.role, typed, "confirm", theme));
+    }
     lines.push(Line::styled(
-        "↑↓ / 1-9 choose · enter confirm · esc later (A reopens)",
+        "↑↓ choose · enter confirm · esc later (A reopens)",
         theme.muted,
     ));
     lines

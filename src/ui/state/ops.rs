@@ -99,10 +99,12 @@ impl Preview {
 pub enum Dialog {
     /// Plan preview with typed confirmation (boxed: it carries the whole plan).
     Preview(Box<Preview>),
-    /// "Abort this operation?" (`y` confirms).
+    /// "Abort this operation?" (typing the role name, then Enter, confirms).
     Abort {
         /// The operation.
         op_id: String,
+        /// What the operator has typed so far (must equal the role name).
+        typed: String,
     },
     /// How to go on after an abort, a failure, or an interrupted operation found at start-up.
     Choose {
@@ -114,6 +116,8 @@ pub enum Dialog {
         cursor: usize,
         /// Opened for an operation found interrupted at start-up.
         interrupted: bool,
+        /// What the operator has typed so far (must equal the role name to pick).
+        typed: String,
     },
     /// The operation finished: outcome, step durations, RTO against the target.
     Summary {
@@ -132,9 +136,9 @@ impl Dialog {
     pub fn op_id(&self) -> Option<&str> {
         match self {
             Dialog::Preview(_) | Dialog::DrillSummary { .. } => None,
-            Dialog::Abort { op_id } | Dialog::Choose { op_id, .. } | Dialog::Summary { op_id } => {
-                Some(op_id)
-            }
+            Dialog::Abort { op_id, .. }
+            | Dialog::Choose { op_id, .. }
+            | Dialog::Summary { op_id } => Some(op_id),
         }
     }
 }

@@ -1,11 +1,13 @@
 //! Keys and actions while a dialog is open: the dialogs are modal, so the front one gets every
 //! key (the keymap is bypassed; only ctrl-c still quits).
 //!
-//! Preview: printable characters type, backspace deletes, `tab` cycles the target (re-asking for
-//! the plan), arrows/page keys scroll, Enter starts only on an exact match, Esc cancels.
-//! Abort: `y` confirms, `n`/Esc cancel. Choice: arrows or `j`/`k` (or the option's digit)
-//! move, Enter picks, Esc decides later (`A` reopens). Summary: Enter/Esc close it and return
-//! the role to its detail panes. Must not do I/O.
+//! Every dialog that mutates asks for the role name, typed (DESIGN: every mutation needs it):
+//! printable characters type, backspace deletes, Enter acts only on an exact match.
+//! Preview: `tab` cycles the target (re-asking for the plan), arrows/page keys scroll, Esc
+//! cancels. Abort: Enter with the name aborts, Esc keeps going. Choice: arrows move (letters
+//! and digits type: role names contain them), Enter with the name picks, Esc decides later
+//! (`A` reopens). Summary: Enter/Esc close it and return the role to its detail panes. Must not
+//! do I/O.
 
 use super::super::action::Action;
 use super::super::state::ops::{Choice, Dialog, Preview, MAX_TYPED};
@@ -161,17 +163,55 @@ fn cycle_target(state: &mut UiState) -> Vec<Effect> {
     }]
 }
 
-fn abort_key(state: &mut UiState, code: KeyCode) -> Vec<Effect> {
+/// Typing into a dialog's name field: a printable character (up to [`MAX_TYPED`]) or
+/// backspace. True when the key was one of those.
+fn edit_typed(typed: &mut String, code: KeyCode) -> bool {
     match code {
-        KeyCode::Char('y') | KeyCode::Char('Y') => {
-            let Some(Dialog::Abort { op_id }) = state.ops.dialogs.pop_front() else {
+        KeyCode::Backspace => {
+            typed.pop();
+            true
+        }
+        KeyCode::Char(c) if !c.is_control() => {
+            if typed.chars().count() < MAX_TYPED {
+                typed.push(c);
+            }
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Whether the front dialog's typed text is exactly the role of its operation.
+fn name_typed(state: &UiState) -> bool {
+    let front = state.ops.dialogs.front();
+    let typed = match front {
+        Some(Dialog::Abort { typed, .. } | Dialog::Choose { typed, .. }) => typed,
+        _ => return false,
+    };
+    front
+        .and_then(Dialog::op_id)
+        .and_then(|id| state.ops.get(id))
+        .is_some_and(|v| !v.op.role.is_empty() && *typed == v.op.role)
+}
+
+fn abort_key(state: &mut UiState, code: KeyCode) -> Vec<Effect> {
+    let Some(Dialog::Abort { typed, .. }) = state.ops.dialogs.front_mut() else {
+        return Vec::new();
+    };
+    if edit_typed(typed, code) {
+        return Vec::new();
+    }
+    match code {
+        KeyCode::Enter if name_typed(state) => {
+            let Some(Dialog::Abort { op_id, .. }) = state.ops.dialogs.pop_front() else {
                 return Vec::new();
             };
             let role = state.ops.get(&op_id).map(|v| sanitize(&v.op.role));
-            log_now(state, Severity::Warn, role, "abort requested".into());
+            let text = "abort confirmed by typing the role name".to_owned();
+            log_now(state, Severity::Warn, role, text);
             vec![Effect::AbortOperation { op_id }]
         }
-        KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => {
+        KeyCode::Esc => {
             state.ops.dialogs.pop_front();
             Vec::new()
         }
@@ -181,31 +221,32 @@ fn abort_key(state: &mut UiState, code: KeyCode) -> Vec<Effect> {
 
 fn choose_key(state: &mut UiState, code: KeyCode) -> Vec<Effect> {
     let Some(Dialog::Choose {
-        options, cursor, ..
+        options,
+        cursor,
+        typed,
+        ..
     }) = state.ops.dialogs.front_mut()
     else {
         return Vec::new();
     };
+    if edit_typed(typed, code) {
+        return Vec::new();
+    }
     let n = options.len();
     match code {
         KeyCode::Esc => {
             state.ops.dialogs.pop_front();
         }
-        KeyCode::Up | KeyCode::Char('k') => *cursor = cursor.saturating_sub(1),
-        KeyCode::Down | KeyCode::Char('j') => *cursor = (*cursor + 1).min(n.saturating_sub(1)),
-        KeyCode::Char(c @ '1'..='9') => {
-            let i = c as usize - '1' as usize;
-            if i < n {
-                *cursor = i;
-            }
-        }
-        KeyCode::Enter => return choose(state),
+        KeyCode::Up => *cursor = cursor.saturating_sub(1),
+        KeyCode::Down => *cursor = (*cursor + 1).min(n.saturating_sub(1)),
+        KeyCode::Enter if name_typed(state) => return choose(state),
         _ => {}
     }
     Vec::new()
 }
 
-/// Enter on a choice: sends it once and waits for the operation to move on.
+/// Enter on a choice with the role name typed: sends it once and waits for the operation to
+/// move on.
 fn choose(state: &mut UiState) -> Vec<Effect> {
     let Some(Dialog::Choose {
         op_id,
@@ -228,7 +269,7 @@ fn choose(state: &mut UiState) -> Vec<Effect> {
         state,
         Severity::Warn,
         role,
-        format!("chose: {}", choice.label()),
+        format!("chose by typing the role name: {}", choice.label()),
     );
     vec![match choice {
         Choice::Resume => Effect::ResumeOperation { op_id },

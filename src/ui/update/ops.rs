@@ -225,6 +225,7 @@ fn refresh_dialogs(state: &mut UiState, op_id: &str) {
         options,
         cursor: 0,
         interrupted,
+        typed: String::new(),
     });
 }
 
@@ -261,6 +262,7 @@ pub(super) fn on_interrupted(state: &mut UiState, found: Vec<Operation>) -> Vec<
             options,
             cursor: 0,
             interrupted: true,
+            typed: String::new(),
         });
         log_now(
             state,
@@ -281,7 +283,10 @@ pub(super) fn abort(state: &mut UiState) {
     };
     let Some(view) = state.ops.for_role(&role).filter(|v| !v.op.is_finished()) else {
         if let Some(op_id) = super::drill::abortable_leg(state, &role) {
-            state.ops.dialogs.push_back(Dialog::Abort { op_id });
+            state.ops.dialogs.push_back(Dialog::Abort {
+                op_id,
+                typed: String::new(),
+            });
             return;
         }
         log_now(
@@ -305,11 +310,15 @@ pub(super) fn abort(state: &mut UiState) {
             options,
             cursor: 0,
             interrupted: view.interrupted,
+            typed: String::new(),
         }
     } else if view.op.is_halted() {
         return;
     } else {
-        Dialog::Abort { op_id }
+        Dialog::Abort {
+            op_id,
+            typed: String::new(),
+        }
     };
     state.ops.dialogs.push_back(dialog);
 }

@@ -3,7 +3,7 @@
 //! does not answer its vm probe (failover); start runs the start command on the destination;
 //! verify wants N healthy service probes in a row there.
 
-use super::{arm_error, own_error, Ctx, StepOutcome, StepResult};
+use super::{arm_error, own_error, Cadence, Ctx, StepOutcome, StepResult};
 use crate::azure::{ArmError, RunCommandOutput, WriteOutcome, WriteStatus};
 use crate::core::model::{PowerState, ProbeStatus, VmProbes};
 use crate::core::operation::StepError;
@@ -184,17 +184,20 @@ impl Ctx<'_> {
 
     /// Waits until the service probe of `vm` is up (`true`) or down (`false`).
     async fn wait_service(&self, vm: &str, up: bool) -> Result<(), StepError> {
-        self.poll_until(self.exec.opts.verify_interval, || async move {
-            let probe = self.service(vm).await;
-            if probe.is_up() == up {
-                return Ok(Ok(()));
-            }
-            Ok(Err(format!(
-                "waiting for the service probe of {vm} to {}: {}",
-                if up { "answer" } else { "fail" },
-                probe_words(&probe)
-            )))
-        })
+        self.poll_until(
+            Cadence::every(self.exec.opts.verify_interval),
+            || async move {
+                let probe = self.service(vm).await;
+                if probe.is_up() == up {
+                    return Ok(Ok(()));
+                }
+                Ok(Err(format!(
+                    "waiting for the service probe of {vm} to {}: {}",
+                    if up { "answer" } else { "fail" },
+                    probe_words(&probe)
+                )))
+            },
+        )
         .await
     }
 

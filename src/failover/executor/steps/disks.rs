@@ -4,7 +4,8 @@
 //! attaching in that window fails or, worse, races; attach refuses any disk another VM still
 //! owns, then attaches at the configured LUNs and verifies `managedBy` = destination.
 
-use super::{arm_error, own_error, Ctx, StepOutcome, StepResult};
+use super::{arm_error, own_error, Cadence, Ctx, StepOutcome, StepResult};
+use crate::azure::lro::likely_window;
 use crate::core::model::{same_name, DiskFacts};
 use crate::core::operation::StepError;
 use crate::failover::executor::observe::disk_owners;
@@ -72,7 +73,7 @@ impl Ctx<'_> {
                 "every disk is free or on {dest} already"
             )));
         }
-        self.poll_until(self.exec.opts.release_poll, || async move {
+        self.poll_until(self.disk_cadence(), || async move {
             let pending = self.unreleased(dest).await?;
             if pending.is_empty() {
                 return Ok(Ok(()));
@@ -85,6 +86,18 @@ impl Ctx<'_> {
         })
         .await?;
         Ok(StepOutcome::Done(Vec::new()))
+    }
+
+    /// Disk reads while waiting on Azure: fast while the release lag is likely to end (it
+    /// started during the detach, so the wait is often shorter than the lag), then backing off
+    /// to `release_poll`.
+    fn disk_cadence(&self) -> Cadence {
+        let opts = &self.exec.opts;
+        Cadence {
+            fast: opts.release_poll_fast,
+            until: likely_window(opts.timings.release.estimate).1,
+            slow: opts.release_poll,
+        }
     }
 
     /// Disks neither free nor on `dest`.
@@ -143,7 +156,7 @@ impl Ctx<'_> {
             self.arm.attach_disks(self.rg(), &dest, &missing).await,
         )?;
         let dest: &str = &dest;
-        self.poll_until(self.exec.opts.release_poll, || async move {
+        self.poll_until(self.disk_cadence(), || async move {
             let pending = self.not_on(dest).await?;
             if pending.is_empty() {
                 return Ok(Ok(()));

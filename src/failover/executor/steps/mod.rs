@@ -11,6 +11,7 @@ use super::drive::Session;
 use super::observe::{self, View};
 use super::recorder::{self, Recorder};
 use super::{ExecError, Executor};
+use crate::azure::lro::window_wait;
 use crate::azure::{ArmClient, ArmError, WriteOutcome, WriteStatus};
 use crate::config::RoleConfig;
 use crate::core::model::same_name;
@@ -19,6 +20,7 @@ use crate::core::plan::{OperationKind, StepKind};
 use crate::failover::audit::AuditEvent;
 use std::future::Future;
 use std::pin::Pin;
+use std::time::{Duration, Instant};
 use tokio::sync::Mutex;
 
 /// How a step ended well.
@@ -161,18 +163,15 @@ impl Ctx<'_> {
         result.map_err(|e| arm_error(&e))
     }
 
-    /// Polls `check` every `every` until it returns `Some`, noting each new `waiting` text.
-    /// Bounded by the step's timeout (the caller's).
-    async fn poll_until<T, F, Fut>(
-        &self,
-        every: std::time::Duration,
-        mut check: F,
-    ) -> Result<T, StepError>
+    /// Polls `check` (at once, then as `cadence` says) until it returns `Ok`, noting each new
+    /// `waiting` text. Bounded by the step's timeout (the caller's).
+    async fn poll_until<T, F, Fut>(&self, cadence: Cadence, mut check: F) -> Result<T, StepError>
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = Result<Result<T, String>, StepError>>,
     {
         let mut last: Option<String> = None;
+        let started = Instant::now();
         loop {
             match check().await? {
                 Ok(v) => return Ok(v),
@@ -183,8 +182,33 @@ impl Ctx<'_> {
                     }
                 }
             }
-            tokio::time::sleep(every).await;
+            tokio::time::sleep(cadence.wait(started.elapsed())).await;
         }
+    }
+}
+
+/// How often a step re-reads what it waits for: `fast` until `until` after the wait began,
+/// then backing off (half the overrun) up to `slow`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Cadence {
+    pub fast: Duration,
+    pub until: Duration,
+    pub slow: Duration,
+}
+
+impl Cadence {
+    /// A fixed interval.
+    pub fn every(interval: Duration) -> Cadence {
+        Cadence {
+            fast: interval,
+            until: Duration::ZERO,
+            slow: interval,
+        }
+    }
+
+    /// The wait after `elapsed` of waiting.
+    pub fn wait(&self, elapsed: Duration) -> Duration {
+        window_wait(elapsed, self.until, self.fast, self.slow)
     }
 }
 
@@ -218,5 +242,46 @@ pub(crate) fn own_error(code: &str, message: String) -> StepError {
         message,
         request_id: None,
         http_status: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cadence;
+    use std::time::Duration;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn disk_reads_are_fast_while_the_release_is_likely_then_back_off() {
+        let c = Cadence {
+            fast: ms(250),
+            until: ms(6_667),
+            slow: ms(2_000),
+        };
+        assert_eq!(c.wait(Duration::ZERO), ms(250));
+        assert_eq!(c.wait(ms(6_000)), ms(250));
+        assert_eq!(c.wait(ms(8_667)), ms(1_000));
+        assert_eq!(c.wait(ms(60_000)), ms(2_000));
+        // Reads over the first minute of a disk that never lets go: 27 fast, then backing off.
+        let (mut at, mut reads) = (Duration::ZERO, 1);
+        while at < Duration::from_secs(60) {
+            at += c.wait(at);
+            reads += 1;
+        }
+        assert!(reads <= 60, "{reads}");
+    }
+
+    #[test]
+    fn a_fast_interval_above_the_slow_one_is_cut_to_it() {
+        let c = Cadence {
+            fast: ms(250),
+            until: ms(6_667),
+            slow: ms(5),
+        };
+        assert_eq!(c.wait(Duration::ZERO), ms(5));
+        assert_eq!(Cadence::every(ms(10)).wait(ms(123)), ms(10));
     }
 }
