@@ -209,7 +209,19 @@ impl Ctx<'_> {
         label: &str,
     ) -> Result<Vec<String>, StepError> {
         let what = format!("{label} on {vm}");
-        let result = self.arm.run_command(self.rg(), vm, script).await;
+        // After a crash right after the command was sent, the resumed step finds that command
+        // still running: Azure refuses a second one with 409 OperationNotAllowed until it ends.
+        let result = self
+            .poll_until(Cadence::every(self.exec.opts.release_poll), || async {
+                match self.arm.run_command(self.rg(), vm, script).await {
+                    Err(e) if earlier_command_running(&e) => Ok(Err(format!(
+                        "an earlier run command on {vm} is still running (HTTP 409 \
+                         OperationNotAllowed): waiting to run the {label}"
+                    ))),
+                    other => Ok(Ok(other)),
+                }
+            })
+            .await?;
         let as_write: Result<WriteOutcome, ArmError> = match &result {
             Ok(out) => Ok(WriteOutcome {
                 status: WriteStatus::Applied,
@@ -233,6 +245,19 @@ impl Ctx<'_> {
     }
 }
 
+/// Azure's refusal of a Run Command while another one runs on the VM (transient: it ends).
+fn earlier_command_running(e: &ArmError) -> bool {
+    match e {
+        ArmError::Http(h) => {
+            h.status == 409
+                && h.code == "OperationNotAllowed"
+                && h.message.to_ascii_lowercase().contains("run command")
+                && h.message.to_ascii_lowercase().contains("in progress")
+        }
+        _ => false,
+    }
+}
+
 fn probe_words(p: &ProbeStatus) -> String {
     match p {
         ProbeStatus::Up { latency_ms } => format!("up ({latency_ms} ms)"),
@@ -249,4 +274,49 @@ fn short(text: &str) -> String {
         .collect();
     let trimmed = flat.split_whitespace().collect::<Vec<_>>().join(" ");
     trimmed.chars().take(200).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::azure::ArmHttpError;
+
+    fn http(status: u16, code: &str, message: &str) -> ArmError {
+        ArmError::Http(Box::new(ArmHttpError {
+            status,
+            code: code.into(),
+            message: message.into(),
+            request_id: None,
+            retry_after: None,
+            method: "POST".into(),
+            url: "http://127.0.0.1/runCommand".into(),
+        }))
+    }
+
+    #[test]
+    fn only_a_run_command_in_progress_is_waited_out() {
+        let busy = "Run command extension execution is in progress. Please wait for completion \
+                    before invoking a run command.";
+        assert!(earlier_command_running(&http(
+            409,
+            "OperationNotAllowed",
+            busy
+        )));
+        let stopped = "Operation 'runCommand' is not allowed since the VM is deallocated.";
+        assert!(!earlier_command_running(&http(
+            409,
+            "OperationNotAllowed",
+            stopped
+        )));
+        assert!(!earlier_command_running(&http(
+            409,
+            "ConflictingUserInput",
+            busy
+        )));
+        assert!(!earlier_command_running(&http(
+            400,
+            "OperationNotAllowed",
+            busy
+        )));
+    }
 }
