@@ -89,6 +89,7 @@ pub async fn run(config: &Config, args: &HeadlessArgs, term: Terminal<'_>) -> u8
         to: args.to.clone(),
         force_detach: args.force_detach,
         override_cooldown: args.override_cooldown.clone(),
+        drill: None,
     };
     if args.force_detach && !args.yes {
         let _ = writeln!(

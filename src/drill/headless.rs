@@ -1,0 +1,1 @@
+//! `baton drill ROLE` without the cockpit (placeholder until written).
