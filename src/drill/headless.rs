@@ -170,16 +170,18 @@ async fn print_streams(
 ) {
     let (mut ops_open, mut ups_open) = (true, true);
     while ops_open || ups_open {
-        // Updates first when both are ready: the drill says a leg started before its events.
+        // Events first when both are ready: a leg's events are all sent before the updates
+        // that follow it (leg ended, hold, finished); the drill yields after each update so
+        // the ones that precede events (begun, leg started) are printed first.
         tokio::select! {
             biased;
-            up = ups.recv(), if ups_open => match up {
-                Some(up) => print_update(out, &up, json),
-                None => ups_open = false,
-            },
             ev = ops.recv(), if ops_open => match ev {
                 Some(ev) => print_event(out, &ev, json),
                 None => ops_open = false,
+            },
+            up = ups.recv(), if ups_open => match up {
+                Some(up) => print_update(out, &up, json),
+                None => ups_open = false,
             },
         }
     }

@@ -345,7 +345,10 @@ impl Drill {
         )
     }
 
+    /// Sends an update, then yields once so a consumer polled alongside (the headless
+    /// printer) takes it before the next event is produced: updates and events stay in order.
     async fn update(&self, u: DrillUpdate) {
         let _ = self.updates.send(u).await;
+        tokio::task::yield_now().await;
     }
 }
