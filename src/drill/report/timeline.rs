@@ -133,13 +133,12 @@ fn charge(op: &Operation, rows: &mut [TimelineRow]) {
     }
 }
 
-/// `850 ms`, `1.4 s`, `41 s`, `4 min 30 s`: fine-grained under ten seconds, where emulated
-/// runs live.
+/// `850 ms`, `1.4 s`, `41.2 s`, `4 min 30 s`: tenths of seconds under a minute, so a column
+/// of step durations visibly adds up.
 pub fn human_ms(ms: u64) -> String {
     match ms {
         0..=999 => format!("{ms} ms"),
-        1_000..=9_949 => format!("{:.1} s", ms as f64 / 1000.0),
-        9_950..=59_499 => format!("{} s", (ms + 500) / 1000),
+        1_000..=59_949 => format!("{:.1} s", ms as f64 / 1000.0),
         _ => {
             let s = (ms + 500) / 1000;
             match (s / 60, s % 60) {
