@@ -65,6 +65,15 @@ async fn yes_json_report_exits_zero_with_json_lines() {
     assert_eq!(last["verdict"], "pass");
     let md = last["reports"]["markdown"].as_str().unwrap();
     assert!(Path::new(md).starts_with(&reports) && Path::new(md).exists());
+    // In the order things happened: the drill begins, each leg is announced before its events.
+    assert_eq!(lines[1]["drill"], "begun", "{}", lines[1]);
+    for (i, l) in lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l["event"] == "begun")
+    {
+        assert_eq!(lines[i - 1]["drill"], "leg_started", "{l}");
+    }
     let legs = lines.iter().filter(|l| l["drill"] == "leg_ended").count();
     assert_eq!(legs, 2);
     assert!(lines.iter().any(|l| l["event"] == "step_done"));

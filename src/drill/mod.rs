@@ -345,10 +345,12 @@ impl Drill {
         )
     }
 
-    /// Sends an update, then yields once so a consumer polled alongside (the headless
-    /// printer) takes it before the next event is produced: updates and events stay in order.
+    /// Sends an update, then yields twice: a consumer polled alongside in the same `join!`
+    /// (the headless printer; `join!` rotates which branch goes first) is then polled before
+    /// the next event is produced, so updates and events print in the order they happened.
     async fn update(&self, u: DrillUpdate) {
         let _ = self.updates.send(u).await;
+        tokio::task::yield_now().await;
         tokio::task::yield_now().await;
     }
 }
