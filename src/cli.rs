@@ -80,6 +80,8 @@ enum Command {
     Switchover(MoveArgs),
     /// Past failovers, switchovers and drills per role: date, kind, RTO, verdict, RTO trend.
     History(HistoryArgs),
+    /// Drill: switch over to the standby, hold with service probes, switch back; write a report.
+    Drill(DrillArgs),
     /// Validate a config file; print every problem with file:line:column, key and value.
     CheckConfig {
         /// The file (default: the usual discovery).
@@ -134,6 +136,43 @@ struct HistoryArgs {
     state_dir: Option<PathBuf>,
 }
 
+/// Arguments of `drill`.
+#[derive(Debug, Args)]
+struct DrillArgs {
+    /// The role to drill.
+    role: String,
+    /// The standby to visit (default: the first healthy standby).
+    #[arg(long, value_name = "VM")]
+    to: Option<String>,
+    /// Seconds to hold on the standby, probing its service.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    hold: u64,
+    /// Stay on the standby after the hold.
+    #[arg(long)]
+    no_switch_back: bool,
+    /// Where the Markdown and JSON reports go (default: the state directory's reports/).
+    #[arg(long, value_name = "DIR")]
+    report: Option<PathBuf>,
+    /// Do not ask for the role name (scripts).
+    #[arg(long)]
+    yes: bool,
+    /// One JSON object per line instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Go on with the role's drill interrupted by a crash.
+    #[arg(long)]
+    resume: bool,
+    /// Drill even while a role is MASTER DOWN or SPLIT; the comment is recorded and audited.
+    #[arg(long, value_name = "COMMENT")]
+    force_during_incident: Option<String>,
+    /// A comment kept with the drill's record and report.
+    #[arg(long, value_name = "TEXT")]
+    comment: Option<String>,
+    /// State directory (journals, locks, audit, drills, reports).
+    #[arg(long, value_name = "DIR", env = "BATON_STATE_DIR")]
+    state_dir: Option<PathBuf>,
+}
+
 /// `baton history`: a config is optional (the history is local); without one the default RTO
 /// target applies and stderr says so. A config that is named (`--config`, `$BATON_CONFIG`) or
 /// found but broken is an error, as everywhere else.
@@ -167,6 +206,35 @@ fn run_history(explicit: Option<&Path>, args: HistoryArgs) -> u8 {
         }),
     };
     baton::failover::history::run(&cmd, &mut std::io::stdout(), &mut std::io::stderr())
+}
+
+async fn run_drill(explicit: Option<&Path>, args: DrillArgs) -> anyhow::Result<u8> {
+    let config = match load_config(explicit) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let args = baton::drill::headless::DrillArgs {
+        role: args.role,
+        to: args.to,
+        hold: Duration::from_secs(args.hold),
+        switch_back: !args.no_switch_back,
+        report_dir: args.report,
+        yes: args.yes,
+        json: args.json,
+        resume: args.resume,
+        force_during_incident: args.force_during_incident,
+        comment: args.comment,
+        state_dir: args.state_dir,
+    };
+    let mut out = std::io::stdout();
+    let mut err = std::io::stderr();
+    let mut input = std::io::BufReader::new(std::io::stdin());
+    let term = baton::failover::headless::Terminal {
+        out: &mut out,
+        err: &mut err,
+        input: &mut input,
+    };
+    Ok(baton::drill::headless::run(&config, &args, term).await)
 }
 
 fn parse_rollback(s: &str) -> Result<baton::core::operation::RollbackMode, String> {
@@ -246,6 +314,7 @@ pub async fn run(cli: Cli) -> u8 {
             .await
         }
         Some(Command::History(args)) => Ok(run_history(cli.config.as_deref(), args)),
+        Some(Command::Drill(args)) => run_drill(cli.config.as_deref(), args).await,
         Some(Command::CheckConfig { path }) => Ok(check_config(path.or(cli.config).as_deref())),
     };
     outcome.unwrap_or_else(|e| {

@@ -142,6 +142,13 @@ pub struct DrillRecord {
     /// The verdict, once ended.
     #[serde(default)]
     pub verdict: Option<Verdict>,
+    /// Why the drill ended before its last phase (a leg stopped, an abort, a blocked way
+    /// back) and the state the role was left in; `None` when every phase ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+    /// The report files written when it ended (Markdown, JSON).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reports: Vec<String>,
 }
 
 impl DrillRecord {
@@ -221,6 +228,8 @@ mod tests {
             resumed: vec![],
             finished_at: Some(t(120)),
             verdict: None,
+            stopped: None,
+            reports: vec![],
         }
     }
 

@@ -1,6 +1,144 @@
 //! Drills: a timed switchover to the standby, a hold verified by service probes, and a
 //! switchover back, with a report and a durable record. Owns running drills and their files;
 //! must not decide verdicts (that is `core::drill`) or run steps itself (each leg is an
-//! ordinary operation of `failover::Executor`).
+//! ordinary operation of `failover::Executor`, journalled, locked and audited like any other).
+//!
+//! # A drill
+//!
+//! [`Drill::plan`] builds the way out exactly like a switchover (`OperationKind::Drill`, every
+//! blocker of a switchover: target not running, lock, cooldown, unfinished operation, split…)
+//! and adds the *incident* blocker: one fresh read of the whole fleet (`status::collect`) and
+//! every role MASTER DOWN or SPLIT is named ("role app is MASTER DOWN"). A non-empty comment
+//! ([`DrillRequest::force_during_incident`]) lifts it; the comment goes to the record, the
+//! report and the audit. An unfinished drill of the role refuses a new one ([`DrillError::Unfinished`]).
+//!
+//! [`Drill::run`] then:
+//! 1. saves a [`DrillRecord`] (`$STATE/drills/<role>/<id>.json`, replaced atomically after
+//!    every phase) and audits `drill_begun`;
+//! 2. **leg out**: `Executor::run` with a [`DrillLink`](crate::core::operation::DrillLink) (`Begun` carries it, so the journal, the
+//!    cockpit and `baton history` know the operation is a drill leg);
+//! 3. **hold**: the new master's service probe every `verify_interval` for the hold time
+//!    (the probe the executor's verify uses), each probe counted ok or failed;
+//! 4. **leg back** to the original master (unless `switch_back` is off). It is not held up by
+//!    the cooldown its own way out started. A failed hold still switches back — a drill must
+//!    not leave the role on the standby silently — and the report says the hold failed;
+//! 5. judges (`DrillRecord::judge`: both legs succeeded within `failover.rto_target`, the hold
+//!    verified), writes the reports ([`report`]), saves the record with the verdict, audits
+//!    `drill_finished`.
+//!
+//! Progress goes out as [`DrillUpdate`]s on a bounded channel (waited on, never dropped); the
+//! legs' own [`OpEvent`]s go to the events channel, exactly as the executor sends them.
+//!
+//! # When it does not go to plan
+//!
+//! A leg that stops (a step failed), halts (abort) or cannot start ends the drill: verdict FAIL,
+//! and [`DrillRecord::stopped`] says why and where the role was left ("web is mid-way from
+//! web-a to web-b…; resume it with `baton switchover web --resume`"): the leg's operation stays
+//! resumable through its journal like any operation. The abort watch is also checked between
+//! phases and during the hold. A *crash* (process killed, future dropped) leaves the record
+//! unfinished: [`Drill::resume`] resumes the interrupted leg's operation (`Executor::resume`),
+//! then the remaining phases (an interrupted hold starts again, counts kept), appends who
+//! resumed it to `resumed`, and the report says "resumed after an interruption".
+//!
+//! # Reports
+//!
+//! `<role>-<yyyymmddThhmmssZ>-<id8>.md` and `.json` in `--report DIR`, else `$STATE/reports/`.
+//! See [`report`] for the layout and how step durations add up to each leg's time.
 
+pub mod headless;
+mod hold;
+mod legs;
+mod plan;
+pub mod report;
+mod run;
 pub mod store;
+
+mod types;
+
+pub use plan::incident_roles;
+pub use types::{DrillError, DrillOutcome, DrillPlan, DrillRequest, DrillUpdate};
+
+use crate::azure::ArmClient;
+use crate::config::{Config, RoleConfig};
+use crate::core::drill::DrillRecord;
+use crate::core::operation::OpEvent;
+use crate::failover::{Audit, Executor, ExecutorOptions, Operator, StateDir};
+use tokio::sync::mpsc;
+
+/// Runs drills of one role.
+pub struct Drill {
+    arm: ArmClient,
+    fleet: Config,
+    role: RoleConfig,
+    dir: StateDir,
+    operator: Operator,
+    opts: ExecutorOptions,
+    events: mpsc::Sender<OpEvent>,
+    updates: mpsc::Sender<DrillUpdate>,
+}
+
+impl Drill {
+    /// A drill runner for `role`, acting through `arm` like an [`Executor`]; `fleet` is the
+    /// whole config (every role for the incident check, `failover.rto_target`). The legs'
+    /// events go to `events`, drill progress to `updates` (both bounded; waited on).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        arm: ArmClient,
+        fleet: Config,
+        role: RoleConfig,
+        dir: StateDir,
+        operator: Operator,
+        opts: ExecutorOptions,
+        events: mpsc::Sender<OpEvent>,
+        updates: mpsc::Sender<DrillUpdate>,
+    ) -> Drill {
+        Drill {
+            arm,
+            fleet,
+            role,
+            dir,
+            operator,
+            opts,
+            events,
+            updates,
+        }
+    }
+
+    /// The role drilled.
+    pub fn role(&self) -> &RoleConfig {
+        &self.role
+    }
+
+    /// The audit log the drill and its legs write.
+    pub fn audit(&self) -> Audit {
+        Audit::new(&self.dir, self.operator.clone())
+    }
+
+    /// The oldest unfinished drill of this role (interrupted by a crash), if any.
+    pub fn unfinished(&self) -> Option<DrillRecord> {
+        store::unfinished(&self.dir)
+            .into_iter()
+            .find(|r| crate::core::model::same_name(&r.role, &self.role.spec.name))
+    }
+
+    /// An executor for one leg or plan, streaming to `tx`.
+    fn executor(&self, tx: mpsc::Sender<OpEvent>) -> Executor {
+        Executor::new(
+            self.arm.clone(),
+            self.role.clone(),
+            self.dir.clone(),
+            self.operator.clone(),
+            self.opts.clone(),
+            tx,
+        )
+    }
+
+    /// Sends an update, then yields twice: a consumer polled alongside in the same `join!`
+    /// (the headless printer; `join!` rotates which branch goes first) is then polled before
+    /// the next event is produced, so updates and events print in the order they happened.
+    async fn update(&self, u: DrillUpdate) {
+        let _ = self.updates.send(u).await;
+        tokio::task::yield_now().await;
+        tokio::task::yield_now().await;
+    }
+}

@@ -125,6 +125,8 @@ mod tests {
             resumed: vec![],
             finished_at: None,
             verdict: None,
+            stopped: None,
+            reports: vec![],
         }
     }
 

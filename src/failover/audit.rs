@@ -84,6 +84,38 @@ pub enum AuditEvent {
         /// How.
         outcome: Outcome,
     },
+    /// A drill began (its legs are audited as operations of their own).
+    DrillBegun {
+        /// The drill.
+        drill_id: String,
+        /// The master it leaves and comes back to.
+        from: String,
+        /// The standby it visits.
+        to: String,
+        /// Planned hold in seconds.
+        hold_secs: u64,
+    },
+    /// A drill was started despite an incident (a role MASTER DOWN or SPLIT).
+    IncidentOverride {
+        /// The drill.
+        drill_id: String,
+        /// The roles in trouble, as the blocker said.
+        incident: String,
+        /// The operator's reason.
+        comment: String,
+    },
+    /// An interrupted drill was resumed.
+    DrillResumed {
+        /// The drill.
+        drill_id: String,
+    },
+    /// A drill ended with its verdict.
+    DrillFinished {
+        /// The drill.
+        drill_id: String,
+        /// Pass or fail.
+        verdict: crate::core::drill::Verdict,
+    },
 }
 
 /// One line of the audit log.

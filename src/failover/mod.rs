@@ -101,7 +101,9 @@
 //! loss). It needs its own confirmation (typing `force-detach`, or `--yes` in scripts) and is
 //! audited. After a finished move (the role's latest `Finished` succeeded or rolled back) the
 //! role is in cooldown for [`ExecutorOptions::cooldown`] (default 10 min), shown as a blocker
-//! with the time left; `--override-cooldown COMMENT` lifts it and audits the comment.
+//! with the time left; `--override-cooldown COMMENT` lifts it and audits the comment. A drill
+//! leg ([`Request::drill`], see `crate::drill`) journals its `DrillLink` on `Begun`; the way
+//! back of a drill is not held up by the cooldown its own way out started.
 //!
 //! # State directory ([`StateDir`])
 //!

@@ -283,4 +283,12 @@ impl OpEvent {
             drill: None,
         })
     }
+
+    /// The same event tied to a drill (only `Begun` carries the link; others are unchanged).
+    pub fn with_drill(mut self, link: Option<DrillLink>) -> OpEvent {
+        if let OpEvent::Begun { drill, .. } = &mut self {
+            *drill = link;
+        }
+        self
+    }
 }

@@ -92,6 +92,21 @@ pub enum Blocker {
         /// The healthy master.
         master: String,
     },
+    /// A drill was asked for during an incident: some role is MASTER DOWN or SPLIT. Only a
+    /// drill has this blocker; the operator may force it with a comment.
+    Incident {
+        /// Each role in trouble and its state.
+        roles: Vec<IncidentRole>,
+    },
+}
+
+/// One role in trouble during an incident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IncidentRole {
+    /// The role.
+    pub role: String,
+    /// Its derived state (MASTER DOWN or SPLIT).
+    pub state: LeaderState,
 }
 
 /// One standby and why it cannot take the role.
@@ -179,6 +194,17 @@ impl fmt::Display for Blocker {
                 f,
                 "master {master} is healthy: use a switchover, not a failover"
             ),
+            Blocker::Incident { roles } => {
+                let each: Vec<String> = roles
+                    .iter()
+                    .map(|r| format!("role {} is {}", r.role, r.state.label()))
+                    .collect();
+                write!(
+                    f,
+                    "not during an incident: {} (force with a comment)",
+                    each.join("; ")
+                )
+            }
         }
     }
 }

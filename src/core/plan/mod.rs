@@ -42,7 +42,7 @@ mod steps;
 mod target;
 mod timings;
 
-pub use blockers::Blocker;
+pub use blockers::{Blocker, IncidentRole};
 pub use timings::{StepTiming, StepTimings};
 
 use super::leader::RoleStatus;

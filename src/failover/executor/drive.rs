@@ -44,6 +44,8 @@ pub struct RunReport {
 /// What one run carries besides the recorder.
 pub(super) struct Session {
     pub force_detach: bool,
+    /// The drill the operation is a leg of (from the request, or the journal on resume).
+    pub drill: Option<crate::core::operation::DrillLink>,
     pub override_cooldown: Option<String>,
     pub abort: watch::Receiver<bool>,
 }
@@ -83,7 +85,8 @@ impl Executor {
             &self.audit.operator().user,
             OffsetDateTime::now_utc(),
         )
-        .ok_or_else(|| ExecError::Blocked(Box::new(plan.clone())))?;
+        .ok_or_else(|| ExecError::Blocked(Box::new(plan.clone())))?
+        .with_drill(req.drill.clone());
         let journal = Journal::create(&self.dir, &role, &op_id)?;
         let rec = Recorder::begin(journal, begun, self.events.clone()).await?;
         self.note_audit(
@@ -98,6 +101,7 @@ impl Executor {
         self.audit_choices(&op_id, req);
         let session = Session {
             force_detach: req.force_detach,
+            drill: req.drill.clone(),
             override_cooldown: req.override_cooldown.clone(),
             abort,
         };
@@ -158,6 +162,7 @@ impl Executor {
         );
         self.audit_choices(&op.op_id, req);
         let op_id = op.op_id.clone();
+        let drill = op.drill.clone();
         let mut rec = Recorder::resume(journal, op, self.events.clone());
         let mode = mode.or_else(|| rec.op().is_halted().then_some(RollbackMode::RollForward));
         if let Some(mode) = mode {
@@ -172,6 +177,7 @@ impl Executor {
         }
         let session = Session {
             force_detach: req.force_detach,
+            drill,
             override_cooldown: req.override_cooldown.clone(),
             abort,
         };

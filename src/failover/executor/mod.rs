@@ -18,7 +18,8 @@ use super::operator::Operator;
 use super::state_dir::StateDir;
 use crate::azure::{ArmClient, ArmError};
 use crate::config::{Config, RoleConfig};
-use crate::core::operation::{OpEvent, Operation, TransitionError};
+use crate::core::model::ProbeStatus;
+use crate::core::operation::{DrillLeg, DrillLink, OpEvent, Operation, TransitionError};
 use crate::core::plan::{build, Blocker, OperationKind, Plan, PlanInput, StepKind, StepTimings};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -97,6 +98,9 @@ pub struct Request {
     pub force_detach: bool,
     /// Move despite the cooldown; the operator's reason (audited).
     pub override_cooldown: Option<String>,
+    /// The drill this operation is a leg of (journalled on `Begun`). A drill's way back is not
+    /// held up by the cooldown its own way out started.
+    pub drill: Option<DrillLink>,
 }
 
 impl Request {
@@ -107,6 +111,7 @@ impl Request {
             to: None,
             force_detach: false,
             override_cooldown: None,
+            drill: None,
         }
     }
 }
@@ -244,7 +249,7 @@ impl Executor {
         let now = OffsetDateTime::now_utc();
         let cooldown_until = Journal::last_move(&self.dir, &self.role.spec.name)
             .map(|t| t + self.opts.cooldown)
-            .filter(|_| req.override_cooldown.is_none());
+            .filter(|_| req.override_cooldown.is_none() && !is_way_back(req));
         Ok(build(PlanInput {
             kind: req.kind,
             spec: &self.role.spec,
@@ -260,7 +265,23 @@ impl Executor {
         }))
     }
 
+    /// One check of the service probe of `vm` of this role, with the executor's probe timeout
+    /// (the same check verify makes), for callers that watch a master (a drill's hold).
+    pub async fn service_probe(&self, vm: &str) -> ProbeStatus {
+        observe::service_probe(&self.role, &self.http, vm, self.opts.probe_timeout).await
+    }
+
+    /// The executor's options.
+    pub fn options(&self) -> &ExecutorOptions {
+        &self.opts
+    }
+
     fn note_audit(&self, op_id: Option<&str>, event: AuditEvent) {
         self.audit.note(&self.role.spec.name, op_id, &event);
     }
+}
+
+/// True for the back leg of a drill: its cooldown was started by the drill's own way out.
+fn is_way_back(req: &Request) -> bool {
+    req.drill.as_ref().is_some_and(|d| d.leg == DrillLeg::Back)
 }

@@ -23,6 +23,7 @@ impl Ctx<'_> {
             to: Some(self.leg.dest.clone()),
             force_detach: self.session.force_detach,
             override_cooldown: self.session.override_cooldown.clone(),
+            drill: self.session.drill.clone(),
         };
         let plan = self
             .exec

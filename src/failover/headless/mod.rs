@@ -5,14 +5,19 @@
 
 use super::executor::{ExecError, Executor, ExecutorOptions, Request, RunEnd, RunReport};
 use super::operator::Operator;
-use super::state_dir::StateDir;
-use super::AuditEvent;
 use crate::config::Config;
 use crate::core::operation::{OpEvent, Outcome, RollbackMode};
-use crate::core::plan::{human_duration, OperationKind, Plan};
+use crate::core::plan::OperationKind;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use tokio::sync::{mpsc, watch};
+
+mod term;
+
+use term::confirm;
+pub use term::{
+    confirm_role, event_line, mode_word, prepare, print_event, print_plan, refuse_blocked, Terminal,
+};
 
 /// What the command line asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,41 +44,12 @@ pub struct HeadlessArgs {
     pub state_dir: Option<PathBuf>,
 }
 
-/// Where the command writes and reads.
-pub struct Terminal<'a> {
-    /// Plan and events.
-    pub out: &'a mut (dyn Write + Send),
-    /// Prompts and errors.
-    pub err: &'a mut (dyn Write + Send),
-    /// Typed confirmations.
-    pub input: &'a mut (dyn BufRead + Send),
-}
-
 /// Runs the command; returns the exit code.
 pub async fn run(config: &Config, args: &HeadlessArgs, term: Terminal<'_>) -> u8 {
     let Terminal { out, err, input } = term;
-    let Some(role) = config.role(&args.role).cloned() else {
-        let _ = writeln!(
-            err,
-            "error: no role named `{}` in {}",
-            args.role,
-            config.source.display()
-        );
-        return 2;
-    };
-    let Some(dir) = StateDir::discover(args.state_dir.as_deref()) else {
-        let _ = writeln!(
-            err,
-            "error: no state directory: set BATON_STATE_DIR or HOME"
-        );
-        return 2;
-    };
-    let arm = match crate::setup::arm_client(config) {
-        Ok(a) => a,
-        Err(e) => {
-            let _ = writeln!(err, "error: {e}");
-            return 2;
-        }
+    let (role, dir, arm) = match prepare(config, &args.role, args.state_dir.as_deref(), err) {
+        Ok(parts) => parts,
+        Err(code) => return code,
     };
     let (tx, rx) = mpsc::channel(256);
     let exec = Executor::new(
@@ -89,6 +65,7 @@ pub async fn run(config: &Config, args: &HeadlessArgs, term: Terminal<'_>) -> u8
         to: args.to.clone(),
         force_detach: args.force_detach,
         override_cooldown: args.override_cooldown.clone(),
+        drill: None,
     };
     if args.force_detach && !args.yes {
         let _ = writeln!(
@@ -135,36 +112,10 @@ async fn start(
         let _ = writeln!(err, "cooldown overridden: {comment}");
     }
     if !plan.can_confirm() {
-        let reasons: Vec<String> = plan.blockers.iter().map(ToString::to_string).collect();
-        for r in &reasons {
-            let _ = writeln!(err, "blocked: {r}");
-        }
-        if plan.to.is_none() && reasons.is_empty() {
-            let _ = writeln!(err, "blocked: no target");
-        }
-        exec.audit()
-            .note(&plan.role, None, &AuditEvent::Refused { reasons });
-        return 1;
+        return refuse_blocked(err, exec.audit(), &plan);
     }
-    let how = if args.yes {
-        "--yes".to_owned()
-    } else {
-        let _ = writeln!(err, "Type the role name ({}) to confirm:", plan.role);
-        match read_line(input) {
-            Some(typed) if typed == plan.role => "typed role name".to_owned(),
-            typed => {
-                let typed = typed.unwrap_or_default();
-                exec.audit().note(
-                    &plan.role,
-                    None,
-                    &AuditEvent::ConfirmationRefused {
-                        typed: typed.chars().filter(|c| !c.is_control()).collect(),
-                    },
-                );
-                let _ = writeln!(err, "`{typed}` is not `{}`: nothing done", plan.role);
-                return 1;
-            }
-        }
+    let Some(how) = confirm_role(err, input, exec.audit(), &plan.role, args.yes) else {
+        return 1;
     };
     let work = async move {
         let r = exec.run(req, &plan, &how, abort).await;
@@ -258,100 +209,8 @@ fn error_code(err: &mut (dyn Write + Send), e: &ExecError) -> u8 {
     }
 }
 
-/// The command-line spelling of a rollback mode.
-pub fn mode_word(mode: RollbackMode) -> &'static str {
-    match mode {
-        RollbackMode::RestoreEndpoint => "restore-endpoint",
-        RollbackMode::ReattachOld => "reattach-old",
-        RollbackMode::RollForward => "roll-forward",
-    }
-}
-
-fn read_line(input: &mut (dyn BufRead + Send)) -> Option<String> {
-    let mut line = String::new();
-    match input.read_line(&mut line) {
-        Ok(0) | Err(_) => None,
-        Ok(_) => Some(line.trim().to_owned()),
-    }
-}
-
-fn confirm(err: &mut (dyn Write + Send), input: &mut (dyn BufRead + Send), word: &str) -> bool {
-    let _ = writeln!(err, "Type `{word}` to confirm:");
-    read_line(input).is_some_and(|t| t == word)
-}
-
-fn print_plan(out: &mut (dyn Write + Send), plan: &Plan, json: bool) {
-    if json {
-        let blockers: Vec<String> = plan.blockers.iter().map(ToString::to_string).collect();
-        let line = serde_json::json!({"plan": plan, "blocker_text": blockers});
-        let _ = writeln!(out, "{line}");
-        return;
-    }
-    let _ = writeln!(
-        out,
-        "{} of role {}: {} -> {} (estimate {})",
-        plan.kind.as_str(),
-        plan.role,
-        plan.from.as_deref().unwrap_or("nobody"),
-        plan.to.as_deref().unwrap_or("no target"),
-        human_duration(plan.estimated_total)
-    );
-    for (i, step) in plan.steps.iter().enumerate() {
-        let done = if step.already_done {
-            " (already done)"
-        } else {
-            ""
-        };
-        let _ = writeln!(
-            out,
-            "  {:>2}. {:<9} {}{done}",
-            i,
-            step.kind.label(),
-            step.what
-        );
-    }
-}
-
 async fn print_events(mut rx: mpsc::Receiver<OpEvent>, out: &mut (dyn Write + Send), json: bool) {
     while let Some(ev) = rx.recv().await {
-        let line = if json {
-            serde_json::to_string(&ev).unwrap_or_default()
-        } else {
-            event_line(&ev)
-        };
-        let _ = writeln!(out, "{line}");
-        let _ = out.flush();
+        print_event(out, &ev, json);
     }
-}
-
-/// One event in plain words, control characters stripped (ARM strings reach the terminal).
-pub fn event_line(ev: &OpEvent) -> String {
-    let text = match ev {
-        OpEvent::Begun {
-            op_id, kind, to, ..
-        } => format!("begun {} {op_id} -> {to}", kind.as_str()),
-        OpEvent::StepStarted { step, .. } => format!("{:<9} started", step.label()),
-        OpEvent::StepProgress { step, note, .. } => format!("{:<9} {note}", step.label()),
-        OpEvent::StepDone {
-            step, request_ids, ..
-        } if request_ids.is_empty() => format!("{:<9} done", step.label()),
-        OpEvent::StepDone {
-            step, request_ids, ..
-        } => format!(
-            "{:<9} done (request ids {})",
-            step.label(),
-            request_ids.join(", ")
-        ),
-        OpEvent::StepSkipped { step, reason, .. } => {
-            format!("{:<9} skipped: {reason}", step.label())
-        }
-        OpEvent::StepFailed { step, error, .. } => format!("{:<9} FAILED: {error}", step.label()),
-        OpEvent::AbortRequested { by, .. } => format!("abort requested by {by}"),
-        OpEvent::RollbackChosen { mode, by, .. } => format!("{by} chose: {}", mode.label()),
-        OpEvent::Finished { outcome, .. } => format!("finished: {outcome:?}"),
-        OpEvent::Comment { by, text, .. } => format!("{by}: {text}"),
-    };
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
 }

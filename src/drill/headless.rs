@@ -1,0 +1,270 @@
+//! `baton drill ROLE` without the cockpit: print the plan of the way out and every blocker (the
+//! incident included), ask for the role name unless `--yes`, run (or `--resume` an interrupted
+//! drill), stream one line per leg event and per drill update (JSON lines with `--json`), then
+//! the verdict line and the report paths. Writes only to the writers it is given; shares the
+//! terminal helpers of `failover::headless`. Exit codes: 0 PASS; 1 FAIL, blocked, refused,
+//! locked; 2 usage, config or auth.
+
+use super::{Drill, DrillError, DrillOutcome, DrillPlan, DrillRequest, DrillUpdate};
+use crate::config::Config;
+use crate::core::drill::Verdict;
+use crate::core::operation::OpEvent;
+use crate::core::text::sanitize;
+use crate::drill::report::human_ms;
+use crate::failover::headless::{
+    confirm_role, prepare, print_event, print_plan, refuse_blocked, Terminal,
+};
+use crate::failover::{ExecutorOptions, Operator};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+
+/// What the command line asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DrillArgs {
+    /// The role.
+    pub role: String,
+    /// The standby to visit.
+    pub to: Option<String>,
+    /// The hold.
+    pub hold: Duration,
+    /// False with `--no-switch-back`.
+    pub switch_back: bool,
+    /// `--report DIR`.
+    pub report_dir: Option<PathBuf>,
+    /// Skip the typed confirmation.
+    pub yes: bool,
+    /// JSON lines instead of text.
+    pub json: bool,
+    /// Go on with the role's interrupted drill.
+    pub resume: bool,
+    /// `--force-during-incident COMMENT`.
+    pub force_during_incident: Option<String>,
+    /// `--comment TEXT`.
+    pub comment: Option<String>,
+    /// State directory.
+    pub state_dir: Option<PathBuf>,
+}
+
+/// Runs the command; returns the exit code.
+pub async fn run(config: &Config, args: &DrillArgs, term: Terminal<'_>) -> u8 {
+    let Terminal { out, err, input } = term;
+    let (role, dir, arm) = match prepare(config, &args.role, args.state_dir.as_deref(), err) {
+        Ok(parts) => parts,
+        Err(code) => return code,
+    };
+    let (tx, rx) = mpsc::channel(256);
+    let (utx, urx) = mpsc::channel(256);
+    let drill = Drill::new(
+        arm,
+        config.clone(),
+        role,
+        dir,
+        Operator::from_env(),
+        ExecutorOptions::from_config(config),
+        tx,
+        utx,
+    );
+    let req = DrillRequest {
+        to: args.to.clone(),
+        hold: args.hold,
+        switch_back: args.switch_back,
+        force_during_incident: args.force_during_incident.clone(),
+        comment: args.comment.clone(),
+        report_dir: args.report_dir.clone(),
+    };
+    let (abort_tx, abort) = watch::channel(false);
+    let ctrl_c = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            let _ = abort_tx.send(true);
+        }
+    });
+    let result = if args.resume {
+        let Some(record) = drill.unfinished() else {
+            let _ = writeln!(err, "no interrupted drill of role {}", args.role);
+            ctrl_c.abort();
+            return 1;
+        };
+        let _ = writeln!(
+            err,
+            "resuming drill {} of role {}: {} -> {}",
+            record.drill_id, record.role, record.from, record.to
+        );
+        let dir = req.report_dir.clone();
+        let work = async move {
+            let r = drill.resume(record, dir, abort).await;
+            drop(drill); // closes both streams so the printer ends
+            r
+        };
+        let (r, ()) = tokio::join!(work, print_streams(rx, urx, out, args.json));
+        r
+    } else {
+        let plan = match drill.plan(&req).await {
+            Ok(p) => p,
+            Err(e) => {
+                ctrl_c.abort();
+                return error_code(err, &e);
+            }
+        };
+        print_drill_plan(out, &plan, args.json);
+        if !plan.can_confirm() {
+            ctrl_c.abort();
+            return refuse_blocked(err, &drill.audit(), &plan.out);
+        }
+        if let (Some(c), false) = (&req.force_during_incident, plan.incident.is_empty()) {
+            let _ = writeln!(err, "forced during an incident: {c}");
+        }
+        let Some(how) = confirm_role(err, input, &drill.audit(), &plan.out.role, args.yes) else {
+            ctrl_c.abort();
+            return 1;
+        };
+        let work = async move {
+            let r = drill.run(&req, &plan, &how, abort).await;
+            drop(drill);
+            r
+        };
+        let (r, ()) = tokio::join!(work, print_streams(rx, urx, out, args.json));
+        r
+    };
+    ctrl_c.abort();
+    match result {
+        Ok(outcome) => finish(out, err, &outcome, args.json),
+        Err(e) => error_code(err, &e),
+    }
+}
+
+fn print_drill_plan(out: &mut (dyn Write + Send), plan: &DrillPlan, json: bool) {
+    if json {
+        let blockers: Vec<String> = plan.blockers().iter().map(ToString::to_string).collect();
+        let line = serde_json::json!({"drill_plan": plan, "blocker_text": blockers});
+        let _ = writeln!(out, "{line}");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "drill of role {}: out to {}, hold {}, {} (RTO target {})",
+        plan.out.role,
+        plan.out.to.as_deref().unwrap_or("no target"),
+        human_ms(millis(plan.hold)),
+        if plan.switch_back {
+            format!("back to {}", plan.out.from.as_deref().unwrap_or("?"))
+        } else {
+            "no switch back".into()
+        },
+        human_ms(millis(plan.rto_target))
+    );
+    print_plan(out, &plan.out, false);
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Prints both streams as they come, until both are closed.
+async fn print_streams(
+    mut ops: mpsc::Receiver<OpEvent>,
+    mut ups: mpsc::Receiver<DrillUpdate>,
+    out: &mut (dyn Write + Send),
+    json: bool,
+) {
+    let (mut ops_open, mut ups_open) = (true, true);
+    while ops_open || ups_open {
+        // Events first when both are ready: a leg's events are all sent before the updates
+        // that follow it (leg ended, hold, finished); the drill yields after each update so
+        // the ones that precede events (begun, leg started) are printed first.
+        tokio::select! {
+            biased;
+            ev = ops.recv(), if ops_open => match ev {
+                Some(ev) => print_event(out, &ev, json),
+                None => ops_open = false,
+            },
+            up = ups.recv(), if ups_open => match up {
+                Some(up) => print_update(out, &up, json),
+                None => ups_open = false,
+            },
+        }
+    }
+}
+
+fn print_update(out: &mut (dyn Write + Send), up: &DrillUpdate, json: bool) {
+    let line = if json {
+        serde_json::to_string(up).ok()
+    } else {
+        update_line(up)
+    };
+    if let Some(line) = line {
+        let _ = writeln!(out, "{}", sanitize(&line));
+        let _ = out.flush();
+    }
+}
+
+/// One drill update in plain words; `None` for the quiet ones (healthy hold probes, the end,
+/// which `finish` prints).
+pub fn update_line(up: &DrillUpdate) -> Option<String> {
+    let text = match up {
+        DrillUpdate::Begun {
+            drill_id,
+            role,
+            from,
+            to,
+            hold_secs,
+        } => format!("== drill {drill_id}: {role} {from} -> {to}, hold {hold_secs} s"),
+        DrillUpdate::Resumed { drill_id, by } => format!("== drill {drill_id} resumed by {by}"),
+        DrillUpdate::LegStarted { leg, op_id } => {
+            format!("== leg {} started: operation {op_id}", leg.as_str())
+        }
+        DrillUpdate::LegEnded {
+            leg,
+            outcome,
+            rto_ms,
+        } => format!(
+            "== leg {} ended {}{}",
+            leg.as_str(),
+            outcome.map_or("unfinished".into(), |o| format!("{o:?}").to_lowercase()),
+            rto_ms.map_or(String::new(), |r| format!(", RTO {}", human_ms(r)))
+        ),
+        DrillUpdate::HoldStarted { vm, .. } => format!("== hold on {vm}: probing its service"),
+        DrillUpdate::HoldProbe {
+            ok: false,
+            n_ok,
+            n_failed,
+        } => format!("== hold: service probe FAILED ({n_ok} healthy, {n_failed} failed)"),
+        DrillUpdate::HoldProbe { .. } => return None,
+        DrillUpdate::HoldEnded { passed } => format!(
+            "== hold ended: {}",
+            if *passed { "verified" } else { "NOT verified" }
+        ),
+        DrillUpdate::Finished { .. } => return None,
+    };
+    Some(text)
+}
+
+fn finish(
+    out: &mut (dyn Write + Send),
+    err: &mut (dyn Write + Send),
+    outcome: &DrillOutcome,
+    json: bool,
+) -> u8 {
+    if !json {
+        let _ = writeln!(out, "{}", sanitize(&outcome.summary.replace("**", "")));
+        let _ = writeln!(out, "report: {}", outcome.reports.markdown.display());
+        let _ = writeln!(out, "report: {}", outcome.reports.json.display());
+    }
+    if let Some(why) = &outcome.record.stopped {
+        let _ = writeln!(err, "drill stopped: {}", sanitize(why));
+    }
+    match outcome.verdict {
+        Verdict::Pass => 0,
+        Verdict::Fail => 1,
+    }
+}
+
+fn error_code(err: &mut (dyn Write + Send), e: &DrillError) -> u8 {
+    let _ = writeln!(err, "error: {e}");
+    if e.is_auth() || matches!(e, DrillError::Usage(_)) {
+        2
+    } else {
+        1
+    }
+}

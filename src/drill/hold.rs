@@ -1,0 +1,85 @@
+//! The hold: the new master's service probe (the executor's own check, the one verify uses)
+//! every `verify_interval` until the hold time has passed, each probe counted into the record's
+//! `HoldRecord` and sent as a `HoldProbe` update. The abort watch is checked before each probe.
+
+use super::{Drill, DrillError, DrillUpdate};
+use crate::core::drill::{DrillRecord, HoldRecord};
+use std::time::Duration;
+use time::OffsetDateTime;
+use tokio::sync::{mpsc, watch};
+use tokio::time::{Instant, MissedTickBehavior};
+
+/// How the hold ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum HoldEnd {
+    /// The hold time passed (verified or not: see `HoldRecord::passed`).
+    Held,
+    /// An abort cut it short.
+    Aborted,
+}
+
+impl Drill {
+    /// Holds on `record.to`; an interrupted hold (crash) starts again with its counts kept.
+    pub(super) async fn hold(
+        &self,
+        record: &mut DrillRecord,
+        abort: &watch::Receiver<bool>,
+    ) -> Result<HoldEnd, DrillError> {
+        let hold = Duration::from_secs(record.hold_secs);
+        let now = OffsetDateTime::now_utc();
+        let mut h = record.hold.take().unwrap_or(HoldRecord {
+            started_at: now,
+            ended_at: None,
+            probes_ok: 0,
+            probes_failed: 0,
+        });
+        h.ended_at = None;
+        record.hold = Some(h.clone());
+        self.save(record)?;
+        self.update(DrillUpdate::HoldStarted {
+            vm: record.to.clone(),
+            until: now + hold,
+        })
+        .await;
+        let (tx, _rx) = mpsc::channel(1);
+        let exec = self.executor(tx);
+        let interval = self.opts.verify_interval.max(Duration::from_millis(1));
+        let mut ticks = tokio::time::interval(interval);
+        ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let begun = Instant::now();
+        let end = loop {
+            ticks.tick().await;
+            if *abort.borrow() {
+                break HoldEnd::Aborted;
+            }
+            if begun.elapsed() >= hold && h.probes_ok + h.probes_failed > 0 {
+                break HoldEnd::Held;
+            }
+            let ok = exec.service_probe(&record.to).await.is_up();
+            if ok {
+                h.probes_ok += 1;
+            } else {
+                h.probes_failed += 1;
+            }
+            // Saved now and then, so a crash keeps most of the counts.
+            if !ok || (h.probes_ok + h.probes_failed) % 10 == 0 {
+                record.hold = Some(h.clone());
+                self.save(record)?;
+            }
+            self.update(DrillUpdate::HoldProbe {
+                ok,
+                n_ok: h.probes_ok,
+                n_failed: h.probes_failed,
+            })
+            .await;
+        };
+        if end == HoldEnd::Held {
+            h.ended_at = Some(OffsetDateTime::now_utc());
+        }
+        let passed = h.passed();
+        record.hold = Some(h);
+        self.save(record)?;
+        self.update(DrillUpdate::HoldEnded { passed }).await;
+        Ok(end)
+    }
+}

@@ -1,0 +1,271 @@
+//! One leg of a drill: planned (or given), run or resumed through a fresh `Executor` whose
+//! events are forwarded unchanged, and noted in the record as it begins and ends. Finds a leg's
+//! operation in the journals by its `DrillLink`, so a crash between `Begun` and the record's
+//! save loses nothing.
+
+use super::{Drill, DrillError, DrillUpdate};
+use crate::core::drill::{DrillRecord, LegRecord};
+use crate::core::operation::{DrillLeg, DrillLink, OpEvent, Operation, Outcome};
+use crate::core::plan::{OperationKind, Plan};
+use crate::failover::headless::mode_word;
+use crate::failover::{ExecError, Journal, Request, RunEnd, RunReport};
+use tokio::sync::{mpsc, watch};
+
+/// How a leg ended, for the drill.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum LegEnd {
+    /// The role is on the leg's destination.
+    Succeeded,
+    /// The drill cannot go on: why, and where the role was left.
+    Ended(String),
+}
+
+enum Start {
+    Plan(Box<Plan>),
+    Resume(Box<Operation>),
+}
+
+impl Drill {
+    /// Brings `leg` to an end: nothing when the record shows it ended, else resumes its
+    /// operation when the journal has one, else plans it (or takes `first`) and runs it.
+    pub(super) async fn ensure_leg(
+        &self,
+        record: &mut DrillRecord,
+        leg: DrillLeg,
+        first: Option<Plan>,
+        how: &str,
+        abort: watch::Receiver<bool>,
+    ) -> Result<LegEnd, DrillError> {
+        let (src, dest) = ends(record, leg);
+        let req = Request {
+            to: Some(dest.clone()),
+            drill: Some(DrillLink {
+                drill_id: record.drill_id.clone(),
+                leg,
+            }),
+            ..Request::new(OperationKind::Drill)
+        };
+        let start = match self.leg_op(record, leg) {
+            Some(op) if op.is_finished() => {
+                note_leg(record, leg, &op);
+                self.save(record)?;
+                return Ok(finished_end(record, leg, &op));
+            }
+            Some(op) => {
+                note_leg(record, leg, &op);
+                self.save(record)?;
+                self.update(DrillUpdate::LegStarted {
+                    leg,
+                    op_id: op.op_id.clone(),
+                })
+                .await;
+                Start::Resume(Box::new(op))
+            }
+            None => {
+                let plan = match first {
+                    Some(p) => p,
+                    None => match self.plan_leg(&req).await {
+                        Ok(p) => p,
+                        Err(e) => return Ok(LegEnd::Ended(not_run(record, leg, &src, &e))),
+                    },
+                };
+                if !plan.can_confirm() {
+                    let why: Vec<String> = plan.blockers.iter().map(ToString::to_string).collect();
+                    return Ok(LegEnd::Ended(format!(
+                        "the leg {} is blocked ({}); {} stays on {src}",
+                        leg.as_str(),
+                        why.join("; "),
+                        record.role
+                    )));
+                }
+                Start::Plan(Box::new(plan))
+            }
+        };
+        let (tx, rx) = mpsc::channel(256);
+        let exec = self.executor(tx);
+        let how = how.to_owned();
+        let work = async move {
+            let r = match start {
+                Start::Plan(plan) => exec.run(&req, &plan, &how, abort).await,
+                Start::Resume(op) => exec.resume(*op, &req, abort).await,
+            };
+            drop(exec); // closes the stream so the forwarder ends
+            r
+        };
+        let (result, ()) = tokio::join!(work, self.forward(rx, record, leg));
+        let report = match result {
+            Ok(r) => r,
+            Err(e) => return Ok(LegEnd::Ended(not_run(record, leg, &src, &e))),
+        };
+        note_leg(record, leg, &report.operation);
+        self.save(record)?;
+        let l = record.leg(leg);
+        self.update(DrillUpdate::LegEnded {
+            leg,
+            outcome: l.and_then(|l| l.outcome),
+            rto_ms: l.and_then(|l| l.rto_ms),
+        })
+        .await;
+        Ok(run_end(record, leg, &report))
+    }
+
+    async fn plan_leg(&self, req: &Request) -> Result<Plan, ExecError> {
+        let (tx, _rx) = mpsc::channel(1);
+        self.executor(tx).plan(req).await
+    }
+
+    /// Passes the leg's events on; notes the leg in the record when its `Begun` comes by.
+    async fn forward(
+        &self,
+        mut rx: mpsc::Receiver<OpEvent>,
+        record: &mut DrillRecord,
+        leg: DrillLeg,
+    ) {
+        while let Some(ev) = rx.recv().await {
+            if let OpEvent::Begun {
+                op_id,
+                at,
+                drill: Some(link),
+                ..
+            } = &ev
+            {
+                if link.leg == leg && link.drill_id == record.drill_id {
+                    upsert(record, leg, op_id, *at);
+                    if let Err(e) = self.save(record) {
+                        tracing::warn!(error = %e, "drill record not saved at the leg's start");
+                    }
+                    self.update(DrillUpdate::LegStarted {
+                        leg,
+                        op_id: op_id.clone(),
+                    })
+                    .await;
+                }
+            }
+            let _ = self.events.send(ev).await;
+        }
+    }
+
+    /// The leg's operation: by the id the record holds, else by its drill link.
+    pub(super) fn leg_op(&self, record: &DrillRecord, leg: DrillLeg) -> Option<Operation> {
+        let id = record.leg(leg).map(|l| l.op_id.clone());
+        Journal::of_role(&self.dir, &record.role)
+            .iter()
+            .filter_map(|p| Journal::load(p).ok()?.operation().ok())
+            .find(|op| {
+                id.as_deref() == Some(op.op_id.as_str())
+                    || op
+                        .drill
+                        .as_ref()
+                        .is_some_and(|d| d.drill_id == record.drill_id && d.leg == leg)
+            })
+    }
+}
+
+/// (where the leg leaves, where it goes).
+pub(super) fn ends(record: &DrillRecord, leg: DrillLeg) -> (String, String) {
+    match leg {
+        DrillLeg::Out => (record.from.clone(), record.to.clone()),
+        DrillLeg::Back => (record.to.clone(), record.from.clone()),
+    }
+}
+
+fn upsert(record: &mut DrillRecord, leg: DrillLeg, op_id: &str, at: time::OffsetDateTime) {
+    if let Some(l) = record.legs.iter_mut().find(|l| l.leg == leg) {
+        l.op_id = op_id.to_owned();
+        return;
+    }
+    record.legs.push(LegRecord {
+        leg,
+        op_id: op_id.to_owned(),
+        started_at: at,
+        ended_at: None,
+        outcome: None,
+        rto_ms: None,
+    });
+}
+
+/// Copies what the operation says about its end into the record's leg.
+fn note_leg(record: &mut DrillRecord, leg: DrillLeg, op: &Operation) {
+    upsert(record, leg, &op.op_id, op.begun_at);
+    if let Some(l) = record.legs.iter_mut().find(|l| l.leg == leg) {
+        l.started_at = op.begun_at;
+        l.ended_at = op.finished.map(|(at, _)| at);
+        l.outcome = op.outcome();
+        l.rto_ms = op
+            .rto()
+            .filter(|_| op.outcome() == Some(Outcome::Succeeded))
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    }
+}
+
+fn finished_end(record: &DrillRecord, leg: DrillLeg, op: &Operation) -> LegEnd {
+    let (src, dest) = ends(record, leg);
+    let role = &record.role;
+    match op.outcome() {
+        Some(Outcome::Succeeded) => LegEnd::Succeeded,
+        Some(Outcome::RolledBack) => LegEnd::Ended(format!(
+            "the leg {} was rolled back: {role} is on {src}",
+            leg.as_str()
+        )),
+        Some(Outcome::Failed) => {
+            let why = op
+                .steps
+                .iter()
+                .find_map(|s| s.error.as_ref())
+                .map_or_else(|| "failed".to_owned(), ToString::to_string);
+            LegEnd::Ended(format!(
+                "the leg {} failed at preflight ({why}); {role} stays on {src}",
+                leg.as_str()
+            ))
+        }
+        other => LegEnd::Ended(format!(
+            "the leg {} towards {dest} ended {other:?}; check `baton status`",
+            leg.as_str()
+        )),
+    }
+}
+
+fn run_end(record: &DrillRecord, leg: DrillLeg, report: &RunReport) -> LegEnd {
+    let (src, dest) = ends(record, leg);
+    let (role, op_id) = (&record.role, &report.op_id);
+    match &report.end {
+        RunEnd::Finished(_) => finished_end(record, leg, &report.operation),
+        RunEnd::Stopped { step, error } => LegEnd::Ended(format!(
+            "the leg {} stopped at step {}: {error}; {role} is mid-way from {src} to {dest}: its \
+             operation {op_id} is safe to resume (baton switchover {role} --resume) or to roll \
+             back (--resume --rollback MODE)",
+            leg.as_str(),
+            step.label()
+        )),
+        RunEnd::Halted => {
+            let modes: Vec<&str> = report
+                .operation
+                .rollback_options()
+                .into_iter()
+                .map(mode_word)
+                .collect();
+            LegEnd::Ended(format!(
+                "aborted during the leg {}: {role} is mid-way from {src} to {dest}; its operation \
+                 {op_id} is halted, choose with baton switchover {role} --resume [--rollback {}]",
+                leg.as_str(),
+                modes.join("|")
+            ))
+        }
+    }
+}
+
+fn not_run(record: &DrillRecord, leg: DrillLeg, src: &str, e: &ExecError) -> String {
+    let role = &record.role;
+    match record.leg(leg) {
+        Some(l) => format!(
+            "the leg {} could not go on: {e}; its operation {} is in the journal (baton \
+             switchover {role} --resume)",
+            leg.as_str(),
+            l.op_id
+        ),
+        None => format!(
+            "the leg {} could not start: {e}; {role} stays on {src}",
+            leg.as_str()
+        ),
+    }
+}

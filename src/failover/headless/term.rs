@@ -1,0 +1,198 @@
+//! The terminal side shared by the headless commands (`failover`, `switchover`, `drill`):
+//! setup of the role, state directory and client, the typed confirmation, the refusal of a
+//! blocked plan, and how plans and events are printed. Writes only to the writers it is given.
+
+use crate::azure::ArmClient;
+use crate::config::{Config, RoleConfig};
+use crate::core::operation::{OpEvent, RollbackMode};
+use crate::core::plan::{human_duration, Plan};
+use crate::failover::{Audit, AuditEvent, StateDir};
+use std::io::{BufRead, Write};
+
+/// Where the command writes and reads.
+pub struct Terminal<'a> {
+    /// Plan and events.
+    pub out: &'a mut (dyn Write + Send),
+    /// Prompts and errors.
+    pub err: &'a mut (dyn Write + Send),
+    /// Typed confirmations.
+    pub input: &'a mut (dyn BufRead + Send),
+}
+
+/// The role's config, the state directory and a write client, or the exit code (2) after
+/// saying what is missing.
+pub fn prepare(
+    config: &Config,
+    role: &str,
+    state_dir: Option<&std::path::Path>,
+    err: &mut (dyn Write + Send),
+) -> Result<(RoleConfig, StateDir, ArmClient), u8> {
+    let Some(role) = config.role(role).cloned() else {
+        let _ = writeln!(
+            err,
+            "error: no role named `{role}` in {}",
+            config.source.display()
+        );
+        return Err(2);
+    };
+    let Some(dir) = StateDir::discover(state_dir) else {
+        let _ = writeln!(
+            err,
+            "error: no state directory: set BATON_STATE_DIR or HOME"
+        );
+        return Err(2);
+    };
+    match crate::setup::arm_client(config) {
+        Ok(arm) => Ok((role, dir, arm)),
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            Err(2)
+        }
+    }
+}
+
+/// Prints every blocker of `plan` and audits the refusal; returns the exit code (1).
+pub fn refuse_blocked(err: &mut (dyn Write + Send), audit: &Audit, plan: &Plan) -> u8 {
+    let reasons: Vec<String> = plan.blockers.iter().map(ToString::to_string).collect();
+    for r in &reasons {
+        let _ = writeln!(err, "blocked: {r}");
+    }
+    if plan.to.is_none() && reasons.is_empty() {
+        let _ = writeln!(err, "blocked: no target");
+    }
+    audit.note(&plan.role, None, &AuditEvent::Refused { reasons });
+    1
+}
+
+/// How the operator confirmed: `--yes`, or the role name typed on `input`. A mismatch is
+/// audited and said on `err`, and gives `None` (nothing may be done).
+pub fn confirm_role(
+    err: &mut (dyn Write + Send),
+    input: &mut (dyn BufRead + Send),
+    audit: &Audit,
+    role: &str,
+    yes: bool,
+) -> Option<String> {
+    if yes {
+        return Some("--yes".to_owned());
+    }
+    let _ = writeln!(err, "Type the role name ({role}) to confirm:");
+    match read_line(input) {
+        Some(typed) if typed == role => Some("typed role name".to_owned()),
+        typed => {
+            let typed = typed.unwrap_or_default();
+            audit.note(
+                role,
+                None,
+                &AuditEvent::ConfirmationRefused {
+                    typed: typed.chars().filter(|c| !c.is_control()).collect(),
+                },
+            );
+            let _ = writeln!(err, "`{typed}` is not `{role}`: nothing done");
+            None
+        }
+    }
+}
+
+/// The command-line spelling of a rollback mode.
+pub fn mode_word(mode: RollbackMode) -> &'static str {
+    match mode {
+        RollbackMode::RestoreEndpoint => "restore-endpoint",
+        RollbackMode::ReattachOld => "reattach-old",
+        RollbackMode::RollForward => "roll-forward",
+    }
+}
+
+pub(crate) fn read_line(input: &mut (dyn BufRead + Send)) -> Option<String> {
+    let mut line = String::new();
+    match input.read_line(&mut line) {
+        Ok(0) | Err(_) => None,
+        Ok(_) => Some(line.trim().to_owned()),
+    }
+}
+
+pub(crate) fn confirm(
+    err: &mut (dyn Write + Send),
+    input: &mut (dyn BufRead + Send),
+    word: &str,
+) -> bool {
+    let _ = writeln!(err, "Type `{word}` to confirm:");
+    read_line(input).is_some_and(|t| t == word)
+}
+
+/// The plan as text (from → to, estimate, one line per step), or one JSON line with the plan
+/// and its blockers' texts.
+pub fn print_plan(out: &mut (dyn Write + Send), plan: &Plan, json: bool) {
+    if json {
+        let blockers: Vec<String> = plan.blockers.iter().map(ToString::to_string).collect();
+        let line = serde_json::json!({"plan": plan, "blocker_text": blockers});
+        let _ = writeln!(out, "{line}");
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "{} of role {}: {} -> {} (estimate {})",
+        plan.kind.as_str(),
+        plan.role,
+        plan.from.as_deref().unwrap_or("nobody"),
+        plan.to.as_deref().unwrap_or("no target"),
+        human_duration(plan.estimated_total)
+    );
+    for (i, step) in plan.steps.iter().enumerate() {
+        let done = if step.already_done {
+            " (already done)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  {:>2}. {:<9} {}{done}",
+            i,
+            step.kind.label(),
+            step.what
+        );
+    }
+}
+
+/// One event as a line: JSON, or [`event_line`]; flushed.
+pub fn print_event(out: &mut (dyn Write + Send), ev: &OpEvent, json: bool) {
+    let line = if json {
+        serde_json::to_string(ev).unwrap_or_default()
+    } else {
+        event_line(ev)
+    };
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+/// One event in plain words, control characters stripped (ARM strings reach the terminal).
+pub fn event_line(ev: &OpEvent) -> String {
+    let text = match ev {
+        OpEvent::Begun {
+            op_id, kind, to, ..
+        } => format!("begun {} {op_id} -> {to}", kind.as_str()),
+        OpEvent::StepStarted { step, .. } => format!("{:<9} started", step.label()),
+        OpEvent::StepProgress { step, note, .. } => format!("{:<9} {note}", step.label()),
+        OpEvent::StepDone {
+            step, request_ids, ..
+        } if request_ids.is_empty() => format!("{:<9} done", step.label()),
+        OpEvent::StepDone {
+            step, request_ids, ..
+        } => format!(
+            "{:<9} done (request ids {})",
+            step.label(),
+            request_ids.join(", ")
+        ),
+        OpEvent::StepSkipped { step, reason, .. } => {
+            format!("{:<9} skipped: {reason}", step.label())
+        }
+        OpEvent::StepFailed { step, error, .. } => format!("{:<9} FAILED: {error}", step.label()),
+        OpEvent::AbortRequested { by, .. } => format!("abort requested by {by}"),
+        OpEvent::RollbackChosen { mode, by, .. } => format!("{by} chose: {}", mode.label()),
+        OpEvent::Finished { outcome, .. } => format!("finished: {outcome:?}"),
+        OpEvent::Comment { by, text, .. } => format!("{by}: {text}"),
+    };
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
