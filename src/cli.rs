@@ -144,9 +144,9 @@ struct DrillArgs {
     /// The standby to visit (default: the first healthy standby).
     #[arg(long, value_name = "VM")]
     to: Option<String>,
-    /// Seconds to hold on the standby, probing its service.
-    #[arg(long, value_name = "SECS", default_value_t = 30)]
-    hold: u64,
+    /// Seconds to hold on the standby, probing its service (default: `failover.drill_hold`, 30 s).
+    #[arg(long, value_name = "SECS")]
+    hold: Option<u64>,
     /// Stay on the standby after the hold.
     #[arg(long)]
     no_switch_back: bool,
@@ -216,7 +216,9 @@ async fn run_drill(explicit: Option<&Path>, args: DrillArgs) -> anyhow::Result<u
     let args = baton::drill::headless::DrillArgs {
         role: args.role,
         to: args.to,
-        hold: Duration::from_secs(args.hold),
+        hold: args
+            .hold
+            .map_or(config.failover.drill_hold, Duration::from_secs),
         switch_back: !args.no_switch_back,
         report_dir: args.report,
         yes: args.yes,

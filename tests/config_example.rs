@@ -37,6 +37,7 @@ fn example_loads_with_its_values() {
 
     let fo = config.failover;
     assert_eq!(fo.rto_target, secs(300));
+    assert_eq!(fo.drill_hold, secs(30));
     let t = fo.timeouts;
     assert_eq!(
         [t.isolate, t.fence, t.detach, t.release, t.attach, t.start, t.verify, t.expose],

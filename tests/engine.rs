@@ -280,3 +280,90 @@ async fn switchover_from_the_cockpit_streams_events_and_moves_the_master() {
     assert_eq!(state_of(&after, "web"), LeaderState::Healthy);
     engine.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn drill_from_the_cockpit_plans_runs_both_legs_and_reports_the_record() {
+    let emu = start(150.0).await;
+    let state = tempfile::tempdir().expect("state dir");
+    let mut config = config_of(&emu);
+    config.heartbeat.interval = Duration::from_millis(50);
+    config.heartbeat.timeout = Duration::from_millis(40);
+    config.failover.drill_hold = Duration::from_millis(400);
+    let ops = OpsSetup {
+        config: Arc::new(config),
+        arm: arm(&emu),
+        state_dir: StateDir::new(state.path()),
+        operator: Operator::from_env(),
+    };
+    let mut engine = start_engine_with(&emu, Duration::from_millis(200), Some(ops));
+    let mut ui = engine.take_ops().expect("ops channel");
+    let mut rx = engine.snapshots();
+    until(&mut rx, "all healthy", all_healthy).await;
+    let effects = engine.effects();
+    let ask = Effect::RequestPlan {
+        role: "web".into(),
+        kind: OperationKind::Drill,
+        target: None,
+    };
+    effects.send(ask).await.expect("effects");
+    let plan = match tokio::time::timeout(Duration::from_secs(10), ui.recv()).await {
+        Ok(Some(Msg::Plan(plan))) => plan,
+        other => panic!("expected a plan, got {other:?}"),
+    };
+    assert_eq!(plan.kind, OperationKind::Drill);
+    assert!(plan.can_confirm(), "{:?}", plan.blockers);
+    let go = Effect::StartOperation {
+        role: "web".into(),
+        kind: OperationKind::Drill,
+        target: "web-b".into(),
+        confirmed_name: "web".into(),
+    };
+    effects.send(go).await.expect("effects");
+    let mut legs = Vec::new();
+    let mut first_record_before_legs = None;
+    let (record, report) = tokio::time::timeout(Duration::from_secs(90), async {
+        loop {
+            match ui.recv().await {
+                Some(Msg::OpEvent {
+                    event: OpEvent::Begun { drill, .. },
+                    ..
+                }) => legs.push(drill.expect("a drill leg carries its link").leg),
+                Some(Msg::Drill { record, report }) => {
+                    first_record_before_legs.get_or_insert(legs.is_empty());
+                    if record.is_finished() {
+                        return (record, report);
+                    }
+                }
+                Some(_) => {}
+                None => panic!("ops channel closed"),
+            }
+        }
+    })
+    .await
+    .expect("the drill finishes");
+    assert_eq!(
+        first_record_before_legs,
+        Some(true),
+        "the drill is known before its legs"
+    );
+    use baton::core::operation::DrillLeg;
+    assert_eq!(legs, [DrillLeg::Out, DrillLeg::Back]);
+    assert_eq!(
+        record.verdict,
+        Some(baton::core::drill::Verdict::Pass),
+        "{record:?}"
+    );
+    let hold = record.hold.as_ref().expect("a hold");
+    assert!(hold.probes_ok > 0 && hold.probes_failed == 0, "{hold:?}");
+    let report = report.expect("the report's path");
+    assert!(Path::new(&report).exists(), "{report}");
+    let after = until(&mut rx, "web healthy on web-a again", |s| {
+        all_healthy(s)
+            && s.roles
+                .iter()
+                .any(|r| r.role == "web" && r.master.as_deref() == Some("web-a"))
+    })
+    .await;
+    assert_eq!(state_of(&after, "web"), LeaderState::Healthy);
+    engine.shutdown().await;
+}

@@ -21,7 +21,7 @@ const AZURE_KEYS: [&str; 6] = [
     "refresh_interval",
 ];
 const HEARTBEAT_KEYS: [&str; 4] = ["interval", "timeout", "fail_after", "recover_after"];
-const FAILOVER_KEYS: [&str; 2] = ["rto_target", "timeouts"];
+const FAILOVER_KEYS: [&str; 3] = ["rto_target", "drill_hold", "timeouts"];
 const STEP_KEYS: [&str; 8] = [
     "isolate", "fence", "detach", "release", "attach", "start", "verify", "expose",
 ];
@@ -237,6 +237,7 @@ pub(crate) fn failover(ctx: &mut Ctx, root: &Section) -> Option<FailoverConfig> 
         s.deny_unknown(ctx, &FAILOVER_KEYS);
     }
     let rto_target = duration_or(ctx, section.as_ref(), "rto_target", defaults.rto_target);
+    let drill_hold = duration_or(ctx, section.as_ref(), "drill_hold", defaults.drill_hold);
     let timeouts = section
         .as_ref()
         .and_then(|s| optional_section(ctx, s, "timeouts"));
@@ -258,6 +259,7 @@ pub(crate) fn failover(ctx: &mut Ctx, root: &Section) -> Option<FailoverConfig> 
     let [isolate, fence, detach, release, attach, start, verify, expose] = steps;
     Some(FailoverConfig {
         rto_target: rto_target?,
+        drill_hold: drill_hold?,
         timeouts: StepTimeouts {
             isolate: isolate?,
             fence: fence?,

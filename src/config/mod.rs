@@ -30,6 +30,7 @@
 //! | `heartbeat.interval` / `timeout` | `1s` / `800ms` |
 //! | `heartbeat.fail_after` / `recover_after` | `3` / `2` |
 //! | `failover.rto_target` | `5m` |
+//! | `failover.drill_hold` | `30s` |
 //! | `failover.timeouts.*` | isolate `2m`, fence `5m`, detach `5m`, release `10m`, attach `5m`, start `10m`, verify `5m`, expose `2m` |
 //! | `roles[].resource_group` | `azure.resource_group` |
 //! | `roles[].disks` | none (a role without data disks) |

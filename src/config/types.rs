@@ -198,6 +198,8 @@ impl Default for HeartbeatConfig {
 pub struct FailoverConfig {
     /// A failover or switchover slower than this missed its RTO (default 5m).
     pub rto_target: Duration,
+    /// How long a drill holds the role on the standby (default 30s; `baton drill --hold`).
+    pub drill_hold: Duration,
     /// `[failover.timeouts]`.
     pub timeouts: StepTimeouts,
 }
@@ -206,6 +208,7 @@ impl Default for FailoverConfig {
     fn default() -> Self {
         FailoverConfig {
             rto_target: Duration::from_secs(5 * 60),
+            drill_hold: Duration::from_secs(30),
             timeouts: StepTimeouts::default(),
         }
     }

@@ -1,5 +1,5 @@
-//! The cockpit's side of failovers and switchovers: turns the UI's operation effects into
-//! executor calls and the executor's journalled events into UI messages.
+//! The cockpit's side of failovers, switchovers and drills: turns the UI's operation effects
+//! into executor (or drill runner, `drills`) calls and their journalled events into UI messages.
 //!
 //! It exists only when the cockpit was given an [`ArmClient`] (operator and demo modes): in
 //! read-only and wall modes nothing here is built, so nothing can write. The executor owns
@@ -17,6 +17,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, watch};
+
+mod drills;
 
 /// What the operations task needs.
 #[derive(Clone)]
@@ -63,8 +65,23 @@ pub(super) async fn run(setup: OpsSetup, ch: OpsChannels, mut effects: mpsc::Rec
     while let Some(effect) = effects.recv().await {
         let ops = ops.clone();
         match effect {
+            Effect::RequestPlan {
+                role,
+                kind: OperationKind::Drill,
+                target,
+            } => {
+                tokio::spawn(async move { ops.plan_drill(&role, target).await });
+            }
             Effect::RequestPlan { role, kind, target } => {
                 tokio::spawn(async move { ops.plan(&role, kind, target).await });
+            }
+            Effect::StartOperation {
+                role,
+                kind: OperationKind::Drill,
+                target,
+                confirmed_name,
+            } => {
+                tokio::spawn(async move { ops.start_drill(&role, target, &confirmed_name).await });
             }
             Effect::StartOperation {
                 role,
