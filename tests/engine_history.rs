@@ -83,3 +83,52 @@ async fn without_a_state_directory_the_answer_says_so() {
     assert!(err.contains("no state directory"), "{err}");
     handle.shutdown().await;
 }
+
+#[tokio::test]
+async fn read_only_engine_exports_a_timeline_and_logs_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = StateDir::new(tmp.path());
+    let (ops, _) = specs();
+    for spec in &ops {
+        let mut journal = Journal::create(&dir, &spec.role, &spec.id).unwrap();
+        for event in spec.events() {
+            journal.append(&event).unwrap();
+        }
+    }
+    let source = HistorySource {
+        state_dir: dir,
+        rto_target: RTO_TARGET,
+    };
+    let (mut handle, _emu) = read_only_engine(Some(source)).await;
+    let mut events = handle.take_events().unwrap();
+    let effects = handle.effects();
+    for role in ["app", "nope"] {
+        let ask = Effect::ExportTimeline { role: role.into() };
+        effects.send(ask).await.unwrap();
+    }
+    let mut texts = Vec::new();
+    while texts.len() < 2 {
+        let event = tokio::time::timeout(Duration::from_secs(30), events.recv())
+            .await
+            .expect("the engine answers")
+            .expect("channel open");
+        if event.text.contains("timeline") {
+            texts.push((event.role.clone().unwrap_or_default(), event.text));
+        }
+    }
+    texts.sort();
+    let (role, written) = &texts[0];
+    assert_eq!(role, "app");
+    let path = written
+        .strip_prefix("timeline written to ")
+        .unwrap_or_else(|| panic!("{written}"));
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.starts_with("# Timeline of "), "{text}");
+    assert!(text.contains("| step |"), "{text}");
+    assert!(path.starts_with(tmp.path().join("timelines").to_str().unwrap()));
+    assert!(
+        texts[1].1.contains("no operation of role nope"),
+        "{texts:?}"
+    );
+    handle.shutdown().await;
+}

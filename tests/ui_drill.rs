@@ -170,3 +170,18 @@ fn screens_of_a_drill() {
     update(&mut st, drill_msg(drill::finished(301), None));
     both("drill_summary_fail", &st);
 }
+
+#[test]
+fn t_asks_for_the_selected_roles_timeline_except_on_a_wall() {
+    for mode in [Mode::Operator, Mode::ReadOnly] {
+        let mut st = on_app(mode, 0, LeaderState::Healthy);
+        assert_eq!(
+            press(&mut st, KeyCode::Char('t')),
+            [Effect::ExportTimeline { role: "app".into() }],
+            "{mode:?}"
+        );
+    }
+    let mut st = fixtures::state(Mode::Wall, vec![fixtures::healthy()]);
+    assert!(press(&mut st, KeyCode::Char('t')).is_empty());
+    assert!(update(&mut st, Msg::Action(Action::ExportTimeline)).is_empty());
+}

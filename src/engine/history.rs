@@ -1,7 +1,9 @@
 //! Serves the cockpit's history view: reads the state directory on a blocking thread
-//! (`failover::history::load`) and answers `Msg::History`. Reading only: it never takes a role
-//! lock, so it runs in read-only mode too.
+//! (`failover::history::load`) and answers `Msg::History`; and the timeline export
+//! (`failover::timeline::export`), answered in the event log with the file written. Neither
+//! takes a role lock or touches Azure, so both run in read-only mode too.
 
+use crate::core::snapshot::{EngineEvent, Severity};
 use crate::failover::history::load;
 use crate::failover::StateDir;
 use crate::ui::Msg;
@@ -50,6 +52,44 @@ impl Server {
             };
             if ui.send(Msg::History(answer)).await.is_err() {
                 tracing::debug!("history answer with no cockpit listening");
+            }
+        });
+    }
+
+    /// Writes the timeline of `role`'s newest operation and logs where (or why not).
+    pub(super) fn export(&self, role: String, events: mpsc::Sender<EngineEvent>) {
+        let source = self.source.clone();
+        tokio::spawn(async move {
+            let now = time::OffsetDateTime::now_utc();
+            let (severity, text) = match source {
+                None => (
+                    Severity::Warn,
+                    "no state directory: no timeline to export".to_string(),
+                ),
+                Some(src) => {
+                    let who = role.clone();
+                    let written = tokio::task::spawn_blocking(move || {
+                        crate::failover::timeline::export(&src.state_dir, &who, src.rto_target, now)
+                    })
+                    .await;
+                    match written {
+                        Ok(Ok(path)) => (
+                            Severity::Info,
+                            format!("timeline written to {}", path.display()),
+                        ),
+                        Ok(Err(e)) => (Severity::Warn, format!("timeline not written: {e}")),
+                        Err(e) => (Severity::Warn, format!("timeline not written: {e}")),
+                    }
+                }
+            };
+            let event = EngineEvent {
+                at: now,
+                severity,
+                role: Some(role),
+                text,
+            };
+            if events.send(event).await.is_err() {
+                tracing::debug!("timeline answer with no cockpit listening");
             }
         });
     }

@@ -190,6 +190,7 @@ async fn run_effects(
         match effect {
             Effect::RefreshInventory => refresh_now.notify_one(),
             Effect::LoadHistory => history.load(),
+            Effect::ExportTimeline { role } => history.export(role, events.clone()),
             Effect::Chaos { vm, action } => {
                 if let Some(port) = &chaos {
                     let event = port.apply(&vm, action).await;

@@ -128,6 +128,7 @@ pub mod journal;
 pub mod lock;
 pub mod operator;
 pub mod state_dir;
+pub mod timeline;
 
 pub use audit::{Audit, AuditError, AuditEvent};
 pub use executor::{ExecError, Executor, ExecutorOptions, Request, RunEnd, RunReport};

@@ -6,6 +6,7 @@
 //! - `locks/<role>.lock` — the role lock (`flock`), holding the holder's details;
 //! - `audit.jsonl` — the append-only audit log;
 //! - `drills/<role>/<drill_id>.json` — one drill record each, replaced atomically per phase;
+//! - `timelines/` — operation timelines exported from the cockpit for postmortems;
 //! - `reports/` — drill reports (Markdown and JSON) unless `--report DIR` says otherwise.
 //!
 //! Role names are lower-cased (Azure names are case-insensitive) and every character outside

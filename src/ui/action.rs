@@ -50,6 +50,9 @@ pub enum Action {
     Drill,
     /// Open (or close) the run history of the selected role: past runs, RTO trend. A read.
     History,
+    /// Write the selected role's current or last operation as a Markdown timeline (a local
+    /// file for the postmortem; nothing in Azure changes).
+    ExportTimeline,
 }
 
 /// Where an action belongs in the help overlay and footer.
@@ -67,7 +70,7 @@ pub enum Section {
 
 impl Action {
     /// Every action, in help/footer order.
-    pub const ALL: [Action; 18] = [
+    pub const ALL: [Action; 19] = [
         Action::Up,
         Action::Down,
         Action::First,
@@ -86,6 +89,7 @@ impl Action {
         Action::Abort,
         Action::Drill,
         Action::History,
+        Action::ExportTimeline,
     ];
 
     /// The name used in config overrides (`[keys]` table) and error messages.
@@ -109,6 +113,7 @@ impl Action {
             Action::Abort => "abort",
             Action::Drill => "drill",
             Action::History => "history",
+            Action::ExportTimeline => "export_timeline",
         }
     }
 
@@ -138,6 +143,7 @@ impl Action {
             Action::Abort => "abort running operation / choose how to go on",
             Action::Drill => "drill: switchover, hold, switch back + report",
             Action::History => "run history of the selected role (RTO trend)",
+            Action::ExportTimeline => "write the last operation's timeline (Markdown)",
         }
     }
 
@@ -162,6 +168,7 @@ impl Action {
             Action::Abort => "abort",
             Action::Drill => "drill",
             Action::History => "history",
+            Action::ExportTimeline => "timeline",
         }
     }
 
@@ -175,7 +182,11 @@ impl Action {
             Action::First | Action::Last => Some(4),
             Action::Failover | Action::Switchover => Some(1),
             Action::Drill => Some(4),
-            Action::PrevPane | Action::Close | Action::Abort | Action::History => None,
+            Action::PrevPane
+            | Action::Close
+            | Action::Abort
+            | Action::History
+            | Action::ExportTimeline => None,
         }
     }
 
@@ -188,9 +199,12 @@ impl Action {
             | Action::Last
             | Action::NextPane
             | Action::PrevPane => Section::Navigate,
-            Action::Refresh | Action::Help | Action::Close | Action::Quit | Action::History => {
-                Section::General
-            }
+            Action::Refresh
+            | Action::Help
+            | Action::Close
+            | Action::Quit
+            | Action::History
+            | Action::ExportTimeline => Section::General,
             Action::ChaosKill | Action::ChaosHang | Action::ChaosHeal => Section::Demo,
             Action::Failover | Action::Switchover | Action::Abort | Action::Drill => {
                 Section::Operate
@@ -223,7 +237,8 @@ impl Action {
         if self.is_mutating() && !mode.allows_mutation() {
             return false;
         }
-        if (self.is_navigation() || self == Action::History) && mode == Mode::Wall {
+        let reads_state_dir = matches!(self, Action::History | Action::ExportTimeline);
+        if (self.is_navigation() || reads_state_dir) && mode == Mode::Wall {
             return false;
         }
         match self.section() {

@@ -102,6 +102,7 @@ fn default_keys(action: Action) -> Vec<KeySpec> {
         // `h` is on the navigation-key list (vim left) but nothing moves left here, and history
         // is a read, so it may sit there.
         Action::History => vec![KeySpec::ch('h')],
+        Action::ExportTimeline => vec![KeySpec::ch('t')],
     }
 }
 

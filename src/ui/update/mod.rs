@@ -124,6 +124,11 @@ pub enum Effect {
     },
     /// Read the run history from the state directory; the engine answers `Msg::History`.
     LoadHistory,
+    /// Write the role's newest operation as a Markdown timeline; the engine logs the file.
+    ExportTimeline {
+        /// The role (raw name).
+        role: String,
+    },
 }
 
 /// Demo-mode chaos the emulator understands.
@@ -234,8 +239,19 @@ fn apply_action(state: &mut UiState, action: Action) -> Vec<Effect> {
         Action::Drill => return ops::request(state, OperationKind::Drill),
         Action::Abort => ops::abort(state),
         Action::History => return history::toggle(state),
+        Action::ExportTimeline => return export_timeline(state),
     }
     Vec::new()
+}
+
+/// `t`: the selected role's current or last operation, as a timeline file (engine I/O).
+fn export_timeline(state: &mut UiState) -> Vec<Effect> {
+    let Some(role) = state.selected_role().map(|r| r.role.clone()) else {
+        return Vec::new();
+    };
+    let text = "timeline export requested".to_string();
+    log_now(state, Severity::Info, Some(sanitize(&role)), text);
+    vec![Effect::ExportTimeline { role }]
 }
 
 fn close(state: &mut UiState) {
