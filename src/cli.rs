@@ -228,15 +228,33 @@ async fn run_drill(explicit: Option<&Path>, args: DrillArgs) -> anyhow::Result<u
         comment: args.comment,
         state_dir: args.state_dir,
     };
-    let mut out = std::io::stdout();
-    let mut err = std::io::stderr();
-    let mut input = std::io::BufReader::new(std::io::stdin());
-    let term = baton::failover::headless::Terminal {
-        out: &mut out,
-        err: &mut err,
-        input: &mut input,
-    };
-    Ok(baton::drill::headless::run(&config, &args, term).await)
+    let mut io = Stdio::new();
+    Ok(baton::drill::headless::run(&config, &args, io.term()).await)
+}
+
+/// The process's terminal, for the headless commands.
+struct Stdio {
+    out: std::io::Stdout,
+    err: std::io::Stderr,
+    input: std::io::BufReader<std::io::Stdin>,
+}
+
+impl Stdio {
+    fn new() -> Stdio {
+        Stdio {
+            out: std::io::stdout(),
+            err: std::io::stderr(),
+            input: std::io::BufReader::new(std::io::stdin()),
+        }
+    }
+
+    fn term(&mut self) -> baton::failover::headless::Terminal<'_> {
+        baton::failover::headless::Terminal {
+            out: &mut self.out,
+            err: &mut self.err,
+            input: &mut self.input,
+        }
+    }
 }
 
 fn parse_rollback(s: &str) -> Result<baton::core::operation::RollbackMode, String> {
@@ -272,15 +290,8 @@ async fn run_move(
         override_cooldown: args.override_cooldown,
         state_dir: args.state_dir,
     };
-    let mut out = std::io::stdout();
-    let mut err = std::io::stderr();
-    let mut input = std::io::BufReader::new(std::io::stdin());
-    let term = baton::failover::headless::Terminal {
-        out: &mut out,
-        err: &mut err,
-        input: &mut input,
-    };
-    Ok(baton::failover::headless::run(&config, &args, term).await)
+    let mut io = Stdio::new();
+    Ok(baton::failover::headless::run(&config, &args, io.term()).await)
 }
 
 /// Runs the parsed command line; returns the process exit code.

@@ -52,6 +52,21 @@ fn start_engine_with(
     })
 }
 
+/// An operator engine (fast heartbeats, state in `state`), `tweak`ed config.
+fn ops_engine(emu: &EmulatorHandle, state: &Path, tweak: impl FnOnce(&mut Config)) -> EngineHandle {
+    let mut config = config_of(emu);
+    config.heartbeat.interval = Duration::from_millis(50);
+    config.heartbeat.timeout = Duration::from_millis(40);
+    tweak(&mut config);
+    let ops = OpsSetup {
+        config: Arc::new(config),
+        arm: arm(emu),
+        state_dir: StateDir::new(state),
+        operator: Operator::from_env(),
+    };
+    start_engine_with(emu, Duration::from_millis(200), Some(ops))
+}
+
 /// Waits (bounded) for a snapshot satisfying `pred`.
 async fn until(
     rx: &mut watch::Receiver<FleetSnapshot>,
@@ -179,18 +194,8 @@ async fn throttled_refresh_keeps_facts_and_reports_the_error() {
 /// the UI, the role shown FAILING OVER meanwhile, and the new master afterwards.
 #[tokio::test(flavor = "multi_thread")]
 async fn switchover_from_the_cockpit_streams_events_and_moves_the_master() {
-    let emu = start(150.0).await;
-    let state = tempfile::tempdir().expect("state dir");
-    let mut config = config_of(&emu);
-    config.heartbeat.interval = Duration::from_millis(50);
-    config.heartbeat.timeout = Duration::from_millis(40);
-    let ops = OpsSetup {
-        config: Arc::new(config),
-        arm: arm(&emu),
-        state_dir: StateDir::new(state.path()),
-        operator: Operator::from_env(),
-    };
-    let mut engine = start_engine_with(&emu, Duration::from_millis(200), Some(ops));
+    let (emu, state) = (start(150.0).await, tempfile::tempdir().expect("state dir"));
+    let mut engine = ops_engine(&emu, state.path(), |_| {});
     let mut ui = engine.take_ops().expect("ops channel");
     let mut events = engine.take_events().expect("events");
     let mut rx = engine.snapshots();
@@ -283,19 +288,10 @@ async fn switchover_from_the_cockpit_streams_events_and_moves_the_master() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn drill_from_the_cockpit_plans_runs_both_legs_and_reports_the_record() {
-    let emu = start(150.0).await;
-    let state = tempfile::tempdir().expect("state dir");
-    let mut config = config_of(&emu);
-    config.heartbeat.interval = Duration::from_millis(50);
-    config.heartbeat.timeout = Duration::from_millis(40);
-    config.failover.drill_hold = Duration::from_millis(400);
-    let ops = OpsSetup {
-        config: Arc::new(config),
-        arm: arm(&emu),
-        state_dir: StateDir::new(state.path()),
-        operator: Operator::from_env(),
-    };
-    let mut engine = start_engine_with(&emu, Duration::from_millis(200), Some(ops));
+    let (emu, state) = (start(150.0).await, tempfile::tempdir().expect("state dir"));
+    let mut engine = ops_engine(&emu, state.path(), |c| {
+        c.failover.drill_hold = Duration::from_millis(400)
+    });
     let mut ui = engine.take_ops().expect("ops channel");
     let mut rx = engine.snapshots();
     until(&mut rx, "all healthy", all_healthy).await;

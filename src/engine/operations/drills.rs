@@ -9,7 +9,6 @@
 
 use super::Ops;
 use crate::core::drill::DrillRecord;
-use crate::core::model::same_name;
 use crate::core::operation::OpEvent;
 use crate::core::snapshot::Severity;
 use crate::drill::{store, Drill, DrillRequest, DrillUpdate};
@@ -65,14 +64,8 @@ impl Ops {
     }
 
     pub(super) async fn start_drill(&self, role: &str, target: String, confirmed: &str) {
-        if !same_name(confirmed, role) {
-            return self
-                .log(
-                    Severity::Critical,
-                    role,
-                    "confirmation did not match: nothing done",
-                )
-                .await;
+        if !self.confirmed(role, confirmed).await {
+            return;
         }
         let Some((drill, events, updates)) = self.drill_runner(role) else {
             return;

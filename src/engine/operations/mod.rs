@@ -137,14 +137,8 @@ impl Ops {
     }
 
     async fn start(&self, role: &str, kind: OperationKind, target: String, confirmed: &str) {
-        if !same_name(confirmed, role) {
-            return self
-                .log(
-                    Severity::Critical,
-                    role,
-                    "confirmation did not match: nothing done",
-                )
-                .await;
+        if !self.confirmed(role, confirmed).await {
+            return;
         }
         let Some((exec, rx)) = self.executor(role) else {
             return;
@@ -169,6 +163,16 @@ impl Ops {
         let result = exec.run(&req, &plan, "typed role name", abort.1).await;
         drop(exec); // closes the event channel so the forwarder ends
         self.finish(role, result, forward).await;
+    }
+
+    /// True when the typed name is the role's; else logs that nothing was done.
+    async fn confirmed(&self, role: &str, typed: &str) -> bool {
+        if same_name(typed, role) {
+            return true;
+        }
+        let text = "confirmation did not match: nothing done";
+        self.log(Severity::Critical, role, text).await;
+        false
     }
 
     async fn continue_op(&self, op_id: &str, mode: Option<RollbackMode>) {
