@@ -275,7 +275,13 @@ async fn switchover_from_the_cockpit_streams_events_and_moves_the_master() {
         saw_failing_over,
         "the role showed FAILING OVER while it moved"
     );
+    // From the end to healthy on web-b, web never shows a state the move did not cause.
     let after = until(&mut rx, "web healthy on web-b", |s| {
+        let web = state_of(s, "web");
+        assert!(
+            matches!(web, LeaderState::FailingOver | LeaderState::Healthy),
+            "web showed {web:?} after its switchover ended"
+        );
         all_healthy(s)
             && s.roles
                 .iter()

@@ -17,6 +17,9 @@ pub struct InventoryState {
     pub facts: Option<Arc<AzureFacts>>,
     /// When they were fetched, the last error, the next refresh.
     pub freshness: InventoryFreshness,
+    /// When the refresh that read `facts` began: facts read after a moment have this later
+    /// than it (what an operation's end waits for before its role stops showing FAILING OVER).
+    pub facts_began: Option<OffsetDateTime>,
 }
 
 /// Runs until the receivers are gone.
@@ -31,12 +34,18 @@ pub async fn run(
     let scope = InventoryScope::for_roles(&roles);
     let mut failing = false;
     loop {
+        let began = OffsetDateTime::now_utc();
         let result = refresh(&reader, &scope).await;
         let now = OffsetDateTime::now_utc();
         let wait = next_wait(interval, result.as_ref().err());
         let event = report(&result, failing, now);
         failing = result.is_err();
-        out.send_modify(|state| apply(state, result, now, wait));
+        out.send_modify(|state| {
+            if result.is_ok() {
+                state.facts_began = Some(began);
+            }
+            apply(state, result, now, wait);
+        });
         if let Some(event) = event {
             if events.send(event).await.is_err() {
                 return;

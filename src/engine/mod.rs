@@ -145,14 +145,14 @@ pub fn start_with(setup: EngineSetup, history: Option<HistorySource>) -> EngineH
         )),
         tokio::spawn(combine::run(
             setup.roles,
-            inventory_rx,
+            inventory_rx.clone(),
             board,
             running_rx,
             snapshot_tx,
         )),
         tokio::spawn(run_effects(
             effect_rx,
-            refresh_now,
+            refresh_now.clone(),
             setup.chaos,
             event_tx.clone(),
             op_effects_tx,
@@ -164,6 +164,8 @@ pub fn start_with(setup: EngineSetup, history: Option<HistorySource>) -> EngineH
             ui: ops_ui_tx,
             events: event_tx,
             running: running_tx,
+            refresh_now,
+            inventory: inventory_rx,
         };
         tasks.push(tokio::spawn(operations::run(ops, channels, op_effects_rx)));
     }

@@ -89,7 +89,7 @@ impl Ops {
         drop(drill); // closes both channels so the forwarders end
         let _ = records.await;
         let _ = forward.await;
-        self.mark_running(role, false);
+        self.settle(role).await;
         if let Err(e) = result {
             self.log(Severity::Critical, role, &e.to_string()).await;
         }

@@ -20,6 +20,10 @@ use tokio::sync::{mpsc, watch};
 
 mod drills;
 
+/// Longest an ended operation's role waits for a fresh inventory before it stops showing
+/// FAILING OVER.
+const SETTLE_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// What the operations task needs.
 #[derive(Clone)]
 pub struct OpsSetup {
@@ -41,6 +45,10 @@ pub(super) struct OpsChannels {
     pub events: mpsc::Sender<EngineEvent>,
     /// Roles with an operation running (the snapshot shows them FAILING OVER).
     pub running: watch::Sender<BTreeSet<String>>,
+    /// Asks the inventory loop for a refresh now.
+    pub refresh_now: Arc<tokio::sync::Notify>,
+    /// The inventory, to know when facts read after an operation's end have arrived.
+    pub inventory: watch::Receiver<super::inventory::InventoryState>,
 }
 
 /// Shared state of the task and the runs it spawns.
@@ -263,7 +271,7 @@ impl Ops {
     ) {
         // The executor is dropped by now, so the forwarder drains and ends.
         let _ = forward.await;
-        self.mark_running(role, false);
+        self.settle(role).await;
         match result {
             Ok(report) => {
                 if let Ok(mut aborts) = self.aborts.lock() {
@@ -272,6 +280,19 @@ impl Ops {
             }
             Err(e) => self.log(Severity::Critical, role, &e.to_string()).await,
         }
+    }
+
+    /// An operation of `role` ended: it keeps showing FAILING OVER until the inventory has been
+    /// read again after the end (asked for at once), so the last pre-end read — the endpoint
+    /// not yet exposed — never shows as NO MASTER. Bounded: a throttled refresh does not hold
+    /// the role for longer than [`SETTLE_LIMIT`].
+    async fn settle(&self, role: &str) {
+        let ended = OffsetDateTime::now_utc();
+        let mut inventory = self.ch.inventory.clone();
+        self.ch.refresh_now.notify_one();
+        let fresh = inventory.wait_for(|s| s.facts_began.is_some_and(|b| b > ended));
+        let _ = tokio::time::timeout(SETTLE_LIMIT, fresh).await;
+        self.mark_running(role, false);
     }
 
     fn mark_running(&self, role: &str, running: bool) {
