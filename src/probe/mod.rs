@@ -36,6 +36,7 @@
 //!   watch sender goes away with them, so receivers learn the engine stopped.
 
 mod engine;
+mod http1;
 mod once;
 mod pool;
 
@@ -43,6 +44,7 @@ pub use engine::{
     Clock, HeartbeatBoard, ProbeEngine, ProbeEngineHandle, ProbeKind, ProbeSpec, ScheduleParams,
     SystemClock, PUBLISH_EVERY,
 };
+pub use http1::HttpProbe;
 pub use once::{
     check, check_http, check_http_url, check_tcp, http_client, http_client_with_idle, IDLE_PER_HOST,
 };
