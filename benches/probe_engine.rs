@@ -5,7 +5,9 @@
 //! The server runs in a child process (this same binary, re-executed with
 //! `BATON_BENCH_ROLE=server`) so that its CPU and memory are not counted against the engine.
 //! Knobs: `BATON_BENCH_VMS` (default 2000), `BATON_BENCH_SECS` (default 20),
-//! `BATON_BENCH_POOL` (idle connections kept, default one per probe), `BATON_BENCH_WORKERS`
+//! `BATON_BENCH_POOL` (idle connections kept by the engine's shared `reqwest` client, default one
+//! per probe; plain `http://` probes use their own `probe::HttpProbe` connection and ignore it),
+//! `BATON_BENCH_WORKERS`
 //! (Tokio worker threads, default one per core).
 //! Run: `cargo bench --bench probe_engine`.
 

@@ -84,13 +84,13 @@ pub async fn check_tcp(host: &str, port: u16, timeout: Duration) -> ProbeStatus 
     }
 }
 
-fn timed_out(timeout: Duration) -> ProbeStatus {
+pub(super) fn timed_out(timeout: Duration) -> ProbeStatus {
     ProbeStatus::Down {
         reason: format!("timeout after {}ms", timeout.as_millis()),
     }
 }
 
-fn elapsed_ms(started: Instant) -> u64 {
+pub(super) fn elapsed_ms(started: Instant) -> u64 {
     u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
 }
 

@@ -23,7 +23,9 @@ pub fn max_probes_per_host(specs: &[ProbeSpec]) -> usize {
 /// The probe engine's client: keeps as many idle connections per host as probes share that
 /// host, and never fewer than [`IDLE_PER_HOST`]. A real fleet has one host per VM (two probes),
 /// so this is the default there; an emulator serving every VM on one address gets one
-/// kept-alive connection per probe instead of a new TCP connection per check.
+/// kept-alive connection per probe instead of a new TCP connection per check. The engine's
+/// plain `http://` probes use their own connections ([`crate::probe::HttpProbe`]); this pool
+/// serves the rest (`https://`, credentials).
 pub fn http_client_for(specs: &[ProbeSpec]) -> reqwest::Client {
     http_client_with_idle(max_probes_per_host(specs).max(IDLE_PER_HOST))
 }

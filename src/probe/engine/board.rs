@@ -58,6 +58,9 @@ struct Slot {
     histories: Option<usize>,
     kind: ProbeKind,
     classifier: HealthClassifier,
+    /// The verdict last written to the board, so an unchanged one (same kind and latency)
+    /// skips the board's map update and its key allocations.
+    published: ProbeStatus,
 }
 
 /// Owns every classifier and the sending side of the board.
@@ -82,6 +85,7 @@ impl Aggregator {
                 histories: histories.slot(&s.vm),
                 kind: s.kind,
                 classifier: HealthClassifier::new(params.health, params.history),
+                published: side_mut(&mut VmProbes::default(), s.kind).clone(),
             })
             .collect();
         Aggregator {
@@ -142,9 +146,12 @@ fn apply(slots: &mut [Slot], board: &mut HeartbeatBoard, sample: Sample) -> bool
     if changed {
         board.kind_changes = board.kind_changes.wrapping_add(1);
     }
-    let mut probes = board.verdicts.get(&slot.vm);
-    *side_mut(&mut probes, slot.kind) = slot.classifier.verdict().clone();
-    board.verdicts.set(&slot.vm, probes);
+    if slot.classifier.verdict() != &slot.published {
+        slot.published.clone_from(slot.classifier.verdict());
+        let mut probes = board.verdicts.get(&slot.vm);
+        *side_mut(&mut probes, slot.kind) = slot.published.clone();
+        board.verdicts.set(&slot.vm, probes);
+    }
     if let Some(heartbeats) = slot.histories.and_then(|i| board.histories.at_mut(i)) {
         copy_history(
             history_mut(heartbeats, slot.kind),

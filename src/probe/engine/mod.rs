@@ -119,8 +119,7 @@ impl ProbeEngine {
         for (index, spec) in specs.into_iter().enumerate() {
             let probe = task::Probe {
                 index,
-                target: spec.target,
-                client: client.clone(),
+                checker: task::Checker::new(spec.target, &client),
                 clock: Arc::clone(&clock),
                 results: sample_tx.clone(),
             };

@@ -4,6 +4,7 @@
 
 use super::{Clock, Sample, ScheduleParams};
 use crate::config::ProbeTarget;
+use crate::probe::http1::HttpProbe;
 use crate::probe::once::check;
 use std::sync::Arc;
 use std::time::Duration;
@@ -50,10 +51,8 @@ impl Schedule {
 pub(super) struct Probe {
     /// Position in the engine's spec list.
     pub(super) index: usize,
-    /// Where the check goes.
-    pub(super) target: ProbeTarget,
-    /// The engine's shared client.
-    pub(super) client: reqwest::Client,
+    /// How the check is made.
+    pub(super) checker: Checker,
     /// Stamps each outcome.
     pub(super) clock: Arc<dyn Clock>,
     /// To the aggregator.
@@ -63,12 +62,12 @@ pub(super) struct Probe {
 impl Probe {
     /// Runs until the aggregator is gone or the task is aborted. The check is awaited before
     /// the next tick, so a probe never overlaps itself; a late tick delays the following ones.
-    pub(super) async fn run(self, schedule: Schedule) {
+    pub(super) async fn run(mut self, schedule: Schedule) {
         let mut ticks = tokio::time::interval_at(schedule.first_run(self.index), schedule.interval);
         ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            let outcome = check(&self.client, &self.target, schedule.timeout).await;
+            let outcome = self.checker.check(schedule.timeout).await;
             let sample = Sample {
                 index: self.index,
                 at: self.clock.now(),
@@ -77,6 +76,43 @@ impl Probe {
             if self.results.send(sample).await.is_err() {
                 return;
             }
+        }
+    }
+}
+
+/// How one probe checks its target.
+pub(super) enum Checker {
+    /// Plain `http://`: the probe's own kept-alive connection (cheapest at fleet scale).
+    Direct(Box<HttpProbe>),
+    /// Everything else (`https://`, credentials, TCP) through the engine's shared client.
+    Shared {
+        /// The engine's shared client.
+        client: reqwest::Client,
+        /// Where the check goes.
+        target: ProbeTarget,
+    },
+}
+
+impl Checker {
+    /// The cheapest checker that keeps `check`'s semantics for `target`.
+    pub(super) fn new(target: ProbeTarget, client: &reqwest::Client) -> Self {
+        let direct = match &target {
+            ProbeTarget::Http(url) => HttpProbe::new(url),
+            ProbeTarget::Tcp { .. } => None,
+        };
+        match direct {
+            Some(probe) => Checker::Direct(Box::new(probe)),
+            None => Checker::Shared {
+                client: client.clone(),
+                target,
+            },
+        }
+    }
+
+    async fn check(&mut self, timeout: Duration) -> crate::core::model::ProbeStatus {
+        match self {
+            Checker::Direct(probe) => probe.check(timeout).await,
+            Checker::Shared { client, target } => check(client, target, timeout).await,
         }
     }
 }
