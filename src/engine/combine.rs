@@ -17,8 +17,10 @@ use tokio::time::Instant;
 /// Longest delay between new probe samples (latencies, sparklines) and the snapshot that shows
 /// them. Verdict changes (a probe going Up or Down), inventory refreshes and operations are
 /// published at once; samples alone are coalesced, so at 4,000 probes per second the fleet is
-/// re-derived and redrawn a few times a second instead of after every board notification.
-pub const SNAPSHOT_EVERY: Duration = Duration::from_millis(250);
+/// re-derived and redrawn twice a second instead of after every board notification. With probes
+/// at 1 Hz every sample still shows within half an interval; 250 ms cost a third more CPU at
+/// 1,000 roles for nothing visible (docs/benchmarks.md).
+pub const SNAPSHOT_EVERY: Duration = Duration::from_millis(500);
 
 /// Derives a new snapshot when the inventory, the running operations or a probe verdict's kind
 /// changes (at once), and for new samples and latencies alone at most every [`SNAPSHOT_EVERY`].
