@@ -83,10 +83,12 @@
 //! ([`ArmError::OperationTimeout`] with the last status seen). The final result is a GET of the
 //! resource after PUT/PATCH (used to verify NIC changes) and a GET of the `Location` URL after a
 //! POST (the StorageProfile of attachDetachDataDisks, the RunCommandResult, or 204). Every poll
-//! is reported as an [`ArmEvent::Poll`] with the status and the next wait. Defaults: 1 s floor,
-//! 2 s without hint, hints capped at 10 s, 15 min timeout, 5 unreadable reads — endpoint and
-//! disk moves take 5–15 s, so a 2 s cadence costs a handful of reads and keeps the failover
-//! critical path tight, while disk detach has a minutes-long tail.
+//! is reported as an [`ArmEvent::Poll`] with the status and the next wait. Defaults: 0.25 s
+//! floor, 2 s without hint, hints capped at 10 s, 15 min timeout, 5 unreadable reads. When the
+//! caller says how long the operation typically takes (`lro::expecting`, from the failover
+//! step's estimate), `lro::schedule` honours Retry-After only up to two thirds of that, polls
+//! every 0.25 s until four thirds, then backs off — endpoint and disk moves take 5–15 s, so the
+//! end is seen within 0.25 s for a few dozen extra reads, while a minutes-long tail costs few.
 //!
 //! # Progress
 //!

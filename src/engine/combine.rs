@@ -94,7 +94,7 @@ impl Inputs<'_> {
     }
 }
 
-/// The pure part of [`run`]: one snapshot from the latest facts and heartbeats.
+/// The pure part of the combine loop: one snapshot from the latest facts and heartbeats.
 pub fn build_snapshot(
     roles: &[RoleSpec],
     facts: Option<&AzureFacts>,

@@ -176,10 +176,13 @@
 //! | `switchover` | `s` — plan a switchover of the selected role | operator, demo |
 //! | `abort` | `A` — abort the role's running operation, or reopen its pending choice | operator, demo |
 //! | `history` | `h` — open / close the run history of the selected role | not wall |
+//! | `drill` | `d` — plan a drill (switchover, hold, switch back) of the selected role | operator, demo |
+//! | `export_timeline` | `t` — write the role's newest operation as a Markdown timeline | not wall |
 //!
 //! Inside dialogs (not rebindable, the dialog says them): preview — characters type,
 //! `backspace`, `enter` start, `esc` cancel, `tab` next standby, `↑↓ pgup pgdn` scroll; abort —
-//! `y` / `n` `esc`; choice — `↑↓ j k 1-9`, `enter`, `esc` later; summary — `enter` `esc`.
+//! type the role name, `enter` aborts, `esc` keeps going; choice — `↑↓` move, type the role
+//! name, `enter` picks, `esc` later; summary and drill summary — `enter` `esc`.
 //!
 //! Overrides: [`Keymap::from_overrides`]`(mode, &BTreeMap<action, spec>)`, e.g.
 //! `refresh = "F5, ctrl-r"`. Specs: a single character (case matters: `G` is shift-g), named
