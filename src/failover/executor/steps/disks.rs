@@ -73,19 +73,39 @@ impl Ctx<'_> {
                 "every disk is free or on {dest} already"
             )));
         }
-        self.poll_until(self.disk_cadence(), || async move {
-            let pending = self.unreleased(dest).await?;
-            if pending.is_empty() {
-                return Ok(Ok(()));
-            }
-            let words: Vec<String> = pending.iter().map(describe).collect();
-            Ok(Err(format!(
-                "waiting for Azure to release {} (want managedBy empty, diskState Unattached)",
-                words.join("; ")
-            )))
-        })
+        self.wait_for_disks(
+            || self.unreleased(dest),
+            |disks| {
+                format!(
+                    "waiting for Azure to release {disks} (want managedBy empty, diskState \
+                     Unattached)"
+                )
+            },
+        )
         .await?;
         Ok(StepOutcome::Done(Vec::new()))
+    }
+
+    /// Reads the disks (`pending`: those not there yet) at the disk cadence until none is
+    /// left; each new wait is noted with `waiting` of the disks' states.
+    async fn wait_for_disks<F, Fut>(
+        &self,
+        pending: F,
+        waiting: impl Fn(&str) -> String,
+    ) -> Result<(), StepError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<DiskFacts>, StepError>>,
+    {
+        self.poll_until(self.disk_cadence(), || async {
+            let left = pending().await?;
+            if left.is_empty() {
+                return Ok(Ok(()));
+            }
+            let words: Vec<String> = left.iter().map(describe).collect();
+            Ok(Err(waiting(&words.join("; "))))
+        })
+        .await
     }
 
     /// Disk reads while waiting on Azure: fast while the release lag is likely to end (it
@@ -156,17 +176,10 @@ impl Ctx<'_> {
             self.arm.attach_disks(self.rg(), &dest, &missing).await,
         )?;
         let dest: &str = &dest;
-        self.poll_until(self.disk_cadence(), || async move {
-            let pending = self.not_on(dest).await?;
-            if pending.is_empty() {
-                return Ok(Ok(()));
-            }
-            let words: Vec<String> = pending.iter().map(describe).collect();
-            Ok(Err(format!(
-                "waiting for managedBy = {dest}: {}",
-                words.join("; ")
-            )))
-        })
+        self.wait_for_disks(
+            || self.not_on(dest),
+            |disks| format!("waiting for managedBy = {dest}: {disks}"),
+        )
         .await?;
         Ok(StepOutcome::Done(out.request_ids))
     }
