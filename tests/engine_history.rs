@@ -3,15 +3,15 @@
 //! a history source the answer says why.
 
 mod azure_support;
+mod history_support;
 
 use azure_support::{reader_with, start};
 use baton::config;
 use baton::core::history::RunVerdict;
-use baton::drill::store;
 use baton::engine::{self, EngineHandle, EngineSetup, HistorySource};
-use baton::failover::{Journal, StateDir};
+use baton::failover::StateDir;
 use baton::setup;
-use baton::ui::fixtures::history::{specs, RTO_TARGET};
+use baton::ui::fixtures::history::RTO_TARGET;
 use baton::ui::{Effect, Msg};
 use std::path::Path;
 use std::time::Duration;
@@ -53,16 +53,7 @@ async fn ask(handle: &mut EngineHandle) -> Result<baton::core::history::History,
 async fn read_only_engine_reads_the_history() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = StateDir::new(tmp.path());
-    let (ops, drills) = specs();
-    for spec in &ops {
-        let mut journal = Journal::create(&dir, &spec.role, &spec.id).unwrap();
-        for event in spec.events() {
-            journal.append(&event).unwrap();
-        }
-    }
-    for record in &drills {
-        store::save(&dir, record).unwrap();
-    }
+    history_support::fill(&dir);
     let source = HistorySource {
         state_dir: dir,
         rto_target: RTO_TARGET,
@@ -88,13 +79,7 @@ async fn without_a_state_directory_the_answer_says_so() {
 async fn read_only_engine_exports_a_timeline_and_logs_the_file() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = StateDir::new(tmp.path());
-    let (ops, _) = specs();
-    for spec in &ops {
-        let mut journal = Journal::create(&dir, &spec.role, &spec.id).unwrap();
-        for event in spec.events() {
-            journal.append(&event).unwrap();
-        }
-    }
+    history_support::fill(&dir);
     let source = HistorySource {
         state_dir: dir,
         rto_target: RTO_TARGET,

@@ -2,26 +2,18 @@
 //! calls) against a state directory filled with real journals (`Journal::create` + `append`
 //! of the executor's events) and drill records (`drill::store::save`).
 
-use baton::drill::store;
+mod history_support;
+
 use baton::failover::history::{run, HistoryCommand};
-use baton::failover::{Journal, StateDir};
-use baton::ui::fixtures::history::{specs, RTO_TARGET};
+use baton::failover::StateDir;
+use baton::ui::fixtures::history::RTO_TARGET;
 use serde_json::Value;
 use std::path::Path;
 
 fn filled() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     let dir = StateDir::new(tmp.path());
-    let (ops, drills) = specs();
-    for spec in &ops {
-        let mut journal = Journal::create(&dir, &spec.role, &spec.id).unwrap();
-        for event in spec.events() {
-            journal.append(&event).unwrap();
-        }
-    }
-    for record in &drills {
-        store::save(&dir, record).unwrap();
-    }
+    history_support::fill(&dir);
     tmp
 }
 
