@@ -5,6 +5,7 @@ mod cli;
 mod logging;
 
 use clap::Parser;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -16,7 +17,10 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            let _ = writeln!(
+                baton::term_out::stderr(),
+                "error: cannot start the async runtime: {e}"
+            );
             return ExitCode::from(2);
         }
     };
