@@ -322,7 +322,7 @@ impl World {
         let req = match body {
             Some(b) => self.http.post(url).json(&b),
             None if path == "state" => self.http.get(url),
-            None => self.http.post(url),
+            None => self.http.post(url).header("content-type", "application/json"),
         };
         let resp = req.send().await?.error_for_status()?;
         Ok(resp.json().await.unwrap_or(Value::Null))

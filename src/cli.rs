@@ -490,6 +490,9 @@ async fn run_emulator(
     speed: f64,
     write_config: Option<&Path>,
 ) -> anyhow::Result<u8> {
+    if let Some(warning) = emulator::exposure_warning(listen) {
+        say_err!("{warning}");
+    }
     let handle = start_emulator(listen, scenario, speed).await?;
     say!(
         "listening on {}",
