@@ -15,7 +15,6 @@ use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::filter::Directive;
 use tracing_subscriber::EnvFilter;
 
-
 /// Targets whose events may hold a request with its `Authorization` header: off whatever
 /// `BATON_LOG` says.
 const SECRET_TARGETS: [&str; 2] = [

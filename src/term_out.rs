@@ -105,7 +105,8 @@ mod tests {
     use ratatui::layout::Rect;
     use std::io::Write;
 
-    const DIRTY: &str = "ok\u{1b}]0;pwned\u{7}\u{1b}[2J\r\n\tnaïve – \u{9b}31m\u{85}\u{7f}é\u{0}end\n";
+    const DIRTY: &str =
+        "ok\u{1b}]0;pwned\u{7}\u{1b}[2J\r\n\tnaïve – \u{9b}31m\u{85}\u{7f}é\u{0}end\n";
 
     fn through(chunks: &[&[u8]]) -> Vec<u8> {
         let mut w = Sanitized::new(Vec::new());

@@ -25,7 +25,11 @@ async fn text_plain_bodies_change_nothing() {
     let env = Env::start(200.0).await;
     let fault = json!({"path_contains": "", "status": 503, "count": 5}).to_string();
     let chaos = json!({"vm": "web-a", "action": "kill-service"}).to_string();
-    for (path, body) in [("faults", fault.as_str()), ("chaos", chaos.as_str()), ("reset", "")] {
+    for (path, body) in [
+        ("faults", fault.as_str()),
+        ("chaos", chaos.as_str()),
+        ("reset", ""),
+    ] {
         let resp = env
             .http
             .post(control_url(&env, path))
@@ -37,7 +41,10 @@ async fn text_plain_bodies_change_nothing() {
         assert_eq!(resp.status(), 415, "{path}");
         let why: Value = resp.json().await.expect("json");
         assert!(
-            why["error"].as_str().unwrap_or("").contains("application/json"),
+            why["error"]
+                .as_str()
+                .unwrap_or("")
+                .contains("application/json"),
             "{why}"
         );
     }
@@ -148,11 +155,17 @@ fn a_zero_limit_in_a_scenario_names_line_key_and_value() {
     match Scenario::from_toml_str(text, "zero.toml") {
         Err(EmulatorError::Scenario {
             line, key, value, ..
-        }) => assert_eq!((line, key.as_str(), value.as_str()), (4, "limits.request_log", "0")),
+        }) => assert_eq!(
+            (line, key.as_str(), value.as_str()),
+            (4, "limits.request_log", "0")
+        ),
         other => panic!("expected a scenario error, got {other:?}"),
     }
-    let ok = Scenario::from_toml_str("subscription_id = \"s\"\nresource_groups = [\"rg\"]\n", "ok")
-        .expect("parses");
+    let ok = Scenario::from_toml_str(
+        "subscription_id = \"s\"\nresource_groups = [\"rg\"]\n",
+        "ok",
+    )
+    .expect("parses");
     assert!(ok.limits.request_log >= 10_000 && ok.limits.faults >= 1_000);
 }
 
@@ -185,7 +198,10 @@ async fn emulator_stderr(listen: &str) -> (String, String) {
 #[tokio::test]
 async fn listening_beyond_loopback_warns_on_stderr() {
     let (first, err) = emulator_stderr("0.0.0.0:0").await;
-    assert!(first.starts_with("listening on http://127.0.0.1:"), "{first}");
+    assert!(
+        first.starts_with("listening on http://127.0.0.1:"),
+        "{first}"
+    );
     assert!(err.contains("warning: listening on 0.0.0.0:0"), "{err}");
     assert!(err.contains("no authentication"), "{err}");
     let (_, quiet) = emulator_stderr("127.0.0.1:0").await;

@@ -26,7 +26,11 @@ async fn each_write_ends_on_one_line() {
         .await
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_master(&emu, &config, "web", "web-b").await;
     let mut ends: BTreeMap<String, usize> = BTreeMap::new();
     for line in text.lines() {
@@ -36,7 +40,10 @@ async fn each_write_ends_on_one_line() {
         }
     }
     let disk_writes = ends.keys().filter(|w| w.contains("tach ")).count();
-    assert!(disk_writes >= 2, "detach and attach ended: {ends:?}\n{text}");
+    assert!(
+        disk_writes >= 2,
+        "detach and attach ended: {ends:?}\n{text}"
+    );
     for (write, n) in &ends {
         assert_eq!(*n, 1, "`{write}` ended on {n} lines:\n{text}");
     }

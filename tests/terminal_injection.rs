@@ -58,7 +58,9 @@ fn quoted(s: &str) -> String {
 /// hostile.
 fn config_text(emu: &EmulatorHandle) -> String {
     let full = emu.baton_config_toml();
-    let cut = full.find("\n[[roles]]\nname = \"rogue\"").expect("rogue role rendered");
+    let cut = full
+        .find("\n[[roles]]\nname = \"rogue\"")
+        .expect("rogue role rendered");
     full[..cut]
         .replacen(
             "name = \"web\"\nresource_group = \"rg-contoso\"\nvms = [\"web-a\", \"web-b\"]\ndisks = [",
@@ -160,7 +162,11 @@ async fn arm_fault(emu: &EmulatorHandle, fault: serde_json::Value) {
 
 /// `switchover db --yes`; once stdout shows the stop command's output, chaos kills db-a's
 /// service (the echoed script stopped nothing) so the switchover can finish.
-async fn switchover_db_killing_the_service(emu: &EmulatorHandle, home: &Path, config: &Path) -> Run {
+async fn switchover_db_killing_the_service(
+    emu: &EmulatorHandle,
+    home: &Path,
+    config: &Path,
+) -> Run {
     let args = ["switchover", "db", "--yes"];
     let mut child = command(home, config, &args).spawn().expect("baton runs");
     let mut stderr = child.stderr.take().expect("stderr");
@@ -183,7 +189,10 @@ async fn switchover_db_killing_the_service(emu: &EmulatorHandle, home: &Path, co
             killed = true;
         }
     }
-    assert!(child.wait().await.expect("exit").success(), "switchover db ends");
+    assert!(
+        child.wait().await.expect("exit").success(),
+        "switchover db ends"
+    );
     Run {
         label: args.join(" "),
         stdout,
@@ -241,7 +250,11 @@ async fn no_control_byte_from_azure_reaches_the_terminal() {
     let run = baton(home, &config, &["failover", "app", "--yes", "--json"]).await;
     assert_clean(&run, false);
 
-    for args in [&["history"][..], &["history", "app"], &["history", "--json"]] {
+    for args in [
+        &["history"][..],
+        &["history", "app"],
+        &["history", "--json"],
+    ] {
         let run = baton(home, &config, args).await;
         assert_clean(&run, false);
     }

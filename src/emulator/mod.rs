@@ -152,8 +152,12 @@ pub async fn start(opts: EmulatorOptions) -> Result<EmulatorHandle, EmulatorErro
 /// becomes loopback, whose `Host` the control API accepts.
 fn connectable(addr: SocketAddr) -> SocketAddr {
     match addr.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::from((Ipv4Addr::LOCALHOST, addr.port())),
-        IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::from((Ipv6Addr::LOCALHOST, addr.port())),
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::from((Ipv4Addr::LOCALHOST, addr.port()))
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::from((Ipv6Addr::LOCALHOST, addr.port()))
+        }
         _ => addr,
     }
 }
@@ -219,7 +223,10 @@ mod tests {
         assert_eq!(exposure_warning(addr("[::1]:8780")), None);
         for wide in ["0.0.0.0:8780", "[::]:8780", "192.168.1.10:8780"] {
             let text = exposure_warning(addr(wide)).unwrap();
-            assert!(text.contains(wide) && text.contains("no authentication"), "{text}");
+            assert!(
+                text.contains(wide) && text.contains("no authentication"),
+                "{text}"
+            );
         }
     }
 

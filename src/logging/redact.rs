@@ -73,7 +73,8 @@ mod tests {
 
     #[test]
     fn masks_every_bearer_token_in_any_case() {
-        let line = r#"headers: {"authorization": "Bearer eyJ0.a-b_c/d+e=", x: "bearer  baton-emulator"}"#;
+        let line =
+            r#"headers: {"authorization": "Bearer eyJ0.a-b_c/d+e=", x: "bearer  baton-emulator"}"#;
         assert_eq!(
             redact(line),
             r#"headers: {"authorization": "Bearer [redacted]", x: "bearer  [redacted]"}"#
@@ -90,7 +91,8 @@ mod tests {
     #[test]
     fn the_writer_redacts_what_it_passes_on() {
         let mut w = Redacting::new(Vec::new());
-        w.write_all(b"GET with Authorization: Bearer s3cret\n").unwrap();
+        w.write_all(b"GET with Authorization: Bearer s3cret\n")
+            .unwrap();
         assert_eq!(w.inner, b"GET with Authorization: Bearer [redacted]\n");
     }
 }
