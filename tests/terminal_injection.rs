@@ -269,5 +269,14 @@ async fn no_control_byte_from_azure_reaches_the_terminal() {
     .expect("broken config");
     let run = baton(home, &broken, &["check-config"]).await;
     assert_clean(&run, true);
+
+    // A hostile argument value is echoed by the usage error.
+    let run = baton(
+        home,
+        &config,
+        &["failover", "web", "--resume", "--rollback", EVIL],
+    )
+    .await;
+    assert_clean(&run, false);
     emu.shutdown().await;
 }
