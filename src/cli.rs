@@ -145,7 +145,7 @@ struct DrillArgs {
     #[arg(long, value_name = "VM")]
     to: Option<String>,
     /// Seconds to hold on the standby, probing its service (default: `failover.drill_hold`, 30 s).
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", value_parser = hold_secs)]
     hold: Option<u64>,
     /// Stay on the standby after the hold.
     #[arg(long)]
@@ -171,6 +171,16 @@ struct DrillArgs {
     /// State directory (journals, locks, audit, drills, reports).
     #[arg(long, value_name = "DIR", env = "BATON_STATE_DIR")]
     state_dir: Option<PathBuf>,
+}
+
+/// `--hold`: whole seconds within [`config::bounds::DRILL_HOLD`], so a typo is a usage error
+/// (exit 2) before anything moves instead of a clock overflow after the leg out.
+fn hold_secs(text: &str) -> Result<u64, String> {
+    let max = config::bounds::DRILL_HOLD.max.as_secs();
+    match text.trim().parse::<u64>() {
+        Ok(secs) if secs <= max => Ok(secs),
+        _ => Err(format!("expected whole seconds between 0 and {max} (24 h)")),
+    }
 }
 
 /// `baton history`: a config is optional (the history is local); without one the default RTO

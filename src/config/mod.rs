@@ -93,6 +93,7 @@
 //! `web-a` are the same VM. VMs and disks are compared by name alone, across resource groups,
 //! because the rest of baton identifies them by name.
 
+pub mod bounds;
 mod build;
 mod cockpit;
 mod discover;
