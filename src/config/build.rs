@@ -121,6 +121,14 @@ fn arm_endpoint(ctx: &mut Ctx, field: &Field) -> Option<Url> {
     match Url::parse(text) {
         Ok(url) => match endpoint_problem(&url) {
             None => Some(url),
+            Some(problem) if url.password().is_some() => {
+                // The value as written holds a password: quote the URL without it.
+                let mut shown = url.clone();
+                let _ = shown.set_password(Some("REDACTED"));
+                let shown = format!("\"{}\"", shown.as_str());
+                ctx.report(field.at, &field.path, Some(&shown), problem);
+                None
+            }
             Some(problem) => {
                 field.report(ctx, problem);
                 None

@@ -96,7 +96,7 @@ fn checked_hold(record: &mut DrillRecord) -> Duration {
         return hold;
     }
     let text = format!(
-        "the stored hold of {} s is outside {}: held for one probe only",
+        "the stored hold of {} s is not between {}: held for one probe only",
         record.hold_secs,
         DRILL_HOLD.describe()
     );
