@@ -45,7 +45,7 @@ enum Command {
     /// The cockpit on an embedded emulator of Azure (contoso world); chaos keys break things.
     Demo {
         /// Emulated Azure runs this many times faster than real Azure.
-        #[arg(long, default_value_t = 1.0)]
+        #[arg(long, default_value_t = 1.0, value_parser = speed_factor)]
         speed: f64,
         /// Another world (scenario TOML) instead of contoso.
         #[arg(long, value_name = "FILE")]
@@ -68,7 +68,7 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         scenario: Option<PathBuf>,
         /// Emulated Azure runs this many times faster than real Azure.
-        #[arg(long, default_value_t = 1.0)]
+        #[arg(long, default_value_t = 1.0, value_parser = speed_factor)]
         speed: f64,
         /// Also write a baton config pointing at this emulator.
         #[arg(long, value_name = "PATH")]
@@ -171,6 +171,15 @@ struct DrillArgs {
     /// State directory (journals, locks, audit, drills, reports).
     #[arg(long, value_name = "DIR", env = "BATON_STATE_DIR")]
     state_dir: Option<PathBuf>,
+}
+
+/// `--speed`: 0.01–1000 (the range is in the message); a tiny factor would stretch every
+/// emulated delay past what a clock can add, a huge one makes every operation instant.
+fn speed_factor(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(speed) if (0.01..=1000.0).contains(&speed) => Ok(speed),
+        _ => Err("expected a speed factor between 0.01 and 1000".to_string()),
+    }
 }
 
 /// `--hold`: whole seconds within [`config::bounds::DRILL_HOLD`], so a typo is a usage error

@@ -306,3 +306,19 @@ fn random_files_through_the_binary_exit_0_or_2() {
     }
     assert_eq!(codes.len(), 2, "both exits seen: {codes:?}");
 }
+
+#[test]
+fn an_emulator_speed_out_of_range_is_a_usage_error() {
+    for speed in ["0", "1e-300", "NaN", "-4", "1e9"] {
+        let out = Command::new(BATON)
+            .args(["demo", &format!("--speed={speed}")])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "--speed {speed}: {err}");
+        assert!(
+            err.contains("expected a speed factor between 0.01 and 1000"),
+            "--speed {speed}: {err}"
+        );
+    }
+}
