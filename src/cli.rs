@@ -62,7 +62,7 @@ enum Command {
     /// The cockpit on an embedded emulator of Azure (contoso world); chaos keys break things.
     Demo {
         /// Emulated Azure runs this many times faster than real Azure.
-        #[arg(long, default_value_t = 1.0)]
+        #[arg(long, default_value_t = 1.0, value_parser = speed_factor)]
         speed: f64,
         /// Another world (scenario TOML) instead of contoso.
         #[arg(long, value_name = "FILE")]
@@ -85,7 +85,7 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         scenario: Option<PathBuf>,
         /// Emulated Azure runs this many times faster than real Azure.
-        #[arg(long, default_value_t = 1.0)]
+        #[arg(long, default_value_t = 1.0, value_parser = speed_factor)]
         speed: f64,
         /// Also write a baton config pointing at this emulator.
         #[arg(long, value_name = "PATH")]
@@ -162,7 +162,7 @@ struct DrillArgs {
     #[arg(long, value_name = "VM")]
     to: Option<String>,
     /// Seconds to hold on the standby, probing its service (default: `failover.drill_hold`, 30 s).
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", value_parser = hold_secs)]
     hold: Option<u64>,
     /// Stay on the standby after the hold.
     #[arg(long)]
@@ -188,6 +188,25 @@ struct DrillArgs {
     /// State directory (journals, locks, audit, drills, reports).
     #[arg(long, value_name = "DIR", env = "BATON_STATE_DIR")]
     state_dir: Option<PathBuf>,
+}
+
+/// `--speed`: 0.01–1000 (the range is in the message); a tiny factor would stretch every
+/// emulated delay past what a clock can add, a huge one makes every operation instant.
+fn speed_factor(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(speed) if (0.01..=1000.0).contains(&speed) => Ok(speed),
+        _ => Err("expected a speed factor between 0.01 and 1000".to_string()),
+    }
+}
+
+/// `--hold`: whole seconds within [`config::bounds::DRILL_HOLD`], so a typo is a usage error
+/// (exit 2) before anything moves instead of a clock overflow after the leg out.
+fn hold_secs(text: &str) -> Result<u64, String> {
+    let max = config::bounds::DRILL_HOLD.max.as_secs();
+    match text.trim().parse::<u64>() {
+        Ok(secs) if secs <= max => Ok(secs),
+        _ => Err(format!("expected whole seconds between 0 and {max} (24 h)")),
+    }
 }
 
 /// `baton history`: a config is optional (the history is local); without one the default RTO

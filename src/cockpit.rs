@@ -1,16 +1,21 @@
 //! Opening the cockpit: theme, keymap, read-only ARM client, engine and UI, in that order,
 //! and a clean shutdown of all of them when the UI quits.
 //!
+//! An engine task that dies (panic or early end) ends the cockpit too: the UI is dropped, which
+//! restores the terminal, and [`CockpitError::Engine`] carries the message (exit 2). A cockpit
+//! left drawing without its engine would show data that silently stops changing.
+//!
 //! The engine is always built on [`crate::azure::ReadClient`]: nothing the cockpit runs today
 //! can write to Azure, whatever the mode.
 
 use crate::azure::ArmError;
 use crate::config::Config;
-use crate::engine::{self, ChaosPort, EngineSetup, HistorySource, OpsSetup};
+use crate::engine::{self, ChaosPort, EngineSetup, HistorySource, OpsSetup, TaskFailure};
 use crate::failover::{Operator, StateDir};
 use crate::setup;
 use crate::ui::{self, Keymap, KeymapError, Mode, Theme, ThemeEnv, ThemeError, UiError, UiOptions};
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -50,6 +55,9 @@ pub enum CockpitError {
     /// The terminal failed (or is not a terminal).
     #[error(transparent)]
     Ui(#[from] UiError),
+    /// A background task of the engine died while the cockpit ran.
+    #[error(transparent)]
+    Engine(#[from] TaskFailure),
 }
 
 /// A write client and state directory for failovers — only in operator and demo modes, so a
@@ -99,7 +107,10 @@ pub async fn run(params: CockpitParams<'_>) -> Result<(), CockpitError> {
     let events = handle
         .take_events()
         .unwrap_or_else(|| tokio::sync::mpsc::channel(1).1);
-    let result = ui::run(UiOptions {
+    let mut failures = handle
+        .take_failures()
+        .unwrap_or_else(|| tokio::sync::mpsc::channel(1).1);
+    let ui = ui::run(UiOptions {
         mode: params.mode,
         theme,
         keymap,
@@ -110,8 +121,61 @@ pub async fn run(params: CockpitParams<'_>) -> Result<(), CockpitError> {
         effects: handle.effects(),
         ops: ops_rx,
         rto_target: config.failover.rto_target,
-    })
-    .await;
+    });
+    let result = until_engine_fails(ui, &mut failures).await;
     handle.shutdown().await;
-    result.map_err(CockpitError::from)
+    result
+}
+
+/// Runs the UI until it ends or an engine task fails, whichever comes first; the UI future is
+/// dropped on a failure (its terminal guard restores the screen before the error is printed).
+async fn until_engine_fails(
+    ui: impl Future<Output = Result<(), UiError>>,
+    failures: &mut tokio::sync::mpsc::Receiver<TaskFailure>,
+) -> Result<(), CockpitError> {
+    tokio::select! {
+        result = ui => result.map_err(CockpitError::from),
+        Some(failure) = failures.recv() => Err(CockpitError::Engine(failure)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::sync::mpsc;
+
+    #[tokio::test]
+    async fn a_dead_engine_task_ends_the_ui() {
+        let (tx, mut rx) = mpsc::channel(1);
+        let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        struct Guard(Arc<std::sync::atomic::AtomicBool>);
+        impl Drop for Guard {
+            fn drop(&mut self) {
+                self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let guard = Guard(dropped.clone());
+        let ui = async move {
+            let _guard = guard;
+            std::future::pending::<Result<(), UiError>>().await
+        };
+        let failure = TaskFailure {
+            task: "inventory",
+            reason: "panicked: overflow".to_string(),
+        };
+        tx.send(failure.clone()).await.expect("channel open");
+        let result = until_engine_fails(ui, &mut rx).await;
+        assert!(matches!(result, Err(CockpitError::Engine(f)) if f == failure));
+        assert!(
+            dropped.load(std::sync::atomic::Ordering::SeqCst),
+            "the UI (and its terminal guard) is dropped"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_ui_ending_first_is_its_own_result() {
+        let (_tx, mut rx) = mpsc::channel::<TaskFailure>(1);
+        let ui = async { Ok::<(), UiError>(()) };
+        assert!(until_engine_fails(ui, &mut rx).await.is_ok());
+    }
 }

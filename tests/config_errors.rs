@@ -55,7 +55,7 @@ fn every_bad_fixture_reports_exactly_its_problems() {
             &[
                 &format!("6:12: heartbeat.interval = \"1.5s\": fractions are not supported, use a smaller unit (\"1500ms\"); {DURATION_HELP}"),
                 &format!("7:11: heartbeat.timeout = \"500\": missing unit; {DURATION_HELP}"),
-                "10:14: failover.rto_target = \"0s\": must be longer than zero",
+                "10:14: failover.rto_target = \"0s\": out of range: must be between 10s and 24h",
                 &format!("13:11: failover.timeouts.isolate = \"2 minutes\": unknown unit `minutes`; {DURATION_HELP}"),
                 &format!("14:11: failover.timeouts.release = \"10d\": unknown unit `d`; {DURATION_HELP}"),
             ],
@@ -121,8 +121,8 @@ fn every_bad_fixture_reports_exactly_its_problems() {
             "bad_heartbeat.toml",
             &[
                 "7:11: heartbeat.timeout = \"1s\": must be shorter than heartbeat.interval (1s)",
-                "8:14: heartbeat.fail_after = 0: must be at least 1",
-                "9:17: heartbeat.recover_after = -2: must be at least 1",
+                "8:14: heartbeat.fail_after = 0: must be between 1 and 100",
+                "9:17: heartbeat.recover_after = -2: must be between 1 and 100",
             ],
         ),
         (
@@ -161,7 +161,7 @@ fn one_file_with_many_problems_reports_them_all_in_order() {
             "1:1: azure.static_token: missing: required with credential = \"static-token\"",
             "2:19: azure.subscription_id = \"1234\": not a subscription id: expected a GUID like 00000000-0000-0000-0000-000000000000",
             "8:11: heartbeat.timeout = \"2s\": must be shorter than heartbeat.interval (1s)",
-            "9:17: heartbeat.recover_after = 0: must be at least 1",
+            "9:17: heartbeat.recover_after = 0: must be between 1 and 100",
             "12:1: failover.rto = \"5m\": unknown key; did you mean `rto_target`?",
             "16:7: roles[0].vms = [\"web-a\"]: a role needs at least two VMs, found 1",
             "17:68: roles[0].disks[1].lun = 0: LUN 0 is already used by disk `web-data` in this role",

@@ -66,7 +66,19 @@ pub fn create_credential(choice: &CredentialChoice) -> Result<Arc<dyn TokenCrede
             azure_identity::EnvironmentCredential::create(TokenCredentialOptions::default())
                 .map_err(fail)?,
         ),
-        CredentialChoice::StaticToken(token) => Arc::new(StaticTokenCredential::new(token)),
+        CredentialChoice::StaticToken(token) => {
+            // A token with a line break would end up as a broken Authorization header at the
+            // first request; refuse it here, without quoting it.
+            if token.is_empty() || token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(ArmError::Credential {
+                    kind: kind.to_owned(),
+                    reason: "the token is empty or contains spaces, line breaks or control \
+                             characters"
+                        .to_owned(),
+                });
+            }
+            Arc::new(StaticTokenCredential::new(token))
+        }
     };
     Ok(Arc::new(NamedCredential { kind, inner }))
 }
@@ -147,6 +159,17 @@ mod tests {
         let built = create_credential(&CredentialChoice::StaticToken("tok".into())).unwrap();
         let t = built.get_token(&["x/.default"]).await.unwrap();
         assert_eq!(t.token.secret(), "tok");
+    }
+
+    #[test]
+    fn a_static_token_that_is_not_one_word_is_refused_unquoted() {
+        for bad in ["", "a b", "tok\n", "\ttok", "t\u{7}"] {
+            let err =
+                create_credential(&CredentialChoice::StaticToken(bad.into())).expect_err("refused");
+            let text = err.to_string();
+            assert!(text.contains("static-token"), "{text}");
+            assert!(bad.is_empty() || !text.contains(bad), "{text}");
+        }
     }
 
     #[derive(Debug)]

@@ -1,6 +1,7 @@
 //! Reads the `[azure]`, `[heartbeat]` and `[failover]` sections into typed values, applying the
 //! documented defaults and reporting every problem through [`Ctx`]. Roles live in `roles`.
 
+use super::bounds::{self, DurationBound};
 use super::duration::format_duration;
 use super::reader::{closest, Ctx, Field, Section};
 use super::types::{
@@ -35,15 +36,15 @@ pub(crate) fn optional_section<'a>(
     parent.get(ctx, key)?.section(ctx)
 }
 
-/// An optional duration with a default; `None` only when written and invalid.
+/// An optional duration within `bound`, with a default; `None` only when written and invalid.
 fn duration_or(
     ctx: &mut Ctx,
     section: Option<&Section>,
     key: &str,
-    default: Duration,
+    (default, bound): (Duration, DurationBound),
 ) -> Option<Duration> {
     match section.and_then(|s| s.get(ctx, key)) {
-        Some(field) => field.duration(ctx),
+        Some(field) => field.duration_in(ctx, &bound),
         None => Some(default),
     }
 }
@@ -80,7 +81,7 @@ pub(crate) fn azure(ctx: &mut Ctx, root: &Section) -> Option<AzureConfig> {
         ctx,
         Some(&section),
         "refresh_interval",
-        Duration::from_secs(15),
+        (Duration::from_secs(15), bounds::REFRESH_INTERVAL),
     );
     Some(AzureConfig {
         subscription_id: subscription_id?,
@@ -118,16 +119,54 @@ pub(crate) fn is_guid(text: &str) -> bool {
 fn arm_endpoint(ctx: &mut Ctx, field: &Field) -> Option<Url> {
     let text = field.str(ctx)?;
     match Url::parse(text) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(url),
-        Ok(_) => {
-            field.report(ctx, "not an http(s) URL with a host");
-            None
-        }
+        Ok(url) => match endpoint_problem(&url) {
+            None => Some(url),
+            Some(problem) if url.password().is_some() => {
+                // The value as written holds a password: quote the URL without it.
+                let mut shown = url.clone();
+                let _ = shown.set_password(Some("REDACTED"));
+                let shown = format!("\"{}\"", shown.as_str());
+                ctx.report(field.at, &field.path, Some(&shown), problem);
+                None
+            }
+            Some(problem) => {
+                field.report(ctx, problem);
+                None
+            }
+        },
         Err(e) => {
             field.report(ctx, format!("not a valid URL: {e}"));
             None
         }
     }
+}
+
+/// Why an ARM endpoint is not trusted with a bearer token, if it is not: plain http would send
+/// the token in clear text (fine only to this machine), and userinfo, query or fragment have no
+/// meaning for ARM while a password in the URL would show in every error line and journal.
+pub(crate) fn endpoint_problem(url: &Url) -> Option<&'static str> {
+    let loopback = match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => return Some("not an https URL with a host"),
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => return Some("must be https (http is allowed only to a loopback host: the token would travel in clear text)"),
+        _ => return Some("not an https URL with a host"),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Some("must not contain a user name or password");
+    }
+    if url.query().is_some() {
+        return Some("must not contain a query (`?…`)");
+    }
+    if url.fragment().is_some() {
+        return Some("must not contain a fragment (`#…`)");
+    }
+    None
 }
 
 fn credential(ctx: &mut Ctx, field: &Field) -> Option<CredentialKind> {
@@ -162,7 +201,15 @@ fn static_token(
             None
         }
         (Some(CredentialKind::StaticToken), Some(f)) => {
-            Some(Some(f.non_empty_str(ctx)?.to_string()))
+            let token = f.non_empty_str(ctx)?;
+            if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                f.report(
+                    ctx,
+                    "must not contain spaces, line breaks or control characters (a bearer token is one word)",
+                );
+                return None;
+            }
+            Some(Some(token.to_string()))
         }
         (Some(_), Some(f)) => {
             f.report(ctx, "only allowed with credential = \"static-token\"");
@@ -180,14 +227,16 @@ pub(crate) fn heartbeat(ctx: &mut Ctx, root: &Section) -> Option<HeartbeatConfig
     if let Some(s) = &section {
         s.deny_unknown(ctx, &HEARTBEAT_KEYS);
     }
-    let interval = duration_or(ctx, section.as_ref(), "interval", defaults.interval);
-    let timeout = duration_or(ctx, section.as_ref(), "timeout", defaults.timeout);
+    let interval = (defaults.interval, bounds::PROBE_INTERVAL);
+    let interval = duration_or(ctx, section.as_ref(), "interval", interval);
+    let timeout = (defaults.timeout, bounds::PROBE_TIMEOUT);
+    let timeout = duration_or(ctx, section.as_ref(), "timeout", timeout);
     let count = |ctx: &mut Ctx, key: &str, default: u32| match section
         .as_ref()
         .and_then(|s| s.get(ctx, key))
     {
         Some(field) => field
-            .int_in(ctx, 1, i64::from(u32::MAX))
+            .int_in(ctx, bounds::PROBE_COUNT.0, bounds::PROBE_COUNT.1)
             .and_then(|n| u32::try_from(n).ok()),
         None => Some(default),
     };
@@ -236,8 +285,10 @@ pub(crate) fn failover(ctx: &mut Ctx, root: &Section) -> Option<FailoverConfig> 
     if let Some(s) = &section {
         s.deny_unknown(ctx, &FAILOVER_KEYS);
     }
-    let rto_target = duration_or(ctx, section.as_ref(), "rto_target", defaults.rto_target);
-    let drill_hold = duration_or(ctx, section.as_ref(), "drill_hold", defaults.drill_hold);
+    let rto_target = (defaults.rto_target, bounds::RTO_TARGET);
+    let rto_target = duration_or(ctx, section.as_ref(), "rto_target", rto_target);
+    let drill_hold = (defaults.drill_hold, bounds::DRILL_HOLD);
+    let drill_hold = duration_or(ctx, section.as_ref(), "drill_hold", drill_hold);
     let timeouts = section
         .as_ref()
         .and_then(|s| optional_section(ctx, s, "timeouts"));
@@ -245,7 +296,9 @@ pub(crate) fn failover(ctx: &mut Ctx, root: &Section) -> Option<FailoverConfig> 
         t.deny_unknown(ctx, &STEP_KEYS);
     }
     let d = defaults.timeouts;
-    let mut step = |key: &str, default: Duration| duration_or(ctx, timeouts.as_ref(), key, default);
+    let mut step = |key: &str, default: Duration| {
+        duration_or(ctx, timeouts.as_ref(), key, (default, bounds::STEP_TIMEOUT))
+    };
     let steps = [
         step("isolate", d.isolate),
         step("fence", d.fence),

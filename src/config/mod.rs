@@ -19,7 +19,9 @@
 //! # Values and defaults
 //!
 //! Durations are strings: a whole number and a unit `ms`, `s`, `m` or `h` (`"500ms"`, `"5m"`),
-//! or several run together (`"1m30s"`); zero is rejected. Optional keys and their defaults:
+//! or several run together (`"1m30s"`). Every duration and count has a range ([`bounds`],
+//! listed in `docs/configuration.md`); a value outside it is a problem naming the range.
+//! Optional keys and their defaults:
 //!
 //! | key | default |
 //! |---|---|
@@ -62,11 +64,15 @@
 //!
 //! - unknown keys at every level, with the closest valid key suggested for likely typos;
 //! - missing required keys and values of the wrong type;
-//! - durations that do not parse or are zero; `heartbeat.timeout` not shorter than
-//!   `heartbeat.interval`; `fail_after` / `recover_after` of 0;
+//! - durations that do not parse or fall outside their [`bounds`]; `heartbeat.timeout` not
+//!   shorter than `heartbeat.interval`; `fail_after` / `recover_after` outside 1–100;
 //! - `azure.subscription_id` not a GUID (`8-4-4-4-12` hex digits); `azure.endpoint` not an
-//!   absolute http(s) URL; an unknown `credential`; `credential = "static-token"` without a
-//!   `static_token`, or a `static_token` with another credential;
+//!   `https://` URL (`http://` only to a loopback host), or with a user name, password, query
+//!   or fragment (a password is quoted as `REDACTED`); an unknown `credential`;
+//!   `credential = "static-token"` without a `static_token`, a `static_token` with another
+//!   credential, or one with whitespace or control characters;
+//! - role and VM names with anything but letters, digits, `-`, `_` and `.` (Azure's VM name
+//!   characters) or longer than 64 characters; control characters in any other name;
 //! - no role; a role without a resource group (neither its own nor `azure.resource_group`);
 //!   fewer than two VMs; a VM listed twice in a role; a disk listed twice in a role; a LUN used
 //!   twice in a role or outside 0–63; empty names, `start_command` or `stop_command`;
@@ -93,6 +99,7 @@
 //! `web-a` are the same VM. VMs and disks are compared by name alone, across resource groups,
 //! because the rest of baton identifies them by name.
 
+pub mod bounds;
 mod build;
 mod cockpit;
 mod discover;

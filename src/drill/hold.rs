@@ -1,9 +1,14 @@
 //! The hold: the new master's service probe (the executor's own check, the one verify uses)
 //! every `verify_interval` until the hold time has passed, each probe counted into the record's
 //! `HoldRecord` and sent as a `HoldProbe` update. The abort watch is checked before each probe.
+//!
+//! The hold time comes from the record, which a resume reads back from disk: it is checked
+//! against [`DRILL_HOLD`] again here, and a stored value out of range holds for one probe
+//! only (noted in the record) so that the role still comes back instead of being stranded.
 
 use super::{Drill, DrillError, DrillUpdate};
-use crate::core::drill::{DrillRecord, HoldRecord};
+use crate::config::bounds::DRILL_HOLD;
+use crate::core::drill::{DrillNote, DrillRecord, HoldRecord};
 use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, watch};
@@ -25,7 +30,7 @@ impl Drill {
         record: &mut DrillRecord,
         abort: &watch::Receiver<bool>,
     ) -> Result<HoldEnd, DrillError> {
-        let hold = Duration::from_secs(record.hold_secs);
+        let hold = checked_hold(record);
         let now = OffsetDateTime::now_utc();
         let mut h = record.hold.take().unwrap_or(HoldRecord {
             started_at: now,
@@ -38,7 +43,7 @@ impl Drill {
         self.save(record)?;
         self.update(DrillUpdate::HoldStarted {
             vm: record.to.clone(),
-            until: now + hold,
+            until: hold_until(now, hold),
         })
         .await;
         let (tx, _rx) = mpsc::channel(1);
@@ -81,5 +86,50 @@ impl Drill {
         self.save(record)?;
         self.update(DrillUpdate::HoldEnded { passed }).await;
         Ok(end)
+    }
+}
+
+/// The record's hold, or zero (with a note) when the stored value is out of range.
+fn checked_hold(record: &mut DrillRecord) -> Duration {
+    let hold = Duration::from_secs(record.hold_secs);
+    if DRILL_HOLD.contains(hold) {
+        return hold;
+    }
+    let text = format!(
+        "the stored hold of {} s is not between {}: held for one probe only",
+        record.hold_secs,
+        DRILL_HOLD.describe()
+    );
+    if !record.comments.iter().any(|c| c.text == text) {
+        record.comments.push(DrillNote {
+            at: OffsetDateTime::now_utc(),
+            by: "baton".into(),
+            text,
+        });
+    }
+    Duration::ZERO
+}
+
+/// When the hold ends, saturating at the calendar's end rather than panicking.
+fn hold_until(now: OffsetDateTime, hold: Duration) -> OffsetDateTime {
+    time::Duration::try_from(hold)
+        .ok()
+        .and_then(|h| now.checked_add(h))
+        .unwrap_or(now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hold_end_never_overflows() {
+        let now = OffsetDateTime::UNIX_EPOCH;
+        assert_eq!(
+            hold_until(now, Duration::from_secs(30)),
+            now + time::Duration::seconds(30)
+        );
+        assert_eq!(hold_until(now, Duration::from_secs(400_000_000_000)), now);
+        assert_eq!(hold_until(now, Duration::MAX), now);
     }
 }

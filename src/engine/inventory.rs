@@ -73,7 +73,10 @@ fn apply(
     now: OffsetDateTime,
     wait: Duration,
 ) {
-    state.freshness.next_refresh_at = Some(now + wait);
+    // Checked: an absurd wait must leave "next refresh" unknown, not panic the loop.
+    state.freshness.next_refresh_at = time::Duration::try_from(wait)
+        .ok()
+        .and_then(|wait| now.checked_add(wait));
     match result {
         Ok(inventory) => {
             state.facts = Some(Arc::new(inventory.facts));
@@ -172,5 +175,15 @@ mod tests {
         let err = state.freshness.last_error.clone().unwrap_or_default();
         assert!(err.contains("SubscriptionRequestsThrottled"), "{err}");
         assert!(err.contains("req-1"), "{err}");
+    }
+
+    #[test]
+    fn an_absurd_wait_leaves_the_next_refresh_unknown() {
+        let mut state = InventoryState::default();
+        let huge = Duration::from_secs(99_999_999 * 3600);
+        let now = OffsetDateTime::UNIX_EPOCH;
+        apply(&mut state, Err(throttled(None)), now, huge);
+        assert_eq!(state.freshness.next_refresh_at, None);
+        assert!(state.freshness.last_error.is_some());
     }
 }

@@ -14,17 +14,22 @@
 //! given a [`HistorySource`] (reading the state directory is allowed in read-only): the journals
 //! and drill records are read off the async threads and the answer goes out as `Msg::History`
 //! on the same channel as the operation messages.
+//!
+//! Every task is supervised (`supervise`): one that panics or ends while the engine runs is
+//! reported on [`EngineHandle::take_failures`], and the cockpit stops on it with a message.
 
 mod chaos;
 mod combine;
 mod history;
 mod inventory;
 mod operations;
+mod supervise;
 
 pub use chaos::ChaosPort;
 pub use combine::{build_snapshot, SNAPSHOT_EVERY};
 pub use history::HistorySource;
 pub use operations::OpsSetup;
+pub use supervise::TaskFailure;
 
 use crate::azure::ReadClient;
 use crate::core::model::RoleSpec;
@@ -70,6 +75,7 @@ pub struct EngineHandle {
     effects: mpsc::Sender<Effect>,
     probe_engine: Option<ProbeEngineHandle>,
     tasks: Vec<JoinHandle<()>>,
+    failures: Option<mpsc::Receiver<TaskFailure>>,
 }
 
 impl EngineHandle {
@@ -86,6 +92,12 @@ impl EngineHandle {
     /// Plans and operation events for the UI (only one consumer: the first call takes it).
     pub fn take_ops(&mut self) -> Option<mpsc::Receiver<Msg>> {
         self.ops.take()
+    }
+
+    /// Tasks that panicked or ended while they should run (only one consumer: the first call
+    /// takes it). Whoever runs the UI must stop on the first one.
+    pub fn take_failures(&mut self) -> Option<mpsc::Receiver<TaskFailure>> {
+        self.failures.take()
     }
 
     /// Where the UI sends its effects.
@@ -134,30 +146,43 @@ pub fn start_with(setup: EngineSetup, history: Option<HistorySource>) -> EngineH
     let (running_tx, running_rx) = watch::channel(BTreeSet::new());
     let (ops_ui_tx, ops_ui) = mpsc::channel(256);
     let (op_effects_tx, op_effects_rx) = mpsc::channel(32);
+    let (failure_tx, failures) = mpsc::channel(8);
     let mut tasks = vec![
-        tokio::spawn(inventory::run(
-            setup.reader,
-            setup.roles.clone(),
-            setup.refresh_interval,
-            inventory_tx,
-            event_tx.clone(),
-            refresh_now.clone(),
-        )),
-        tokio::spawn(combine::run(
-            setup.roles,
-            inventory_rx.clone(),
-            board,
-            running_rx,
-            snapshot_tx,
-        )),
-        tokio::spawn(run_effects(
-            effect_rx,
-            refresh_now.clone(),
-            setup.chaos,
-            event_tx.clone(),
-            op_effects_tx,
-            history::Server::new(history, ops_ui_tx.clone()),
-        )),
+        supervise::spawn(
+            "inventory",
+            inventory::run(
+                setup.reader,
+                setup.roles.clone(),
+                setup.refresh_interval,
+                inventory_tx,
+                event_tx.clone(),
+                refresh_now.clone(),
+            ),
+            &failure_tx,
+        ),
+        supervise::spawn(
+            "snapshots",
+            combine::run(
+                setup.roles,
+                inventory_rx.clone(),
+                board,
+                running_rx,
+                snapshot_tx,
+            ),
+            &failure_tx,
+        ),
+        supervise::spawn(
+            "effects",
+            run_effects(
+                effect_rx,
+                refresh_now.clone(),
+                setup.chaos,
+                event_tx.clone(),
+                op_effects_tx,
+                history::Server::new(history, ops_ui_tx.clone()),
+            ),
+            &failure_tx,
+        ),
     ];
     if let Some(ops) = setup.ops {
         let channels = operations::OpsChannels {
@@ -167,7 +192,8 @@ pub fn start_with(setup: EngineSetup, history: Option<HistorySource>) -> EngineH
             refresh_now,
             inventory: inventory_rx,
         };
-        tasks.push(tokio::spawn(operations::run(ops, channels, op_effects_rx)));
+        let run = operations::run(ops, channels, op_effects_rx);
+        tasks.push(supervise::spawn("operations", run, &failure_tx));
     }
     EngineHandle {
         snapshots,
@@ -176,6 +202,7 @@ pub fn start_with(setup: EngineSetup, history: Option<HistorySource>) -> EngineH
         effects,
         probe_engine: Some(probe_engine),
         tasks,
+        failures: Some(failures),
     }
 }
 

@@ -2,6 +2,10 @@
 //! result, reporting every poll and every unreadable status read, waiting as
 //! [`PollPolicy::schedule`] says between polls and a throttle's full `Retry-After` after a
 //! 429/503 from a status URL. It must not re-send the write.
+//!
+//! Every poll carries the bearer token, so a status URL is followed only on the ARM endpoint's
+//! own scheme, host and port: a header naming any other place is refused before anything is
+//! sent to it (a compromised or misbehaving proxy must not collect the token).
 
 use crate::azure::client::{RawResponse, ReadClient};
 use crate::azure::error::ArmError;
@@ -109,6 +113,7 @@ impl Poller<'_> {
     }
 
     async fn watch_async_operation(&self, url: &Url, first: Answer) -> Result<(), ArmError> {
+        self.trusted(url)?;
         let mut wait = self.next_wait(first);
         let mut last = "InProgress".to_owned();
         loop {
@@ -156,6 +161,7 @@ impl Poller<'_> {
         url: &Url,
         first: Option<Answer>,
     ) -> Result<RawResponse, ArmError> {
+        self.trusted(url)?;
         let mut wait = first.map(|a| self.next_wait(a));
         loop {
             if let Some(w) = wait {
@@ -169,6 +175,24 @@ impl Poller<'_> {
             self.emit_poll(url.as_str(), "InProgress", next).await;
             wait = Some(next);
         }
+    }
+
+    /// `Ok` when `url` is on the endpoint's scheme, host and port (else no token goes there).
+    fn trusted(&self, url: &Url) -> Result<(), ArmError> {
+        let endpoint = &self.reader.target().endpoint;
+        let same_origin = url.scheme() == endpoint.scheme()
+            && url.host() == endpoint.host()
+            && url.port_or_known_default() == endpoint.port_or_known_default();
+        if same_origin {
+            return Ok(());
+        }
+        Err(ArmError::Invalid(format!(
+            "{}: the status URL {} is not on the ARM endpoint {} (scheme, host and port must \
+             match); not followed, no token sent; the write may still be running",
+            self.operation,
+            url.as_str(),
+            endpoint.origin().ascii_serialization()
+        )))
     }
 
     async fn read_final(&self, resource: &Url) -> Result<RawResponse, ArmError> {

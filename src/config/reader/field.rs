@@ -3,6 +3,7 @@
 //! located problem when it cannot.
 
 use super::{Ctx, Section};
+use crate::config::bounds::DurationBound;
 use crate::config::duration::parse_duration;
 use std::time::Duration;
 use toml_edit::{ArrayOfTables, Item, Table, TableLike, Value};
@@ -111,25 +112,16 @@ impl<'a> Field<'a> {
         };
         let i = *i.value();
         if i < min || i > max {
-            let message = if i < min && min == 1 {
-                "must be at least 1".to_string()
-            } else {
-                format!("must be between {min} and {max}")
-            };
-            self.report(ctx, message);
+            self.report(ctx, format!("must be between {min} and {max}"));
             return None;
         }
         Some(i)
     }
 
-    /// A positive duration string.
-    pub fn duration(&self, ctx: &mut Ctx) -> Option<Duration> {
+    /// A duration string within `bound` (the message names the range).
+    pub fn duration_in(&self, ctx: &mut Ctx, bound: &DurationBound) -> Option<Duration> {
         let text = self.str(ctx)?;
-        match parse_duration(text) {
-            Ok(d) if d.is_zero() => {
-                self.report(ctx, "must be longer than zero");
-                None
-            }
+        match parse_duration(text).and_then(|d| bound.check(d)) {
             Ok(d) => Some(d),
             Err(reason) => {
                 self.report(ctx, reason);

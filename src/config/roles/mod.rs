@@ -71,12 +71,47 @@ struct Named {
     spot: Spot,
 }
 
+/// A name of an Azure resource; control characters are refused because names are printed in
+/// messages and used in file names.
 fn named(ctx: &mut Ctx, field: &Field) -> Option<Named> {
     let name = field.non_empty_str(ctx)?.trim().to_string();
+    if let Some(c) = name.chars().find(|c| c.is_control()) {
+        field.report(
+            ctx,
+            format!("must not contain control characters (found {c:?})"),
+        );
+        return None;
+    }
     Some(Named {
         name,
         spot: Spot::of(field),
     })
+}
+
+/// Longest role or VM name (Azure's limit for Linux VM names).
+const MAX_NAME_CHARS: usize = 64;
+
+/// A role or VM name: what Azure allows in a VM name, so that two names baton tells apart
+/// (case-insensitively) also get distinct lock files, journal directories and cooldowns.
+fn vm_like_name(ctx: &mut Ctx, field: &Field) -> Option<Named> {
+    let named = named(ctx, field)?;
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    let problem = if let Some(c) = named.name.chars().find(|c| !allowed(*c)) {
+        Some(format!(
+            "may contain only letters, digits, `-`, `_` and `.`, as Azure VM names (found {c:?})"
+        ))
+    } else if named.name.chars().count() > MAX_NAME_CHARS {
+        Some(format!("longer than {MAX_NAME_CHARS} characters"))
+    } else {
+        None
+    };
+    match problem {
+        Some(message) => {
+            field.report(ctx, message);
+            None
+        }
+        None => Some(named),
+    }
 }
 
 /// One role as far as it could be read; `role` is `None` when it has problems.
@@ -126,7 +161,9 @@ pub(crate) fn roles(
 
 fn role(ctx: &mut Ctx, section: &Section, groups: &GroupDefault) -> Draft {
     section.deny_unknown(ctx, &ROLE_KEYS);
-    let name = section.require(ctx, "name").and_then(|f| named(ctx, &f));
+    let name = section
+        .require(ctx, "name")
+        .and_then(|f| vm_like_name(ctx, &f));
     let group = resource_group(ctx, section, groups);
     let (vms, vms_ok) = vms(ctx, section);
     let (disks, disk_specs) = disks(ctx, section);
@@ -162,7 +199,7 @@ fn role(ctx: &mut Ctx, section: &Section, groups: &GroupDefault) -> Draft {
 
 fn resource_group(ctx: &mut Ctx, section: &Section, groups: &GroupDefault) -> Option<String> {
     if let Some(field) = section.get(ctx, "resource_group") {
-        return field.non_empty_str(ctx).map(|s| s.trim().to_string());
+        return named(ctx, &field).map(|n| n.name);
     }
     match groups {
         GroupDefault::Set(group) => Some(group.clone()),
@@ -183,7 +220,10 @@ fn vms(ctx: &mut Ctx, section: &Section) -> (Vec<Named>, bool) {
     let Some(elements) = field.elements(ctx) else {
         return (Vec::new(), false);
     };
-    let vms: Vec<Named> = elements.iter().filter_map(|e| named(ctx, e)).collect();
+    let vms: Vec<Named> = elements
+        .iter()
+        .filter_map(|e| vm_like_name(ctx, e))
+        .collect();
     let mut ok = vms.len() == elements.len();
     if elements.len() < 2 {
         let message = format!("a role needs at least two VMs, found {}", elements.len());

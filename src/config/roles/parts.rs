@@ -18,7 +18,7 @@ pub(super) fn endpoint(
         .require(ctx, "load_balancer")
         .and_then(|f| named(ctx, &f));
     let group = match section.get(ctx, "resource_group") {
-        Some(f) => f.non_empty_str(ctx).map(|s| s.trim().to_string()),
+        Some(f) => named(ctx, &f).map(|n| n.name),
         None => role_group.map(str::to_string),
     };
     let nat_rule = section.get(ctx, "nat_rule");
