@@ -14,4 +14,5 @@ pub mod failover;
 pub mod probe;
 pub mod setup;
 pub mod status;
+pub mod store;
 pub mod ui;

@@ -35,7 +35,7 @@ impl Drill {
         });
         h.ended_at = None;
         record.hold = Some(h.clone());
-        self.save(record)?;
+        self.save(record).await?;
         self.update(DrillUpdate::HoldStarted {
             vm: record.to.clone(),
             until: now + hold,
@@ -64,7 +64,7 @@ impl Drill {
             // Saved now and then, so a crash keeps most of the counts.
             if !ok || (h.probes_ok + h.probes_failed) % 10 == 0 {
                 record.hold = Some(h.clone());
-                self.save(record)?;
+                self.save(record).await?;
             }
             self.update(DrillUpdate::HoldProbe {
                 ok,
@@ -78,7 +78,7 @@ impl Drill {
         }
         let passed = h.passed();
         record.hold = Some(h);
-        self.save(record)?;
+        self.save(record).await?;
         self.update(DrillUpdate::HoldEnded { passed }).await;
         Ok(end)
     }

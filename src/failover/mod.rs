@@ -120,15 +120,13 @@
 //! names the holder), a step failed (resumable: the message says how), aborted; 2 usage,
 //! config or authentication errors. Ctrl-C requests an abort between steps.
 
-pub mod audit;
 pub mod executor;
 pub mod headless;
 pub mod history;
-pub mod journal;
-pub mod lock;
-pub mod operator;
-pub mod state_dir;
 pub mod timeline;
+
+// The durable state moved to `crate::store`; these paths stay valid for callers.
+pub use crate::store::{audit, journal, lock, operator, state_dir};
 
 pub use audit::{Audit, AuditError, AuditEvent};
 pub use executor::{ExecError, Executor, ExecutorOptions, Request, RunEnd, RunReport};

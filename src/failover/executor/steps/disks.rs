@@ -41,7 +41,7 @@ impl Ctx<'_> {
             let out = self.audited(
                 &what,
                 self.arm.detach_disks(self.rg(), owner, &names, force).await,
-            )?;
+            ).await?;
             ids.extend(out.request_ids);
         }
         for (owner, disks) in &by_owner {
@@ -174,7 +174,7 @@ impl Ctx<'_> {
         let out = self.audited(
             &what,
             self.arm.attach_disks(self.rg(), &dest, &missing).await,
-        )?;
+        ).await?;
         let dest: &str = &dest;
         self.wait_for_disks(
             || self.not_on(dest),

@@ -138,7 +138,7 @@ impl Ctx<'_> {
     }
 
     /// Audits one mutating call and turns its result into request ids or a step error.
-    fn audited(
+    async fn audited(
         &self,
         operation: &str,
         result: Result<WriteOutcome, ArmError>,
@@ -159,7 +159,8 @@ impl Ctx<'_> {
                 outcome,
                 request_ids: ids,
             },
-        );
+        )
+        .await;
         result.map_err(|e| arm_error(&e))
     }
 

@@ -4,73 +4,124 @@
 //! leg are durable in that leg's operation journal; this file only says which legs ran, the hold
 //! and the verdict. Owns reading and writing them; must not judge them.
 
+use super::state_dir::StateDir;
+use super::{Precondition, RecordVersion, StoreError};
 use crate::core::drill::DrillRecord;
-use crate::failover::StateDir;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Why a drill record could not be read or written.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The file system refused.
-    #[error("drill record {path}: {source}")]
-    Io {
-        /// The file or folder.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
-    /// The file is not a drill record.
-    #[error("drill record {path}: {reason}")]
-    Corrupt {
-        /// The file.
-        path: PathBuf,
-        /// The decoder's reason.
-        reason: String,
-    },
-}
+const WHAT: &str = "drill record";
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     move |source| StoreError::Io {
+        what: WHAT,
         path: path.to_path_buf(),
         source,
     }
 }
 
+/// The version of a stored record: a hash of its bytes, so it changes with every save that
+/// changes anything (what an etag is to a blob).
+pub fn version_of(bytes: &[u8]) -> RecordVersion {
+    // FNV-1a: stable across builds and platforms, unlike `DefaultHasher`.
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    RecordVersion(format!("{hash:016x}"))
+}
+
 /// Saves `record`, replacing the previous version atomically; returns its path.
 pub fn save(dir: &StateDir, record: &DrillRecord) -> Result<PathBuf, StoreError> {
+    save_versioned(dir, record).map(|(path, _)| path)
+}
+
+/// Saves `record` only when the stored one satisfies `condition`; returns the new version.
+/// The check and the rename are not one atomic step on a local disk; the role lock (held by
+/// the only writer of a drill) is what excludes a concurrent writer here.
+pub fn save_if(
+    dir: &StateDir,
+    record: &DrillRecord,
+    condition: &Precondition,
+) -> Result<RecordVersion, StoreError> {
+    let path = dir.drill_path(&record.role, &record.drill_id);
+    let current = match std::fs::read(&path) {
+        Ok(bytes) => Some(version_of(&bytes)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io(&path)(e)),
+    };
+    let ok = match (condition, &current) {
+        (Precondition::Absent, None) => true,
+        (Precondition::Matches(want), Some(have)) => want == have,
+        (Precondition::Absent, Some(_)) | (Precondition::Matches(_), None) => false,
+    };
+    if !ok {
+        return Err(StoreError::Conflict {
+            what: format!("{WHAT} {}", path.display()),
+            reason: format!(
+                "expected {}, found {}",
+                describe(condition),
+                current.map_or("no record".to_owned(), |v| format!("version {}", v.0))
+            ),
+        });
+    }
+    save_versioned(dir, record).map(|(_, version)| version)
+}
+
+fn describe(condition: &Precondition) -> String {
+    match condition {
+        Precondition::Absent => "no record".to_owned(),
+        Precondition::Matches(v) => format!("version {}", v.0),
+    }
+}
+
+fn save_versioned(
+    dir: &StateDir,
+    record: &DrillRecord,
+) -> Result<(PathBuf, RecordVersion), StoreError> {
     let folder = dir.drill_dir(&record.role);
-    std::fs::create_dir_all(&folder).map_err(io(&folder))?;
+    super::private::create_dir_all(&folder).map_err(io(&folder))?;
     let path = dir.drill_path(&record.role, &record.drill_id);
     let tmp = path.with_extension("json.tmp");
     let text = serde_json::to_vec_pretty(record).map_err(|e| StoreError::Corrupt {
-        path: path.clone(),
+        what: format!("{WHAT} {}", path.display()),
         reason: e.to_string(),
     })?;
-    let mut file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+    let mut file = super::private::options()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&tmp)
+        .map_err(io(&tmp))?;
     file.write_all(&text).map_err(io(&tmp))?;
     file.sync_all().map_err(io(&tmp))?;
     std::fs::rename(&tmp, &path).map_err(io(&path))?;
     if let Ok(f) = std::fs::File::open(&folder) {
         let _ = f.sync_all();
     }
-    Ok(path)
+    Ok((path, version_of(&text)))
 }
 
 /// Reads one record.
 pub fn load(path: &Path) -> Result<DrillRecord, StoreError> {
-    let bytes = std::fs::read(path).map_err(io(path))?;
-    serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })
+    load_versioned(path).map(|(record, _)| record)
 }
 
-/// Every readable record under `drills/`, oldest first; unreadable ones are logged and skipped.
-pub fn load_all(dir: &StateDir) -> Vec<DrillRecord> {
-    let mut records: Vec<DrillRecord> = json_files(&dir.root().join("drills"))
+/// Reads one record with its version.
+pub fn load_versioned(path: &Path) -> Result<(DrillRecord, RecordVersion), StoreError> {
+    let bytes = std::fs::read(path).map_err(io(path))?;
+    let record = serde_json::from_slice(&bytes).map_err(|e| StoreError::Corrupt {
+        what: format!("{WHAT} {}", path.display()),
+        reason: e.to_string(),
+    })?;
+    Ok((record, version_of(&bytes)))
+}
+
+/// Every readable record under `drills/` with its version, oldest first; unreadable ones are
+/// logged and skipped.
+pub fn load_all_versioned(dir: &StateDir) -> Vec<(DrillRecord, RecordVersion)> {
+    let mut records: Vec<_> = json_files(&dir.root().join("drills"))
         .into_iter()
-        .filter_map(|p| match load(&p) {
+        .filter_map(|p| match load_versioned(&p) {
             Ok(r) => Some(r),
             Err(e) => {
                 tracing::warn!("{e}");
@@ -78,8 +129,16 @@ pub fn load_all(dir: &StateDir) -> Vec<DrillRecord> {
             }
         })
         .collect();
-    records.sort_by_key(|r| r.begun_at);
+    records.sort_by_key(|(r, _)| r.begun_at);
     records
+}
+
+/// Every readable record under `drills/`, oldest first; unreadable ones are logged and skipped.
+pub fn load_all(dir: &StateDir) -> Vec<DrillRecord> {
+    load_all_versioned(dir)
+        .into_iter()
+        .map(|(r, _)| r)
+        .collect()
 }
 
 /// Records of drills that never finished (a crash or a stop mid-way), oldest first.
