@@ -176,7 +176,7 @@ struct DrillArgs {
 /// `baton history`: a config is optional (the history is local); without one the default RTO
 /// target applies and stderr says so. A config that is named (`--config`, `$BATON_CONFIG`) or
 /// found but broken is an error, as everywhere else.
-fn run_history(explicit: Option<&Path>, args: HistoryArgs) -> u8 {
+async fn run_history(explicit: Option<&Path>, args: HistoryArgs) -> u8 {
     let named =
         explicit.is_some() || std::env::var_os("BATON_CONFIG").is_some_and(|v| !v.is_empty());
     let config = match config::load_discovered(explicit) {
@@ -205,7 +205,7 @@ fn run_history(explicit: Option<&Path>, args: HistoryArgs) -> u8 {
             c.role_specs().into_iter().map(|r| r.name).collect()
         }),
     };
-    baton::failover::history::run(&cmd, &mut std::io::stdout(), &mut std::io::stderr())
+    baton::failover::history::run(&cmd, &mut std::io::stdout(), &mut std::io::stderr()).await
 }
 
 async fn run_drill(explicit: Option<&Path>, args: DrillArgs) -> anyhow::Result<u8> {
@@ -326,7 +326,7 @@ pub async fn run(cli: Cli) -> u8 {
             )
             .await
         }
-        Some(Command::History(args)) => Ok(run_history(cli.config.as_deref(), args)),
+        Some(Command::History(args)) => Ok(run_history(cli.config.as_deref(), args).await),
         Some(Command::Drill(args)) => run_drill(cli.config.as_deref(), args).await,
         Some(Command::CheckConfig { path }) => Ok(check_config(path.or(cli.config).as_deref())),
     };

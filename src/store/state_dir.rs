@@ -95,6 +95,11 @@ impl StateDir {
         self.root.join("reports")
     }
 
+    /// `timelines/`.
+    pub fn timelines(&self) -> PathBuf {
+        self.root.join("timelines")
+    }
+
     /// `audit.jsonl`.
     pub fn audit_path(&self) -> PathBuf {
         self.root.join("audit.jsonl")
