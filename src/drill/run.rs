@@ -283,7 +283,7 @@ impl Drill {
                     kind: "drill",
                     role: role.clone(),
                     record: event.name(),
-                    source,
+                    source: Box::new(source),
                 })
             })
     }

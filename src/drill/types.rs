@@ -2,12 +2,12 @@
 //! outcome and the errors. Plain data; the runner is in the parent module.
 
 use super::report::ReportPaths;
-use crate::store::StoreError;
 use crate::core::drill::{DrillRecord, Verdict};
 use crate::core::operation::{DrillLeg, Outcome};
 use crate::core::plan::{Blocker, IncidentRole, Plan};
 use crate::failover::ExecError;
 use crate::status::StatusError;
+use crate::store::StoreError;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Duration;

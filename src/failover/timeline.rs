@@ -5,8 +5,8 @@
 //! the state directory. Owns finding the operation and writing the file; must not format it.
 
 use crate::core::operation::Operation;
-use crate::store::{Store, StoreExt};
 use crate::drill::report::operation_timeline_markdown;
+use crate::store::{Store, StoreExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -142,7 +142,14 @@ mod tests {
 
     async fn export_of(dir: &StateDir, now: OffsetDateTime) -> Result<PathBuf, TimelineError> {
         let store = LocalStore::new(dir.clone());
-        export(&store, &dir.timelines(), "web", Duration::from_secs(300), now).await
+        export(
+            &store,
+            &dir.timelines(),
+            "web",
+            Duration::from_secs(300),
+            now,
+        )
+        .await
     }
 
     #[tokio::test]

@@ -204,7 +204,12 @@ impl Audit {
     /// failed): an audit hiccup must not stop a failover half-way (the journal still has every
     /// step), so the failure is logged and returned as text for the operator's screen.
     #[must_use = "a lost audit record must be shown to the operator"]
-    pub async fn note(&self, role: &str, op_id: Option<&str>, event: &AuditEvent) -> Option<String> {
+    pub async fn note(
+        &self,
+        role: &str,
+        op_id: Option<&str>,
+        event: &AuditEvent,
+    ) -> Option<String> {
         let e = self.record(role, op_id, event).await.err()?;
         tracing::error!(error = %e, "audit record lost");
         Some(format!("audit record lost ({}): {e}", event.name()))

@@ -7,8 +7,8 @@ use serde::Serialize;
 /// The human behind this baton, as the lock, the journal and the audit name them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Operator {
-    /// The name of the process's real uid in `/etc/passwd`, else `$USER`/`$LOGNAME`, else
-    /// `uid N`.
+    /// The name of the process's real uid in `/etc/passwd`, else `uid N`; never taken from the
+    /// environment.
     pub user: String,
     /// The process's real uid, which the environment cannot fake.
     pub uid: u32,
@@ -48,7 +48,6 @@ impl Operator {
     ) -> Operator {
         let user = passwd
             .and_then(|text| name_for_uid(text, uid))
-            .or_else(|| claimed_user.clone())
             .unwrap_or_else(|| format!("uid {uid}"));
         Operator {
             user,
@@ -105,7 +104,8 @@ fn hostname() -> String {
 mod tests {
     use super::*;
 
-    const PASSWD: &str = "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/sh\n";
+    const PASSWD: &str =
+        "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/sh\n";
 
     #[test]
     fn describe_names_the_ssh_client() {
@@ -132,9 +132,10 @@ mod tests {
         let json = serde_json::to_value(&op).unwrap();
         assert_eq!(json["uid"], 1000);
         assert_eq!(json["claimed_user"], "mallory");
-        // Without a passwd entry the claim is the best name there is, and the uid stays.
+        // Without a passwd entry the uid names the operator; the claim stays a claim.
         let op = Operator::resolve(4242, Some(PASSWD), Some("bob".into()), "h".into());
-        assert_eq!((op.user.as_str(), op.uid), ("bob", 4242));
+        assert_eq!((op.user.as_str(), op.uid), ("uid 4242", 4242));
+        assert_eq!(op.claimed_user.as_deref(), Some("bob"));
         assert_eq!(Operator::resolve(7, None, None, "h".into()).user, "uid 7");
     }
 

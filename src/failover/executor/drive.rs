@@ -5,13 +5,13 @@
 use super::recorder::{self, Recorder};
 use super::steps::{self, Leg, StepOutcome};
 use super::{ExecError, Executor, Request};
-use crate::store::journal::JournalError;
-use crate::store::StoreError;
 use crate::azure::Progress;
 use crate::core::operation::{OpEvent, Operation, Outcome, RollbackMode, StepError};
 use crate::core::plan::{Plan, StepKind};
 use crate::failover::audit::AuditEvent;
+use crate::store::journal::JournalError;
 use crate::store::LockGuard;
+use crate::store::StoreError;
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, watch, Mutex};
 
@@ -229,11 +229,13 @@ impl Executor {
                 op_id: op_id.clone(),
                 source,
             },
-            ExecError::Journal(j) if matches!(j, JournalError::Io { .. }) => ExecError::StoppedByStore {
-                resume: resume_command(kind, &self.role.spec.name, drill.as_ref()),
-                op_id: op_id.clone(),
-                source: StoreError::Journal(j),
-            },
+            ExecError::Journal(j) if matches!(j, JournalError::Io { .. }) => {
+                ExecError::StoppedByStore {
+                    resume: resume_command(kind, &self.role.spec.name, drill.as_ref()),
+                    op_id: op_id.clone(),
+                    source: Box::new(StoreError::Journal(j)),
+                }
+            }
             other => other,
         })?;
         let operation = rec.lock().await.op().clone();
@@ -253,10 +255,10 @@ impl Executor {
     ) -> Result<RunEnd, ExecError> {
         let end = loop {
             if !lock.is_held() {
-                return Err(ExecError::Store(StoreError::LeaseLost {
+                return Err(ExecError::Store(Box::new(StoreError::LeaseLost {
                     role: self.role.spec.name.clone(),
                     reason: "the lock is no longer held within its safety margin".into(),
-                }));
+                })));
             }
             let op = rec.lock().await.op().clone();
             if *session.abort.borrow_and_update() && !op.is_halted() {

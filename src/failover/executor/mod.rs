@@ -15,12 +15,12 @@ use super::audit::{Audit, AuditEvent};
 use super::journal::JournalError;
 use super::lock::LockError;
 use super::operator::Operator;
-use crate::store::{SharedStore, StoreError, StoreExt};
 use crate::azure::{ArmClient, ArmError};
 use crate::config::{Config, RoleConfig};
 use crate::core::model::ProbeStatus;
 use crate::core::operation::{DrillLeg, DrillLink, OpEvent, Operation, TransitionError};
 use crate::core::plan::{build, Blocker, OperationKind, Plan, PlanInput, StepKind, StepTimings};
+use crate::store::{SharedStore, StoreError, StoreExt};
 use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
@@ -143,7 +143,7 @@ pub enum ExecError {
     Journal(#[from] JournalError),
     /// The store could not be read or written.
     #[error(transparent)]
-    Store(StoreError),
+    Store(Box<StoreError>),
     /// A record that justifies the operation (confirmation, force-detach, cooldown override)
     /// could not be audited, so the operation was refused before any write.
     #[error("refusing to {kind} role {role}: the {record} record could not be written to the audit log, so nothing was changed: {source}")]
@@ -155,7 +155,7 @@ pub enum ExecError {
         /// The audit record that failed (`confirmed`, `force_detach`…).
         record: &'static str,
         /// Why.
-        source: StoreError,
+        source: Box<StoreError>,
     },
     /// Local state could not be written mid-operation (disk full, permissions): the operation
     /// stopped unfinished, in a resumable state.
@@ -166,7 +166,7 @@ pub enum ExecError {
         /// The command that resumes it.
         resume: String,
         /// Why.
-        source: StoreError,
+        source: Box<StoreError>,
     },
     /// Azure could not be read for the plan.
     #[error("reading Azure: {0}")]
@@ -185,7 +185,7 @@ impl ExecError {
         match e {
             StoreError::Locked(lock) => ExecError::Locked(lock),
             StoreError::Journal(j) => ExecError::Journal(j),
-            other => ExecError::Store(other),
+            other => ExecError::Store(Box::new(other)),
         }
     }
 
@@ -362,7 +362,7 @@ impl Executor {
                 kind: kind.as_str(),
                 role: self.role.spec.name.clone(),
                 record: name,
-                source,
+                source: Box::new(source),
             })
     }
 

@@ -10,8 +10,8 @@
 //! [`render_text`] or JSON (`serde_json::to_value(&History)`).
 
 use crate::core::history::{build, History, HistoryInput, RoleHistory};
-use crate::store::Store;
 use crate::core::model::same_name;
+use crate::store::Store;
 use std::collections::BTreeSet;
 use std::time::Duration;
 

@@ -115,7 +115,9 @@ impl Ctx<'_> {
         let mut ids = Vec::new();
         for vm in &todo {
             let what = format!("power off {vm}");
-            let out = self.audited(&what, self.arm.power_off(self.rg(), vm).await).await?;
+            let out = self
+                .audited(&what, self.arm.power_off(self.rg(), vm).await)
+                .await?;
             ids.extend(out.request_ids);
             let facts = self
                 .arm

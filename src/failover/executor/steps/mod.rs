@@ -151,16 +151,17 @@ impl Ctx<'_> {
                 e.request_id().map(str::to_owned).into_iter().collect(),
             ),
         };
-        self.exec.note_audit(
-            Some(self.op_id),
-            AuditEvent::ArmCall {
-                step: self.step,
-                operation: operation.to_owned(),
-                outcome,
-                request_ids: ids,
-            },
-        )
-        .await;
+        self.exec
+            .note_audit(
+                Some(self.op_id),
+                AuditEvent::ArmCall {
+                    step: self.step,
+                    operation: operation.to_owned(),
+                    outcome,
+                    request_ids: ids,
+                },
+            )
+            .await;
         result.map_err(|e| arm_error(&e))
     }
 
