@@ -206,6 +206,23 @@ mod tests {
     }
 
     #[test]
+    fn a_save_on_a_stale_version_is_a_conflict() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = StateDir::new(tmp.path());
+        let mut r = record("d1", "web", 0);
+        let v1 = save_if(&dir, &r, &Precondition::Absent).unwrap();
+        let again = save_if(&dir, &r, &Precondition::Absent).unwrap_err();
+        assert!(matches!(again, StoreError::Conflict { .. }), "{again}");
+        r.hold_secs = 20;
+        let v2 = save_if(&dir, &r, &Precondition::Matches(v1.clone())).unwrap();
+        assert_ne!(v1, v2);
+        let stale = save_if(&dir, &r, &Precondition::Matches(v1)).unwrap_err();
+        assert!(stale.to_string().contains("precondition failed"), "{stale}");
+        let (loaded, version) = load_versioned(&dir.drill_path("web", "d1")).unwrap();
+        assert_eq!((loaded.hold_secs, version), (20, v2));
+    }
+
+    #[test]
     fn a_corrupt_record_is_skipped_and_named() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = StateDir::new(tmp.path());

@@ -368,11 +368,14 @@ mod tests {
         assert_eq!(Journal::open_interrupted(&dir).len(), 1);
 
         let mut j = Journal::reopen(&dir, "web", "op1").unwrap();
+        // The torn line is not an event: the next append goes at position 1.
+        assert_eq!(j.position(), 1);
         j.append(&OpEvent::StepStarted {
             step: StepKind::Commit,
             at: OffsetDateTime::UNIX_EPOCH,
         })
         .unwrap();
+        assert_eq!(j.position(), 2);
         let loaded = Journal::load(&path).unwrap();
         assert!(loaded.torn.is_none());
         assert_eq!(loaded.events.len(), 2);
