@@ -6,12 +6,29 @@ use baton::config::{self, Config, ConfigErrors};
 use baton::emulator::{self, EmulatorHandle, EmulatorOptions, Scenario};
 use baton::engine::ChaosPort;
 use baton::status;
+use baton::term_out::{self, Sanitized};
 use baton::ui::{Mode, UiError};
 use clap::{Args, Parser, Subcommand};
 use std::collections::BTreeMap;
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+/// One line to stdout through the sanitizing writer (a closed pipe is not an error here).
+macro_rules! say {
+    ($($arg:tt)*) => {{ let _ = writeln!(term_out::stdout(), $($arg)*); }};
+}
+
+/// Text to stdout through the sanitizing writer, as is (it ends its own lines).
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{ let _ = write!(term_out::stdout(), $($arg)*); }};
+}
+
+/// One line to stderr through the sanitizing writer.
+macro_rules! say_err {
+    ($($arg:tt)*) => {{ let _ = writeln!(term_out::stderr(), $($arg)*); }};
+}
 
 /// baton: a terminal cockpit for Azure active/passive VM pairs.
 #[derive(Debug, Parser)]
@@ -184,7 +201,7 @@ async fn run_history(explicit: Option<&Path>, args: HistoryArgs) -> u8 {
         Err(config::ConfigErrors::Unusable(config::ConfigError::NotFound { .. })) if !named => {
             let target = config::FailoverConfig::default().rto_target;
             let target = baton::core::plan::human_duration(target);
-            eprintln!("note: no config found: judging against the default RTO target ({target})");
+            say_err!("note: no config found: judging against the default RTO target ({target})");
             None
         }
         Err(e) => {
@@ -205,7 +222,7 @@ async fn run_history(explicit: Option<&Path>, args: HistoryArgs) -> u8 {
             c.role_specs().into_iter().map(|r| r.name).collect()
         }),
     };
-    baton::failover::history::run(&cmd, &mut std::io::stdout(), &mut std::io::stderr()).await
+    baton::failover::history::run(&cmd, &mut term_out::stdout(), &mut term_out::stderr()).await
 }
 
 async fn run_drill(explicit: Option<&Path>, args: DrillArgs) -> anyhow::Result<u8> {
@@ -232,18 +249,18 @@ async fn run_drill(explicit: Option<&Path>, args: DrillArgs) -> anyhow::Result<u
     Ok(baton::drill::headless::run(&config, &args, io.term()).await)
 }
 
-/// The process's terminal, for the headless commands.
+/// The process's terminal, for the headless commands: both outputs sanitized.
 struct Stdio {
-    out: std::io::Stdout,
-    err: std::io::Stderr,
+    out: Sanitized<std::io::Stdout>,
+    err: Sanitized<std::io::Stderr>,
     input: std::io::BufReader<std::io::Stdin>,
 }
 
 impl Stdio {
     fn new() -> Stdio {
         Stdio {
-            out: std::io::stdout(),
-            err: std::io::stderr(),
+            out: term_out::stdout(),
+            err: term_out::stderr(),
             input: std::io::BufReader::new(std::io::stdin()),
         }
     }
@@ -331,7 +348,7 @@ pub async fn run(cli: Cli) -> u8 {
         Some(Command::CheckConfig { path }) => Ok(check_config(path.or(cli.config).as_deref())),
     };
     outcome.unwrap_or_else(|e| {
-        eprintln!("error: {e:#}");
+        say_err!("error: {e:#}");
         2
     })
 }
@@ -344,20 +361,20 @@ fn load_config(explicit: Option<&Path>) -> Result<Config, u8> {
 }
 
 fn print_config_errors(errors: &ConfigErrors) {
-    eprintln!("{errors}");
+    say_err!("{errors}");
 }
 
 fn check_config(explicit: Option<&Path>) -> u8 {
     let path = match config::discover(explicit) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("{e}");
+            say_err!("{e}");
             return 2;
         }
     };
     match config::check_config(&path) {
         Ok(summary) => {
-            println!("{summary}");
+            say!("{summary}");
             0
         }
         Err(e) => {
@@ -380,21 +397,21 @@ async fn status_of(config: &Config, json: bool) -> u8 {
     let reader = match baton::setup::read_client(config) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            say_err!("error: {e}");
             return 2;
         }
     };
     match status::collect(config, &reader).await {
         Ok(report) => {
             if json {
-                println!("{:#}", report.to_json());
+                say!("{:#}", report.to_json());
             } else {
-                print!("{}", report.render_text());
+                say_raw!("{}", report.render_text());
             }
             u8::try_from(report.exit_code()).unwrap_or(1)
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            say_err!("error: {e}");
             if e.is_auth() {
                 2
             } else {
@@ -442,7 +459,7 @@ fn cockpit_exit(result: Result<(), CockpitError>) -> anyhow::Result<u8> {
     match result {
         Ok(()) => Ok(0),
         Err(e) => {
-            eprintln!("error: {e}");
+            say_err!("error: {e}");
             Ok(2)
         }
     }
@@ -473,15 +490,18 @@ async fn run_emulator(
     speed: f64,
     write_config: Option<&Path>,
 ) -> anyhow::Result<u8> {
+    if let Some(warning) = emulator::exposure_warning(listen) {
+        say_err!("{warning}");
+    }
     let handle = start_emulator(listen, scenario, speed).await?;
-    println!(
+    say!(
         "listening on {}",
         handle.base_url().as_str().trim_end_matches('/')
     );
     if let Some(path) = write_config {
         std::fs::write(path, handle.baton_config_toml())
             .with_context(|| format!("cannot write {}", path.display()))?;
-        eprintln!(
+        say_err!(
             "wrote a baton config for this emulator to {}",
             path.display()
         );
@@ -514,7 +534,7 @@ async fn run_demo(speed: f64, scenario: Option<&Path>, view: &ViewArgs) -> anyho
     let code = match result {
         // Without a terminal (a pipe, CI) show what the cockpit would: one status report.
         Err(CockpitError::Ui(UiError::NotATerminal)) => {
-            eprintln!("not a terminal: printing one status report of the demo world instead");
+            say_err!("not a terminal: printing one status report of the demo world instead");
             status_of(&config, false).await
         }
         other => cockpit_exit(other)?,

@@ -15,4 +15,5 @@ pub mod probe;
 pub mod setup;
 pub mod status;
 pub mod store;
+pub mod term_out;
 pub mod ui;

@@ -2,107 +2,13 @@
 //! the screen read with capture-pane. Needs tmux (`.ci/run` installs it).
 
 mod emulator_support;
+mod rbac_support;
+mod tmux_support;
 
 use emulator_support::Env;
-use std::process::Command;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use tmux_support::Tmux;
 
 const BATON: &str = env!("CARGO_BIN_EXE_baton");
-
-/// One tmux server (private socket) running one command; killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(width: u16, height: u16, command: &str) -> Tmux {
-        static NEXT: AtomicU32 = AtomicU32::new(0);
-        let socket = format!(
-            "baton-test-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::SeqCst)
-        );
-        let t = Tmux { socket };
-        let state = std::env::temp_dir().join(format!("{}-state", t.socket));
-        let wrapped = format!(
-            "env XDG_STATE_HOME={} TERM=xterm-256color {command}; echo EXITED $?; sleep 30",
-            state.display()
-        );
-        let ok = t
-            .cmd(&[
-                "new-session",
-                "-d",
-                "-x",
-                &width.to_string(),
-                "-y",
-                &height.to_string(),
-            ])
-            .arg(wrapped)
-            .status()
-            .expect("tmux is required for this test (.ci/run installs it)")
-            .success();
-        assert!(ok, "tmux new-session failed");
-        t
-    }
-
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new("tmux");
-        c.args(["-L", &self.socket, "-f", "/dev/null"]).args(args);
-        c
-    }
-
-    fn screen(&self) -> String {
-        let out = self
-            .cmd(&["capture-pane", "-p"])
-            .output()
-            .expect("capture-pane");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys"];
-        args.extend_from_slice(keys);
-        assert!(self.cmd(&args).status().expect("send-keys").success());
-    }
-
-    /// Literal text, one key per character.
-    fn type_literal(&self, text: &str) {
-        assert!(self
-            .cmd(&["send-keys", "-l", text])
-            .status()
-            .expect("send-keys")
-            .success());
-    }
-
-    /// Presses `q` and waits for the process to exit with 0. A lone ESC right before a key
-    /// reads as Alt+key to a terminal, so let any previous escape settle first.
-    fn quit(&self) {
-        std::thread::sleep(Duration::from_millis(300));
-        self.keys(&["q"]);
-        let screen = self.wait_for("exit", |s| s.contains("EXITED"));
-        assert!(screen.contains("EXITED 0"), "{screen}");
-    }
-
-    /// Polls the screen until `pred` holds (bounded: ~20 s), returning the screen.
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let mut screen = String::new();
-        for _ in 0..400 {
-            screen = self.screen();
-            if pred(&screen) {
-                return screen;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("screen never showed {what}:\n{screen}");
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]).status();
-    }
-}
 
 /// The header's summary: four roles, all healthy (● is the healthy glyph).
 fn all_four_healthy(screen: &str) -> bool {
@@ -162,8 +68,9 @@ async fn zero_writes_in(mode_flag: &str, width: u16, height: u16) {
     tmux.wait_for("four healthy roles", all_four_healthy);
     press_everything(&tmux);
     tmux.quit();
-    let requests = env.control("requests").await;
-    let requests = requests.as_array().expect("request log");
+    let log = env.control("requests").await;
+    rbac_support::assert_granted("baton-reader", &log);
+    let requests = log.as_array().expect("request log");
     let gets = requests.iter().filter(|r| r["method"] == "GET").count();
     let writes: Vec<_> = requests.iter().filter(|r| r["method"] != "GET").collect();
     assert!(gets >= 5, "the cockpit did read Azure ({gets} GETs)");

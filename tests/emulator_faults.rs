@@ -136,7 +136,13 @@ async fn clearing_faults_disarms_them() {
     .await;
     assert_eq!(env.get(&env.vm("web-a")).await.status(), 503);
     let url = format!("{}_emulator/faults", env.emu.base_url());
-    let resp = env.http.delete(url).send().await.expect("delete");
+    let resp = env
+        .http
+        .delete(url)
+        .header("content-type", "application/json")
+        .send()
+        .await
+        .expect("delete");
     assert!(resp.status().is_success());
     assert_eq!(env.get(&env.vm("web-a")).await.status(), 200);
     let bad = env.control_post("faults", json!({"kind": "explode"})).await;

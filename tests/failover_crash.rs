@@ -91,6 +91,7 @@ async fn killed_at_every_step_boundary_then_resumed() {
             assert!(Journal::open_interrupted(&dir).is_empty(), "{label}");
             reqwest::Client::new()
                 .post(format!("{}_emulator/reset", emu.base_url()))
+                .header("content-type", "application/json")
                 .send()
                 .await
                 .unwrap();

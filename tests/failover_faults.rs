@@ -255,6 +255,7 @@ async fn assert_fault_hit(
 async fn reset(emu: &EmulatorHandle) {
     let resp = reqwest::Client::new()
         .post(format!("{}_emulator/reset", emu.base_url()))
+        .header("content-type", "application/json")
         .send()
         .await
         .unwrap();

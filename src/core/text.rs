@@ -15,9 +15,27 @@ pub fn sanitize(input: &str) -> String {
         .collect()
 }
 
+/// True for the characters a terminal may receive in a block of text: everything but control
+/// characters (C0, DEL, C1), except newline and tab which only move the cursor forward.
+pub fn is_terminal_safe(c: char) -> bool {
+    matches!(c, '\n' | '\t') || !c.is_control()
+}
+
+/// Removes every character [`is_terminal_safe`] refuses, keeping lines and tabs: for text of
+/// several lines (a config summary, a status table) that reaches a terminal.
+pub fn sanitize_block(input: &str) -> String {
+    input.chars().filter(|c| is_terminal_safe(*c)).collect()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::sanitize;
+    use super::{sanitize, sanitize_block};
+
+    #[test]
+    fn block_keeps_lines_and_tabs_but_no_other_control() {
+        let dirty = "a\u{1b}]0;title\u{7}\r\nb\tc\u{7f}\u{9b}2J\u{85}";
+        assert_eq!(sanitize_block(dirty), "a]0;title\nb\tc2J");
+    }
 
     #[test]
     fn strips_escape_sequences_and_controls() {

@@ -15,6 +15,7 @@ use crate::failover::headless::{
     confirm_role, prepare, print_event, print_plan, refuse_blocked, warn_audit_lost, Terminal,
 };
 use crate::failover::{ExecutorOptions, Operator};
+use crate::term_out::Sanitized;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -50,6 +51,10 @@ pub struct DrillArgs {
 /// Runs the command; returns the exit code.
 pub async fn run(config: &Config, args: &DrillArgs, term: Terminal<'_>) -> u8 {
     let Terminal { out, err, input } = term;
+    // Sanitized here as well as at the CLI's edge: a caller handing in a raw stream still
+    // gets no control byte from an ARM message or a VM name.
+    let (mut out, mut err) = (Sanitized::new(out), Sanitized::new(err));
+    let (out, err): (&mut (dyn Write + Send), &mut (dyn Write + Send)) = (&mut out, &mut err);
     let (role, dir, arm) = match prepare(config, &args.role, args.state_dir.as_deref(), err) {
         Ok(parts) => parts,
         Err(code) => return code,

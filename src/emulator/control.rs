@@ -88,7 +88,7 @@ fn snapshot(w: &World) -> Value {
 /// `GET /_emulator/requests`.
 pub(crate) async fn requests(State(shared): State<Arc<Shared>>) -> Response {
     let st = shared.lock();
-    Json(st.log.clone()).into_response()
+    Json(st.log.entries()).into_response()
 }
 
 #[derive(Deserialize)]
@@ -120,8 +120,8 @@ pub(crate) async fn add_faults(
         }
     };
     let n = specs.len();
-    shared.lock().faults.add(specs);
-    Json(json!({"added": n})).into_response()
+    let evicted = shared.lock().faults.add(specs);
+    Json(json!({"added": n, "evicted": evicted})).into_response()
 }
 
 /// `DELETE /_emulator/faults`.

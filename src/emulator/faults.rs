@@ -3,6 +3,7 @@
 //! Owns only matching and counting; the request pipeline decides how a fault is carried out.
 
 use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
 
 /// One fault as posted to `/_emulator/faults` or listed in a scenario's `[[faults]]`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,16 +85,34 @@ impl FaultSpec {
     }
 }
 
-/// The armed faults, in the order they were added.
-#[derive(Debug, Default)]
+/// The armed faults, in the order they were added; at most `cap` of them, so a client arming
+/// faults in a loop cannot grow the emulator without bound (the oldest goes first).
+#[derive(Debug)]
 pub(crate) struct Faults {
-    armed: Vec<FaultSpec>,
+    armed: VecDeque<FaultSpec>,
+    cap: usize,
 }
 
 impl Faults {
-    /// Arm more faults.
-    pub fn add(&mut self, specs: impl IntoIterator<Item = FaultSpec>) {
-        self.armed.extend(specs.into_iter().filter(|f| f.count > 0));
+    /// No fault armed; at most `cap` at once.
+    pub fn with_cap(cap: usize) -> Self {
+        Faults {
+            armed: VecDeque::new(),
+            cap: cap.max(1),
+        }
+    }
+
+    /// Arm more faults; returns how many older ones were disarmed to make room.
+    pub fn add(&mut self, specs: impl IntoIterator<Item = FaultSpec>) -> usize {
+        let mut evicted = 0;
+        for spec in specs.into_iter().filter(|f| f.count > 0) {
+            if self.armed.len() == self.cap {
+                self.armed.pop_front();
+                evicted += 1;
+            }
+            self.armed.push_back(spec);
+        }
+        evicted
     }
 
     /// Disarm everything.
@@ -113,5 +132,25 @@ impl Faults {
             self.armed.remove(idx);
         }
         Some(fault)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FaultKind, FaultSpec, Faults};
+
+    fn fault(path: &str) -> FaultSpec {
+        serde_json::from_value(serde_json::json!({"path_contains": path})).unwrap()
+    }
+
+    #[test]
+    fn a_full_ring_disarms_the_oldest_fault() {
+        let mut faults = Faults::with_cap(2);
+        assert_eq!(faults.add([fault("a"), fault("b")]), 0);
+        assert_eq!(faults.add([fault("c")]), 1);
+        let kinds = [FaultKind::Respond];
+        assert!(faults.take("GET", "/a", &kinds).is_none(), "a was evicted");
+        assert_eq!(faults.take("GET", "/b", &kinds).unwrap().path_contains, "b");
+        assert_eq!(faults.take("GET", "/c", &kinds).unwrap().path_contains, "c");
     }
 }

@@ -10,6 +10,7 @@ mod clock;
 mod config_toml;
 mod control;
 mod faults;
+mod guard;
 mod heartbeat;
 mod lro;
 mod reply;
@@ -22,11 +23,11 @@ mod world;
 
 pub use faults::{FaultKind, FaultSpec};
 pub use scenario::{
-    BucketDef, DiskDef, EndpointDef, EndpointKindDef, Latencies, LoadBalancerDef, NatRuleDef,
-    Range, RoleDef, Scenario, ThrottleDef, Tokens, CONTOSO_SUBSCRIPTION,
+    BucketDef, DiskDef, EndpointDef, EndpointKindDef, Latencies, Limits, LoadBalancerDef,
+    NatRuleDef, Range, RoleDef, Scenario, ThrottleDef, Tokens, CONTOSO_SUBSCRIPTION,
 };
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -126,7 +127,7 @@ pub async fn start(opts: EmulatorOptions) -> Result<EmulatorHandle, EmulatorErro
             addr: opts.listen,
             source,
         })?;
-    let base_url = Url::parse(&format!("http://{addr}/"))?;
+    let base_url = Url::parse(&format!("http://{}/", connectable(addr)))?;
     let subscription_id = opts.scenario.subscription_id.clone();
     let tokens = opts.scenario.tokens.clone();
     let shared = Arc::new(state::Shared::new(
@@ -144,6 +145,33 @@ pub async fn start(opts: EmulatorOptions) -> Result<EmulatorHandle, EmulatorErro
         shared,
         shutdown,
         task,
+    })
+}
+
+/// Where a client on this machine reaches a listener bound to `addr`: the wildcard address
+/// becomes loopback, whose `Host` the control API accepts.
+fn connectable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::from((Ipv4Addr::LOCALHOST, addr.port()))
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::from((Ipv6Addr::LOCALHOST, addr.port()))
+        }
+        _ => addr,
+    }
+}
+
+/// The warning to show before listening on `listen`, when that is more than loopback: the
+/// control API has no authentication and the ARM API's tokens are fixed, well-known strings.
+pub fn exposure_warning(listen: SocketAddr) -> Option<String> {
+    (!listen.ip().is_loopback()).then(|| {
+        format!(
+            "warning: listening on {listen}, beyond this machine: anyone who can reach it can \
+             use the emulator's ARM API with its well-known tokens; its control API \
+             (/_emulator, /_vm) has no authentication and answers only requests whose Host \
+             is loopback"
+        )
     })
 }
 
@@ -177,5 +205,35 @@ impl EmulatorHandle {
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
         let _ = self.task.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{connectable, exposure_warning};
+    use std::net::SocketAddr;
+
+    fn addr(s: &str) -> SocketAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn warns_only_beyond_loopback() {
+        assert_eq!(exposure_warning(addr("127.0.0.1:8780")), None);
+        assert_eq!(exposure_warning(addr("[::1]:8780")), None);
+        for wide in ["0.0.0.0:8780", "[::]:8780", "192.168.1.10:8780"] {
+            let text = exposure_warning(addr(wide)).unwrap();
+            assert!(
+                text.contains(wide) && text.contains("no authentication"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_wildcard_is_reached_on_loopback() {
+        assert_eq!(connectable(addr("0.0.0.0:81")), addr("127.0.0.1:81"));
+        assert_eq!(connectable(addr("[::]:81")), addr("[::1]:81"));
+        assert_eq!(connectable(addr("10.1.2.3:81")), addr("10.1.2.3:81"));
     }
 }

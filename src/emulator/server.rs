@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 
 use super::state::Shared;
-use super::{control, heartbeat, routes};
+use super::{control, guard, heartbeat, routes};
 
 /// Closes the connection a request arrived on (request extension).
 #[derive(Clone, Debug)]
@@ -28,7 +28,7 @@ impl ConnKill {
 
 /// Every route of the emulator.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
+    let gated = Router::new()
         .route("/_emulator/state", get(control::state))
         .route("/_emulator/requests", get(control::requests))
         .route(
@@ -39,6 +39,9 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_emulator/reset", post(control::reset))
         .route("/_vm/:vm/ping", get(heartbeat::ping))
         .route("/_vm/:vm/health", get(heartbeat::health))
+        .route_layer(axum::middleware::from_fn(guard::control_gate));
+    Router::new()
+        .merge(gated)
         .fallback(routes::arm)
         .with_state(shared)
 }

@@ -5,6 +5,7 @@
 //! awaiting while locked.
 
 use serde::Serialize;
+use std::collections::VecDeque;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Instant;
 use tokio::sync::watch;
@@ -26,23 +27,52 @@ pub(crate) struct LogEntry {
     pub request_id: String,
 }
 
+/// The newest ARM requests, at most `cap` of them: the oldest goes when a new one comes.
+#[derive(Debug)]
+pub(crate) struct RequestLog {
+    entries: VecDeque<LogEntry>,
+    cap: usize,
+}
+
+impl RequestLog {
+    fn new(cap: usize) -> Self {
+        RequestLog {
+            entries: VecDeque::new(),
+            cap: cap.max(1),
+        }
+    }
+
+    /// Remembers one request, forgetting the oldest when full.
+    pub fn push(&mut self, entry: LogEntry) {
+        if self.entries.len() == self.cap {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(entry);
+    }
+
+    /// Oldest first.
+    pub fn entries(&self) -> &VecDeque<LogEntry> {
+        &self.entries
+    }
+}
+
 /// Everything that changes while the emulator runs.
 pub(crate) struct State {
     pub world: World,
     pub faults: Faults,
-    pub log: Vec<LogEntry>,
+    pub log: RequestLog,
     pub throttle: Throttle,
     pub timing: Timing,
 }
 
 impl State {
     fn initial(scenario: &Scenario, speed: f64) -> Self {
-        let mut faults = Faults::default();
+        let mut faults = Faults::with_cap(scenario.limits.faults);
         faults.add(scenario.faults.clone());
         State {
             world: World::from_scenario(scenario),
             faults,
-            log: vec![],
+            log: RequestLog::new(scenario.limits.request_log),
             throttle: Throttle::new(&scenario.throttle, speed, Instant::now()),
             timing: Timing::new(scenario.latencies.clone(), scenario.seed, speed),
         }

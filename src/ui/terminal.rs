@@ -69,7 +69,7 @@ fn restore_terminal() {
     if ACTIVE.swap(false, Ordering::SeqCst) {
         let _ = terminal::disable_raw_mode();
         let _ = execute!(
-            std::io::stdout(),
+            crate::term_out::cockpit_stdout(),
             terminal::LeaveAlternateScreen,
             cursor::Show
         );
@@ -92,7 +92,7 @@ impl TerminalGuard {
         ACTIVE.store(true, Ordering::SeqCst);
         let guard = TerminalGuard;
         execute!(
-            std::io::stdout(),
+            crate::term_out::cockpit_stdout(),
             terminal::EnterAlternateScreen,
             cursor::Hide
         )?;
@@ -109,11 +109,11 @@ impl Drop for TerminalGuard {
 /// Runs the cockpit until the operator quits or the key stream ends. Redraws only when the
 /// state changed; ticks once a second, four times a second while something animates.
 pub async fn run(opts: UiOptions) -> Result<(), UiError> {
-    if !std::io::stdout().is_terminal() {
+    if !crate::term_out::cockpit_stdout().is_terminal() {
         return Err(UiError::NotATerminal);
     }
     let _guard = TerminalGuard::enter()?;
-    let mut term = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+    let mut term = Terminal::new(CrosstermBackend::new(crate::term_out::cockpit_stdout()))?;
     term.clear()?;
     let UiOptions {
         mode,
@@ -171,7 +171,10 @@ async fn event_loop(
     let (mut snapshots_open, mut events_open, mut ops_open) = (true, true, true);
     loop {
         if state.is_dirty() {
-            term.draw(|frame| render(frame, state, theme))?;
+            term.draw(|frame| {
+                render(frame, state, theme);
+                crate::term_out::scrub_buffer(frame.buffer_mut());
+            })?;
             state.mark_drawn();
         }
         let msg = tokio::select! {

@@ -128,6 +128,7 @@ pub async fn fault(emu: &EmulatorHandle, fault: Value) {
 pub async fn reset(emu: &EmulatorHandle) {
     let resp = reqwest::Client::new()
         .post(control(emu, "reset"))
+        .header("content-type", "application/json")
         .send()
         .await
         .unwrap();

@@ -72,6 +72,7 @@ pub fn executor(
 pub async fn clear_faults(emu: &EmulatorHandle) {
     reqwest::Client::new()
         .delete(control(emu, "faults"))
+        .header("content-type", "application/json")
         .send()
         .await
         .unwrap();

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use toml::Spanned;
 
 use super::{
-    BucketDef, DiskDef, EndpointDef, EndpointKindDef, Latencies, LoadBalancerDef, Range, RoleDef,
-    Scenario, ThrottleDef, Tokens,
+    BucketDef, DiskDef, EndpointDef, EndpointKindDef, Latencies, Limits, LoadBalancerDef, Range,
+    RoleDef, Scenario, ThrottleDef, Tokens,
 };
 use crate::emulator::faults::FaultSpec;
 use crate::emulator::EmulatorError;
@@ -36,6 +36,15 @@ struct RawScenario {
     roles: Vec<RawRole>,
     #[serde(default)]
     faults: Vec<FaultSpec>,
+    #[serde(default)]
+    limits: RawLimits,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLimits {
+    request_log: Option<Spanned<usize>>,
+    faults: Option<Spanned<usize>>,
 }
 
 fn default_location() -> String {
@@ -157,6 +166,7 @@ pub(super) fn parse(text: &str, source: &str) -> Result<Scenario, EmulatorError>
     if *raw.page_size.get_ref() == 0 {
         return Err(ctx.err(raw.page_size.span(), "page_size", "must be at least 1"));
     }
+    let limits = limits(&ctx, raw.limits)?;
     let latencies = latencies(&ctx, raw.latencies)?;
     let throttle = throttle(raw.throttle);
     let mut load_balancers = Vec::new();
@@ -197,6 +207,20 @@ pub(super) fn parse(text: &str, source: &str) -> Result<Scenario, EmulatorError>
         seed: raw.seed,
         tokens: raw.tokens.unwrap_or_default(),
         faults: raw.faults,
+        limits,
+    })
+}
+
+fn limits(ctx: &Ctx<'_>, raw: RawLimits) -> Result<Limits, EmulatorError> {
+    let defaults = Limits::default();
+    let at_least_one = |value: Option<Spanned<usize>>, key: &str, default: usize| match value {
+        Some(v) if *v.get_ref() == 0 => Err(ctx.err(v.span(), key, "must be at least 1")),
+        Some(v) => Ok(v.into_inner()),
+        None => Ok(default),
+    };
+    Ok(Limits {
+        request_log: at_least_one(raw.request_log, "limits.request_log", defaults.request_log)?,
+        faults: at_least_one(raw.faults, "limits.faults", defaults.faults)?,
     })
 }
 

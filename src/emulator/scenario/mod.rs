@@ -36,6 +36,8 @@ pub struct Scenario {
     pub tokens: Tokens,
     /// Faults armed when the emulator starts (and again after a reset).
     pub faults: Vec<FaultSpec>,
+    /// How much the emulator remembers: a long-running emulator must not grow without bound.
+    pub limits: Limits,
 }
 
 /// A load balancer of the scenario.
@@ -257,6 +259,37 @@ impl Default for Tokens {
     }
 }
 
+/// Caps of the emulator's memory; both are rings, the oldest entry goes first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Entries of `GET /_emulator/requests` kept.
+    #[serde(default = "Limits::default_request_log")]
+    pub request_log: usize,
+    /// Faults armed at once.
+    #[serde(default = "Limits::default_faults")]
+    pub faults: usize,
+}
+
+impl Limits {
+    fn default_request_log() -> usize {
+        100_000
+    }
+
+    fn default_faults() -> usize {
+        10_000
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            request_log: Limits::default_request_log(),
+            faults: Limits::default_faults(),
+        }
+    }
+}
+
 /// The contoso subscription id.
 pub const CONTOSO_SUBSCRIPTION: &str = "3f2a9c1e-7b4d-4e8a-9c0f-5d6e7f8a9b0c";
 
@@ -290,6 +323,7 @@ impl Scenario {
             seed: 42,
             tokens: Tokens::default(),
             faults: vec![],
+            limits: Limits::default(),
         }
     }
 

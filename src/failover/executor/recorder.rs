@@ -99,6 +99,9 @@ pub(crate) async fn forward(
     while let Some(ev) = rx.recv().await {
         let text = match ev {
             ArmEvent::Request { .. } => None,
+            // The last poll's status is the write's end, which `Finished` notes right after:
+            // noting both printed every end twice.
+            ArmEvent::Poll { status, .. } if is_final_status(&status) => None,
             ArmEvent::Poll {
                 operation, status, ..
             } => {
@@ -121,4 +124,11 @@ pub(crate) async fn forward(
             note(rec, step, text).await;
         }
     }
+}
+
+/// An operation status ARM ends an operation with.
+fn is_final_status(status: &str) -> bool {
+    ["Succeeded", "Failed", "Canceled"]
+        .iter()
+        .any(|end| status.eq_ignore_ascii_case(end))
 }

@@ -8,6 +8,7 @@ use super::operator::Operator;
 use crate::config::Config;
 use crate::core::operation::{OpEvent, Outcome, RollbackMode};
 use crate::core::plan::OperationKind;
+use crate::term_out::Sanitized;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use tokio::sync::{mpsc, watch};
@@ -48,6 +49,10 @@ pub struct HeadlessArgs {
 /// Runs the command; returns the exit code.
 pub async fn run(config: &Config, args: &HeadlessArgs, term: Terminal<'_>) -> u8 {
     let Terminal { out, err, input } = term;
+    // Sanitized here as well as at the CLI's edge: a caller handing in a raw stream still
+    // gets no control byte from an ARM message or a VM name.
+    let (mut out, mut err) = (Sanitized::new(out), Sanitized::new(err));
+    let (out, err): (&mut (dyn Write + Send), &mut (dyn Write + Send)) = (&mut out, &mut err);
     let (role, dir, arm) = match prepare(config, &args.role, args.state_dir.as_deref(), err) {
         Ok(parts) => parts,
         Err(code) => return code,

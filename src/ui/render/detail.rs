@@ -68,7 +68,9 @@ fn scrolled(lines: Vec<Line<'_>>, offset: usize) -> Paragraph<'_> {
         .scroll((offset.min(u16::MAX as usize) as u16, 0))
 }
 
-/// The Attachments pane: who holds the endpoint, and each disk's LUN, owner and diskState.
+/// The Attachments pane: who holds the endpoint, and each disk's LUN, owner and diskState. When
+/// the pane cannot hold a header and every disk (80x24), each disk says the same in one
+/// labelled line instead, so a header never stands alone above rows that did not fit.
 pub fn attachments(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme, focused: bool) {
     let inner = with_block(buf, area, Pane::Attachments, theme, focused);
     let Some(role) = state.selected_role() else {
@@ -76,6 +78,7 @@ pub fn attachments(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme,
     };
     let mut lines = Vec::with_capacity(role.disks.len() + 2);
     lines.push(endpoint_line(role, theme));
+    let table = (inner.height as usize) >= role.disks.len() + 2;
     let disk_w = role
         .disks
         .iter()
@@ -83,7 +86,7 @@ pub fn attachments(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme,
         .max()
         .unwrap_or(4)
         .clamp(4, 24);
-    if !role.disks.is_empty() {
+    if table && !role.disks.is_empty() {
         lines.push(Line::styled(
             format!("LUN  {:<disk_w$}  OWNER            DISKSTATE", "DISK"),
             theme.muted,
@@ -99,12 +102,23 @@ pub fn attachments(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme,
             .attached_to
             .as_deref()
             .map_or("— (detached)".into(), clean);
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:>3}  ", d.lun), theme.text),
-            Span::styled(format!("{:<disk_w$}  ", clean(&d.name)), theme.text),
-            Span::styled(format!("{:<16} ", owner), owner_style),
-            Span::styled(clean(&d.disk_state).into_owned(), theme.muted),
-        ]));
+        lines.push(if table {
+            Line::from(vec![
+                Span::styled(format!("{:>3}  ", d.lun), theme.text),
+                Span::styled(format!("{:<disk_w$}  ", clean(&d.name)), theme.text),
+                Span::styled(format!("{:<16} ", owner), owner_style),
+                Span::styled(clean(&d.disk_state).into_owned(), theme.muted),
+            ])
+        } else {
+            Line::from(vec![
+                Span::styled("disk ", theme.muted),
+                Span::styled(format!("{} ", clean(&d.name)), theme.text),
+                Span::styled(format!("LUN {} ", d.lun), theme.muted),
+                Span::styled("on ", theme.muted),
+                Span::styled(format!("{owner} "), owner_style),
+                Span::styled(clean(&d.disk_state).into_owned(), theme.muted),
+            ])
+        });
     }
     scrolled(lines, state.scroll_of(Pane::Attachments)).render(inner, buf);
 }
