@@ -273,11 +273,7 @@ impl World {
             .ok_or_else(|| anyhow!("no role {ROLE}"))?
             .clone();
         let opts = ExecutorOptions::from_config(&self.config);
-        let operator = Operator {
-            user: "bench".into(),
-            host: "bench".into(),
-            ssh_client: None,
-        };
+        let operator = Operator::named("bench", "bench");
         let (tx, rx) = mpsc::channel(256);
         tokio::spawn(drain(rx));
         let exec = Executor::new(arm, role, dir.clone(), operator, opts.clone(), tx);

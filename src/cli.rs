@@ -212,7 +212,7 @@ fn hold_secs(text: &str) -> Result<u64, String> {
 /// `baton history`: a config is optional (the history is local); without one the default RTO
 /// target applies and stderr says so. A config that is named (`--config`, `$BATON_CONFIG`) or
 /// found but broken is an error, as everywhere else.
-fn run_history(explicit: Option<&Path>, args: HistoryArgs) -> u8 {
+async fn run_history(explicit: Option<&Path>, args: HistoryArgs) -> u8 {
     let named =
         explicit.is_some() || std::env::var_os("BATON_CONFIG").is_some_and(|v| !v.is_empty());
     let config = match config::load_discovered(explicit) {
@@ -241,7 +241,7 @@ fn run_history(explicit: Option<&Path>, args: HistoryArgs) -> u8 {
             c.role_specs().into_iter().map(|r| r.name).collect()
         }),
     };
-    baton::failover::history::run(&cmd, &mut term_out::stdout(), &mut term_out::stderr())
+    baton::failover::history::run(&cmd, &mut term_out::stdout(), &mut term_out::stderr()).await
 }
 
 async fn run_drill(explicit: Option<&Path>, args: DrillArgs) -> anyhow::Result<u8> {
@@ -362,7 +362,7 @@ pub async fn run(cli: Cli) -> u8 {
             )
             .await
         }
-        Some(Command::History(args)) => Ok(run_history(cli.config.as_deref(), args)),
+        Some(Command::History(args)) => Ok(run_history(cli.config.as_deref(), args).await),
         Some(Command::Drill(args)) => run_drill(cli.config.as_deref(), args).await,
         Some(Command::CheckConfig { path }) => Ok(check_config(path.or(cli.config).as_deref())),
     };

@@ -14,5 +14,6 @@ pub mod failover;
 pub mod probe;
 pub mod setup;
 pub mod status;
+pub mod store;
 pub mod term_out;
 pub mod ui;

@@ -74,7 +74,7 @@ async fn resume_and_check(
     label: &str,
 ) {
     let (drill, _e, _u) = drill(emu, config, dir, "web");
-    let record = drill.unfinished().expect("an unfinished drill");
+    let record = drill.unfinished().await.expect("an unfinished drill");
     assert!(
         matches!(
             drill.plan(&request(dir.root())).await,

@@ -121,7 +121,10 @@ async fn two_processes_one_role_exactly_one_acts() {
         ),
     };
     let err = String::from_utf8_lossy(&loser.stderr);
-    assert!(err.contains("locked by proc-tester"), "{err}");
+    // The holder is named by its OS account (same uid as this test), not by `$USER`.
+    let account = baton::failover::Operator::from_env().user;
+    assert!(err.contains(&format!("locked by {account} on")), "{err}");
+    assert!(!err.contains("proc-tester"), "{err}");
     assert_master(&emu, &config, "app", "app-b").await;
     assert_no_token(tmp.path(), emu.token());
     emu.shutdown().await;

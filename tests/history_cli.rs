@@ -30,7 +30,10 @@ fn cmd(dir: &Path, role: Option<&str>, json: bool) -> HistoryCommand {
 
 fn exec(c: &HistoryCommand) -> (u8, String, String) {
     let (mut out, mut err) = (Vec::new(), Vec::new());
-    let code = run(c, &mut out, &mut err);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let code = runtime.block_on(run(c, &mut out, &mut err));
     (
         code,
         String::from_utf8(out).unwrap(),

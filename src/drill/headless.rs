@@ -12,7 +12,7 @@ use crate::core::operation::OpEvent;
 use crate::core::text::sanitize;
 use crate::drill::report::human_ms;
 use crate::failover::headless::{
-    confirm_role, prepare, print_event, print_plan, refuse_blocked, Terminal,
+    confirm_role, prepare, print_event, print_plan, refuse_blocked, warn_audit_lost, Terminal,
 };
 use crate::failover::{ExecutorOptions, Operator};
 use crate::term_out::Sanitized;
@@ -86,7 +86,7 @@ pub async fn run(config: &Config, args: &DrillArgs, term: Terminal<'_>) -> u8 {
         }
     });
     let result = if args.resume {
-        let Some(record) = drill.unfinished() else {
+        let Some(record) = drill.unfinished().await else {
             let _ = writeln!(err, "no interrupted drill of role {}", args.role);
             ctrl_c.abort();
             return 1;
@@ -115,12 +115,13 @@ pub async fn run(config: &Config, args: &DrillArgs, term: Terminal<'_>) -> u8 {
         print_drill_plan(out, &plan, args.json);
         if !plan.can_confirm() {
             ctrl_c.abort();
-            return refuse_blocked(err, &drill.audit(), &plan.out);
+            return refuse_blocked(err, &drill.audit(), &plan.out).await;
         }
         if let (Some(c), false) = (&req.force_during_incident, plan.incident.is_empty()) {
             let _ = writeln!(err, "forced during an incident: {c}");
         }
-        let Some(how) = confirm_role(err, input, &drill.audit(), &plan.out.role, args.yes) else {
+        let Some(how) = confirm_role(err, input, &drill.audit(), &plan.out.role, args.yes).await
+        else {
             ctrl_c.abort();
             return 1;
         };
@@ -259,6 +260,7 @@ fn finish(
     if let Some(why) = &outcome.record.stopped {
         let _ = writeln!(err, "drill stopped: {}", sanitize(why));
     }
+    warn_audit_lost(err, outcome.audit_lost.iter().cloned());
     match outcome.verdict {
         Verdict::Pass => 0,
         Verdict::Fail => 1,

@@ -40,7 +40,7 @@ impl Drill {
         });
         h.ended_at = None;
         record.hold = Some(h.clone());
-        self.save(record)?;
+        self.save(record).await?;
         self.update(DrillUpdate::HoldStarted {
             vm: record.to.clone(),
             until: hold_until(now, hold),
@@ -69,7 +69,7 @@ impl Drill {
             // Saved now and then, so a crash keeps most of the counts.
             if !ok || (h.probes_ok + h.probes_failed) % 10 == 0 {
                 record.hold = Some(h.clone());
-                self.save(record)?;
+                self.save(record).await?;
             }
             self.update(DrillUpdate::HoldProbe {
                 ok,
@@ -83,7 +83,7 @@ impl Drill {
         }
         let passed = h.passed();
         record.hold = Some(h);
-        self.save(record)?;
+        self.save(record).await?;
         self.update(DrillUpdate::HoldEnded { passed }).await;
         Ok(end)
     }

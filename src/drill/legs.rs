@@ -8,7 +8,8 @@ use crate::core::drill::{DrillRecord, LegRecord};
 use crate::core::operation::{DrillLeg, DrillLink, OpEvent, Operation, Outcome};
 use crate::core::plan::{OperationKind, Plan};
 use crate::failover::headless::mode_word;
-use crate::failover::{ExecError, Journal, Request, RunEnd, RunReport};
+use crate::failover::{ExecError, Request, RunEnd, RunReport};
+use crate::store::StoreExt;
 use tokio::sync::{mpsc, watch};
 
 /// How a leg ended, for the drill.
@@ -45,15 +46,15 @@ impl Drill {
             }),
             ..Request::new(OperationKind::Drill)
         };
-        let start = match self.leg_op(record, leg) {
+        let start = match self.leg_op(record, leg).await {
             Some(op) if op.is_finished() => {
                 note_leg(record, leg, &op);
-                self.save(record)?;
+                self.save(record).await?;
                 return Ok(finished_end(record, leg, &op));
             }
             Some(op) => {
                 note_leg(record, leg, &op);
-                self.save(record)?;
+                self.save(record).await?;
                 self.update(DrillUpdate::LegStarted {
                     leg,
                     op_id: op.op_id.clone(),
@@ -98,7 +99,8 @@ impl Drill {
             Err(e) => return Ok(LegEnd::Ended(not_run(record, leg, &src, &e))),
         };
         note_leg(record, leg, &report.operation);
-        self.save(record)?;
+        self.note_audit_lost(report.audit_lost.iter().cloned());
+        self.save(record).await?;
         let l = record.leg(leg);
         self.update(DrillUpdate::LegEnded {
             leg,
@@ -131,7 +133,7 @@ impl Drill {
             {
                 if link.leg == leg && link.drill_id == record.drill_id {
                     upsert(record, leg, op_id, *at);
-                    if let Err(e) = self.save(record) {
+                    if let Err(e) = self.save(record).await {
                         tracing::warn!(error = %e, "drill record not saved at the leg's start");
                     }
                     self.update(DrillUpdate::LegStarted {
@@ -146,11 +148,12 @@ impl Drill {
     }
 
     /// The leg's operation: by the id the record holds, else by its drill link.
-    pub(super) fn leg_op(&self, record: &DrillRecord, leg: DrillLeg) -> Option<Operation> {
+    pub(super) async fn leg_op(&self, record: &DrillRecord, leg: DrillLeg) -> Option<Operation> {
         let id = record.leg(leg).map(|l| l.op_id.clone());
-        Journal::of_role(&self.dir, &record.role)
-            .iter()
-            .filter_map(|p| Journal::load(p).ok()?.operation().ok())
+        self.store
+            .operations_of_role(&record.role)
+            .await
+            .into_iter()
             .find(|op| {
                 id.as_deref() == Some(op.op_id.as_str())
                     || op

@@ -51,7 +51,8 @@ mod legs;
 mod plan;
 pub mod report;
 mod run;
-pub mod store;
+/// Drill records on disk (moved to `crate::store::drill`).
+pub use crate::store::drill as store;
 
 mod types;
 
@@ -63,6 +64,9 @@ use crate::config::{Config, RoleConfig};
 use crate::core::drill::DrillRecord;
 use crate::core::operation::OpEvent;
 use crate::failover::{Audit, Executor, ExecutorOptions, Operator, StateDir};
+use crate::store::{Precondition, RecordVersion, SharedStore, StoreExt};
+use std::collections::HashMap;
+use std::sync::Mutex;
 use tokio::sync::mpsc;
 
 /// Runs drills of one role.
@@ -70,7 +74,14 @@ pub struct Drill {
     arm: ArmClient,
     fleet: Config,
     role: RoleConfig,
+    /// Where reports go by default (`reports/`).
     dir: StateDir,
+    store: SharedStore,
+    /// The version of each drill record as this runner last saw it, the condition of its next
+    /// save: a record changed behind its back is a conflict, not silently overwritten.
+    versions: Mutex<HashMap<String, RecordVersion>>,
+    /// Audit records lost so far (the drill's and its legs'), for the outcome.
+    audit_lost: Mutex<Vec<String>>,
     operator: Operator,
     opts: ExecutorOptions,
     events: mpsc::Sender<OpEvent>,
@@ -96,7 +107,10 @@ impl Drill {
             arm,
             fleet,
             role,
+            store: dir.clone().into(),
             dir,
+            versions: Mutex::default(),
+            audit_lost: Mutex::default(),
             operator,
             opts,
             events,
@@ -109,16 +123,53 @@ impl Drill {
         &self.role
     }
 
+    /// The same runner keeping its state in `store` instead of the state directory's local
+    /// store (reports still go to the state directory's `reports/`).
+    pub fn with_store(mut self, store: SharedStore) -> Drill {
+        self.store = store;
+        self
+    }
+
     /// The audit log the drill and its legs write.
     pub fn audit(&self) -> Audit {
-        Audit::new(&self.dir, self.operator.clone())
+        Audit::new(self.store.clone(), self.operator.clone())
     }
 
     /// The oldest unfinished drill of this role (interrupted by a crash), if any.
-    pub fn unfinished(&self) -> Option<DrillRecord> {
-        store::unfinished(&self.dir)
+    pub async fn unfinished(&self) -> Option<DrillRecord> {
+        let (record, version) = self
+            .store
+            .unfinished_drills()
+            .await
             .into_iter()
-            .find(|r| crate::core::model::same_name(&r.role, &self.role.spec.name))
+            .find(|(r, _)| crate::core::model::same_name(&r.role, &self.role.spec.name))?;
+        if let Ok(mut versions) = self.versions.lock() {
+            versions.insert(record.drill_id.clone(), version);
+        }
+        Some(record)
+    }
+
+    /// Saves the record on the condition that it is still the version this runner saw last
+    /// (or absent, for a new drill).
+    async fn save(&self, record: &DrillRecord) -> Result<(), DrillError> {
+        let known = self
+            .versions
+            .lock()
+            .ok()
+            .and_then(|v| v.get(&record.drill_id).cloned());
+        let condition = known.map_or(Precondition::Absent, Precondition::Matches);
+        let version = self.store.save_drill(record, &condition).await?;
+        if let Ok(mut versions) = self.versions.lock() {
+            versions.insert(record.drill_id.clone(), version);
+        }
+        Ok(())
+    }
+
+    /// Keeps audit failures for the drill's outcome.
+    fn note_audit_lost(&self, lost: impl IntoIterator<Item = String>) {
+        if let Ok(mut all) = self.audit_lost.lock() {
+            all.extend(lost);
+        }
     }
 
     /// An executor for one leg or plan, streaming to `tx`.
@@ -126,7 +177,7 @@ impl Drill {
         Executor::new(
             self.arm.clone(),
             self.role.clone(),
-            self.dir.clone(),
+            self.store.clone(),
             self.operator.clone(),
             self.opts.clone(),
             tx,

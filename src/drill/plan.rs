@@ -38,7 +38,7 @@ impl Drill {
                 "--force-during-incident needs a comment saying why".into(),
             ));
         }
-        if let Some(r) = self.unfinished() {
+        if let Some(r) = self.unfinished().await {
             return Err(DrillError::Unfinished {
                 role: r.role,
                 drill_id: r.drill_id,

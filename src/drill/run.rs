@@ -28,33 +28,27 @@ impl Drill {
             return Err(DrillError::Blocked(Box::new(plan.clone())));
         }
         let record = self.new_record(req, plan)?;
-        self.save(&record)?;
-        let audit = self.audit();
-        let role = &record.role;
-        audit.note(
-            role,
-            None,
-            &AuditEvent::DrillBegun {
-                drill_id: record.drill_id.clone(),
-                from: record.from.clone(),
-                to: record.to.clone(),
-                hold_secs: record.hold_secs,
-            },
-        );
+        self.take_audit_lost();
+        // Both justify what follows: stored first, or the drill does not begin.
+        self.require_audit(&AuditEvent::DrillBegun {
+            drill_id: record.drill_id.clone(),
+            from: record.from.clone(),
+            to: record.to.clone(),
+            hold_secs: record.hold_secs,
+        })
+        .await?;
         if let (Some(comment), false) = (&record.forced, plan.incident.is_empty()) {
             let incident = Blocker::Incident {
                 roles: plan.incident.clone(),
             };
-            audit.note(
-                role,
-                None,
-                &AuditEvent::IncidentOverride {
-                    drill_id: record.drill_id.clone(),
-                    incident: incident.to_string(),
-                    comment: comment.clone(),
-                },
-            );
+            self.require_audit(&AuditEvent::IncidentOverride {
+                drill_id: record.drill_id.clone(),
+                incident: incident.to_string(),
+                comment: comment.clone(),
+            })
+            .await?;
         }
+        self.save(&record).await?;
         self.update(DrillUpdate::Begun {
             drill_id: record.drill_id.clone(),
             role: record.role.clone(),
@@ -87,14 +81,12 @@ impl Drill {
             by: by.clone(),
             text: "resumed after an interruption".into(),
         });
-        self.save(&record)?;
-        self.audit().note(
-            &record.role,
-            None,
-            &AuditEvent::DrillResumed {
-                drill_id: record.drill_id.clone(),
-            },
-        );
+        self.take_audit_lost();
+        self.require_audit(&AuditEvent::DrillResumed {
+            drill_id: record.drill_id.clone(),
+        })
+        .await?;
+        self.save(&record).await?;
         self.update(DrillUpdate::Resumed {
             drill_id: record.drill_id.clone(),
             by,
@@ -233,17 +225,15 @@ impl Drill {
         record.stopped = stopped;
         record.finished_at = Some(OffsetDateTime::now_utc());
         record.verdict = Some(verdict);
-        self.save(&record)?;
-        let reports = self.write_reports(&mut record, report_dir)?;
-        self.save(&record)?;
-        self.audit().note(
-            &record.role,
-            None,
-            &AuditEvent::DrillFinished {
-                drill_id: record.drill_id.clone(),
-                verdict,
-            },
-        );
+        self.save(&record).await?;
+        let reports = self.write_reports(&mut record, report_dir).await?;
+        self.save(&record).await?;
+        let finished = AuditEvent::DrillFinished {
+            drill_id: record.drill_id.clone(),
+            verdict,
+        };
+        let lost = self.audit().note(&record.role, None, &finished).await;
+        self.note_audit_lost(lost);
         let summary = report::verdict_line(&record);
         self.update(DrillUpdate::Finished {
             verdict,
@@ -256,17 +246,18 @@ impl Drill {
             verdict,
             summary,
             reports,
+            audit_lost: self.take_audit_lost(),
         })
     }
 
-    fn write_reports(
+    async fn write_reports(
         &self,
         record: &mut DrillRecord,
         report_dir: Option<PathBuf>,
     ) -> Result<ReportPaths, DrillError> {
         let dir = report_dir.unwrap_or_else(|| self.dir.reports());
-        let out = self.leg_op(record, DrillLeg::Out);
-        let back = self.leg_op(record, DrillLeg::Back);
+        let out = self.leg_op(record, DrillLeg::Out).await;
+        let back = self.leg_op(record, DrillLeg::Back).await;
         let paths =
             report::write_reports(&dir, record, out.as_ref(), back.as_ref()).map_err(|source| {
                 DrillError::Report {
@@ -281,9 +272,27 @@ impl Drill {
         Ok(paths)
     }
 
-    /// Saves the record (atomically).
-    pub(super) fn save(&self, record: &DrillRecord) -> Result<(), DrillError> {
-        super::store::save(&self.dir, record)?;
-        Ok(())
+    /// Audits a record the drill needs before it may act; refuses when it fails.
+    async fn require_audit(&self, event: &AuditEvent) -> Result<(), DrillError> {
+        let role = &self.role.spec.name;
+        self.audit()
+            .record(role, None, event)
+            .await
+            .map_err(|source| {
+                DrillError::Exec(crate::failover::ExecError::AuditRefused {
+                    kind: "drill",
+                    role: role.clone(),
+                    record: event.name(),
+                    source: Box::new(source),
+                })
+            })
+    }
+
+    /// The audit failures so far, taken.
+    fn take_audit_lost(&self) -> Vec<String> {
+        self.audit_lost
+            .lock()
+            .map(|mut all| std::mem::take(&mut *all))
+            .unwrap_or_default()
     }
 }

@@ -2,12 +2,12 @@
 //! outcome and the errors. Plain data; the runner is in the parent module.
 
 use super::report::ReportPaths;
-use super::store::StoreError;
 use crate::core::drill::{DrillRecord, Verdict};
 use crate::core::operation::{DrillLeg, Outcome};
 use crate::core::plan::{Blocker, IncidentRole, Plan};
 use crate::failover::ExecError;
 use crate::status::StatusError;
+use crate::store::StoreError;
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -161,6 +161,8 @@ pub struct DrillOutcome {
     pub summary: String,
     /// The report files.
     pub reports: ReportPaths,
+    /// Audit records that could not be written (the drill's and its legs'), one message each.
+    pub audit_lost: Vec<String>,
 }
 
 /// Why a drill could not run or go on (a leg failing is a FAIL verdict, not an error).

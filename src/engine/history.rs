@@ -1,4 +1,4 @@
-//! Serves the cockpit's history view: reads the state directory on a blocking thread
+//! Serves the cockpit's history view: reads the state directory's store
 //! (`failover::history::load`) and answers `Msg::History`; and the timeline export
 //! (`failover::timeline::export`), answered in the event log with the file written. Neither
 //! takes a role lock or touches Azure, so both run in read-only mode too.
@@ -6,6 +6,7 @@
 use crate::core::snapshot::{EngineEvent, Severity};
 use crate::failover::history::load;
 use crate::failover::StateDir;
+use crate::store::LocalStore;
 use crate::ui::Msg;
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -40,15 +41,14 @@ impl Server {
                 None => {
                     Err("no state directory: set BATON_STATE_DIR, XDG_STATE_HOME or HOME".into())
                 }
-                Some(src) => tokio::task::spawn_blocking(move || {
-                    let loaded = load(&src.state_dir, src.rto_target, &BTreeSet::new());
+                Some(src) => {
+                    let store = LocalStore::new(src.state_dir.clone());
+                    let loaded = load(&store, src.rto_target, &BTreeSet::new()).await;
                     for problem in &loaded.problems {
                         tracing::warn!(%problem, "history: journal left out");
                     }
-                    loaded.history
-                })
-                .await
-                .map_err(|e| format!("history could not be read: {e}")),
+                    Ok(loaded.history)
+                }
             };
             if ui.send(Msg::History(answer)).await.is_err() {
                 tracing::debug!("history answer with no cockpit listening");
@@ -67,17 +67,21 @@ impl Server {
                     "no state directory: no timeline to export".to_string(),
                 ),
                 Some(src) => {
-                    let who = role.clone();
-                    let written = tokio::task::spawn_blocking(move || {
-                        crate::failover::timeline::export(&src.state_dir, &who, src.rto_target, now)
-                    })
+                    let store = LocalStore::new(src.state_dir.clone());
+                    let folder = src.state_dir.timelines();
+                    let written = crate::failover::timeline::export(
+                        &store,
+                        &folder,
+                        &role,
+                        src.rto_target,
+                        now,
+                    )
                     .await;
                     match written {
-                        Ok(Ok(path)) => (
+                        Ok(path) => (
                             Severity::Info,
                             format!("timeline written to {}", path.display()),
                         ),
-                        Ok(Err(e)) => (Severity::Warn, format!("timeline not written: {e}")),
                         Err(e) => (Severity::Warn, format!("timeline not written: {e}")),
                     }
                 }

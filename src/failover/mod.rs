@@ -86,13 +86,20 @@
 //!
 //! # Audit ([`Audit`])
 //!
-//! `$STATE/audit.jsonl`, append-only: each line has `at`, `operator` (`user` from
-//! `$USER`/`$LOGNAME`, `host`, `ssh_client` from `$SSH_CLIENT`/`$SSH_CONNECTION`), `role`,
+//! `$STATE/audit.jsonl`, append-only: each line has `at`, `operator` (`user`: the account of
+//! the process's uid in `/etc/passwd`, `uid`, `claimed_user` from `$USER`/`$LOGNAME`, `host`,
+//! `ssh_client` from `$SSH_CLIENT`/`$SSH_CONNECTION`), `role`,
 //! `op_id`, and an `event`: `confirmed` (how: typed role name or `--yes`),
 //! `confirmation_refused`, `refused` (blockers, lock holder), `resumed`, `arm_call` (every
 //! mutating call: step, operation, outcome, request ids), `step_failed`, `abort_requested`,
 //! `rollback_chosen`, `force_detach`, `cooldown_override` (with the comment), `finished`.
-//! Tokens never appear: records hold names, request ids and ARM error texts only.
+//! Tokens never appear: records hold names, request ids and ARM error texts only. The records
+//! that justify a write (`confirmed`, `resumed`, `rollback_chosen`, `force_detach`,
+//! `cooldown_override`) are stored before it, and the operation is refused
+//! ([`ExecError::AuditRefused`]) when that fails; a later record that is lost is listed in
+//! [`RunReport::audit_lost`] for the screen. All of this state goes through
+//! [`crate::store::Store`] (see `docs/storage.md`); a local I/O failure mid-run stops the
+//! operation resumably with the command to resume it ([`ExecError::StoppedByStore`]).
 //!
 //! # Break-glass and cooldown
 //!
@@ -120,15 +127,13 @@
 //! names the holder), a step failed (resumable: the message says how), aborted; 2 usage,
 //! config or authentication errors. Ctrl-C requests an abort between steps.
 
-pub mod audit;
 pub mod executor;
 pub mod headless;
 pub mod history;
-pub mod journal;
-pub mod lock;
-pub mod operator;
-pub mod state_dir;
 pub mod timeline;
+
+// The durable state moved to `crate::store`; these paths stay valid for callers.
+pub use crate::store::{audit, journal, lock, operator, state_dir};
 
 pub use audit::{Audit, AuditError, AuditEvent};
 pub use executor::{ExecError, Executor, ExecutorOptions, Request, RunEnd, RunReport};

@@ -4,11 +4,10 @@
 //! request ids, RTO against the target) to `timelines/<role>-<yyyymmddThhmmssZ>-<op8>.md` in
 //! the state directory. Owns finding the operation and writing the file; must not format it.
 
-use super::journal::Journal;
-use super::state_dir::StateDir;
 use crate::core::operation::Operation;
 use crate::drill::report::operation_timeline_markdown;
-use std::path::PathBuf;
+use crate::store::{Store, StoreExt};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -29,27 +28,32 @@ pub enum TimelineError {
 }
 
 /// The newest operation of `role` by its `Begun` time; unreadable journals are skipped.
-pub fn newest_operation(dir: &StateDir, role: &str) -> Option<Operation> {
-    Journal::of_role(dir, role)
-        .iter()
-        .filter_map(|path| Journal::load(path).ok()?.operation().ok())
+pub async fn newest_operation(store: &dyn Store, role: &str) -> Option<Operation> {
+    store
+        .operations_of_role(role)
+        .await
+        .into_iter()
         .max_by_key(|op| op.begun_at)
 }
 
-/// Writes the timeline of the newest operation of `role`; returns the file written.
-pub fn export(
-    dir: &StateDir,
+/// Writes the timeline of the newest operation of `role` in `store` into `folder` (created
+/// 0700, the file 0600); returns the file written.
+pub async fn export(
+    store: &dyn Store,
+    folder: &Path,
     role: &str,
     rto_target: Duration,
     now: OffsetDateTime,
 ) -> Result<PathBuf, TimelineError> {
-    let op = newest_operation(dir, role).ok_or_else(|| TimelineError::NoOperation(role.into()))?;
-    let folder = dir.root().join("timelines");
+    let op = newest_operation(store, role)
+        .await
+        .ok_or_else(|| TimelineError::NoOperation(role.into()))?;
+    let folder = folder.to_path_buf();
     let io = |path: &PathBuf| {
         let path = path.clone();
         move |source| TimelineError::Io { path, source }
     };
-    std::fs::create_dir_all(&folder).map_err(io(&folder))?;
+    crate::store::private::create_dir_all(&folder).map_err(io(&folder))?;
     let stamp = format!(
         "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
         now.year(),
@@ -68,7 +72,7 @@ pub fn export(
         op.role
     );
     text.push_str(&operation_timeline_markdown(&op, rto_target));
-    std::fs::write(&path, text).map_err(io(&path))?;
+    crate::store::private::write_file(&path, text.as_bytes()).map_err(io(&path))?;
     Ok(path)
 }
 
@@ -89,6 +93,9 @@ mod tests {
     use super::*;
     use crate::core::operation::{OpEvent, Outcome, PlannedStep};
     use crate::core::plan::{OperationKind, StepKind};
+    use crate::store::journal::Journal;
+    use crate::store::state_dir::StateDir;
+    use crate::store::LocalStore;
 
     fn at(s: i64) -> OffsetDateTime {
         OffsetDateTime::UNIX_EPOCH + time::Duration::seconds(1_700_000_000 + s)
@@ -133,13 +140,25 @@ mod tests {
         }
     }
 
-    #[test]
-    fn writes_the_newest_operation_of_the_role() {
+    async fn export_of(dir: &StateDir, now: OffsetDateTime) -> Result<PathBuf, TimelineError> {
+        let store = LocalStore::new(dir.clone());
+        export(
+            &store,
+            &dir.timelines(),
+            "web",
+            Duration::from_secs(300),
+            now,
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn writes_the_newest_operation_of_the_role() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = StateDir::new(tmp.path());
         write_op(&dir, "aaaa1111-old", 0, true);
         write_op(&dir, "bbbb2222-new", 100, true);
-        let path = export(&dir, "web", Duration::from_secs(300), at(200)).unwrap();
+        let path = export_of(&dir, at(200)).await.unwrap();
         assert!(path.starts_with(tmp.path().join("timelines")));
         assert!(path.to_string_lossy().ends_with("-bbbb2222.md"), "{path:?}");
         let text = std::fs::read_to_string(&path).unwrap();
@@ -148,17 +167,17 @@ mod tests {
         assert!(text.contains("alice"), "{text}");
     }
 
-    #[test]
-    fn a_running_operation_is_exported_and_no_operation_is_an_error() {
+    #[tokio::test]
+    async fn a_running_operation_is_exported_and_no_operation_is_an_error() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = StateDir::new(tmp.path());
-        let err = export(&dir, "web", Duration::from_secs(300), at(0)).unwrap_err();
+        let err = export_of(&dir, at(0)).await.unwrap_err();
         assert!(
             err.to_string().contains("no operation of role web"),
             "{err}"
         );
         write_op(&dir, "cccc3333-run", 0, false);
-        let path = export(&dir, "web", Duration::from_secs(300), at(10)).unwrap();
+        let path = export_of(&dir, at(10)).await.unwrap();
         assert!(std::fs::read_to_string(path).unwrap().contains("web-b"));
     }
 }

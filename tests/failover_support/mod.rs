@@ -50,9 +50,8 @@ pub fn options(config: &Config) -> ExecutorOptions {
 
 pub fn operator() -> Operator {
     Operator {
-        user: "tester".into(),
-        host: "testhost".into(),
         ssh_client: Some("10.9.8.7".into()),
+        ..Operator::named("tester", "testhost")
     }
 }
 

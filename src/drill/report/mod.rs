@@ -17,7 +17,6 @@ pub use timeline::{human_ms, leg_ms, timeline_rows, TimelineRow};
 use crate::core::drill::{DrillNote, DrillRecord, HoldRecord, Verdict};
 use crate::core::operation::{DrillLeg, Operation, Outcome};
 use serde::Serialize;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
@@ -184,14 +183,14 @@ pub fn report_stem(record: &DrillRecord) -> String {
     )
 }
 
-/// Writes both reports into `dir` (created if needed), each fsynced.
+/// Writes both reports into `dir` (created 0700 if needed), each 0600 and fsynced.
 pub fn write_reports(
     dir: &Path,
     record: &DrillRecord,
     out_op: Option<&Operation>,
     back_op: Option<&Operation>,
 ) -> std::io::Result<ReportPaths> {
-    std::fs::create_dir_all(dir)?;
+    crate::store::private::create_dir_all(dir)?;
     let stem = report_stem(record);
     let paths = ReportPaths {
         markdown: dir.join(format!("{stem}.md")),
@@ -199,15 +198,9 @@ pub fn write_reports(
     };
     let md = drill_report_markdown(record, out_op, back_op);
     let json = serde_json::to_vec_pretty(&drill_report_json(record, out_op, back_op))?;
-    write_synced(&paths.markdown, md.as_bytes())?;
-    write_synced(&paths.json, &json)?;
+    crate::store::private::write_file(&paths.markdown, md.as_bytes())?;
+    crate::store::private::write_file(&paths.json, &json)?;
     Ok(paths)
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut f = std::fs::File::create(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
 }
 
 #[cfg(test)]

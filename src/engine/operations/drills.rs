@@ -11,7 +11,7 @@ use super::Ops;
 use crate::core::drill::DrillRecord;
 use crate::core::operation::OpEvent;
 use crate::core::snapshot::Severity;
-use crate::drill::{store, Drill, DrillRequest, DrillUpdate};
+use crate::drill::{Drill, DrillRequest, DrillUpdate};
 use crate::failover::ExecutorOptions;
 use crate::ui::Msg;
 use time::OffsetDateTime;
@@ -36,7 +36,8 @@ impl Ops {
             ExecutorOptions::from_config(config),
             events_tx,
             updates_tx,
-        );
+        )
+        .with_store(self.store.clone());
         Some((drill, events, updates))
     }
 
@@ -90,8 +91,13 @@ impl Ops {
         let _ = records.await;
         let _ = forward.await;
         self.settle(role).await;
-        if let Err(e) = result {
-            self.log(Severity::Critical, role, &e.to_string()).await;
+        match result {
+            Ok(outcome) => {
+                for lost in &outcome.audit_lost {
+                    self.log(Severity::Critical, role, lost).await;
+                }
+            }
+            Err(e) => self.log(Severity::Critical, role, &e.to_string()).await,
         }
     }
 
@@ -104,8 +110,7 @@ impl Ops {
                 (_, Some(r)) => r.drill_id.clone(),
                 (_, None) => continue,
             };
-            let path = self.setup.state_dir.drill_path(&role, &drill_id);
-            let Ok(mut record) = store::load(&path) else {
+            let Ok((mut record, _)) = self.store.load_drill(&role, &drill_id).await else {
                 continue;
             };
             let report = patch(&mut record, &update);

@@ -11,7 +11,8 @@ use crate::core::model::same_name;
 use crate::core::operation::{OpEvent, Operation, RollbackMode};
 use crate::core::plan::OperationKind;
 use crate::core::snapshot::{EngineEvent, Severity};
-use crate::failover::{Executor, ExecutorOptions, Journal, Operator, Request, RunReport, StateDir};
+use crate::failover::{Executor, ExecutorOptions, Operator, Request, RunReport, StateDir};
+use crate::store::{SharedStore, StoreExt};
 use crate::ui::{Effect, Msg};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -57,16 +58,19 @@ struct Ops {
     setup: OpsSetup,
     ch: Arc<OpsChannels>,
     aborts: Arc<Mutex<BTreeMap<String, watch::Sender<bool>>>>,
+    /// The store of `setup.state_dir`, shared by every run.
+    store: SharedStore,
 }
 
 /// Offers interrupted operations, then serves operation effects until the channel closes.
 pub(super) async fn run(setup: OpsSetup, ch: OpsChannels, mut effects: mpsc::Receiver<Effect>) {
     let ops = Ops {
+        store: setup.state_dir.clone().into(),
         setup,
         ch: Arc::new(ch),
         aborts: Arc::default(),
     };
-    let interrupted = Journal::open_interrupted(&ops.setup.state_dir);
+    let interrupted = ops.store.unfinished_operations().await;
     if !interrupted.is_empty() && ops.ch.ui.send(Msg::Interrupted(interrupted)).await.is_err() {
         return;
     }
@@ -119,7 +123,7 @@ impl Ops {
         let exec = Executor::new(
             self.setup.arm.clone(),
             role,
-            self.setup.state_dir.clone(),
+            self.store.clone(),
             self.setup.operator.clone(),
             ExecutorOptions::from_config(&self.setup.config),
             tx,
@@ -184,7 +188,7 @@ impl Ops {
     }
 
     async fn continue_op(&self, op_id: &str, mode: Option<RollbackMode>) {
-        let Some(op) = self.find(op_id) else {
+        let Some(op) = self.find(op_id).await else {
             return self
                 .tell_ui(Msg::PlanError(format!("operation {op_id} not found")))
                 .await;
@@ -208,8 +212,10 @@ impl Ops {
         self.finish(&role, result, forward).await;
     }
 
-    fn find(&self, op_id: &str) -> Option<Operation> {
-        Journal::open_interrupted(&self.setup.state_dir)
+    async fn find(&self, op_id: &str) -> Option<Operation> {
+        self.store
+            .unfinished_operations()
+            .await
             .into_iter()
             .find(|op| op.op_id == op_id)
     }
@@ -276,6 +282,9 @@ impl Ops {
             Ok(report) => {
                 if let Ok(mut aborts) = self.aborts.lock() {
                     aborts.remove(&report.op_id);
+                }
+                for lost in &report.audit_lost {
+                    self.log(Severity::Critical, role, lost).await;
                 }
             }
             Err(e) => self.log(Severity::Critical, role, &e.to_string()).await,

@@ -9,8 +9,9 @@ use crate::azure::Progress;
 use crate::core::operation::{OpEvent, Operation, Outcome, RollbackMode, StepError};
 use crate::core::plan::{Plan, StepKind};
 use crate::failover::audit::AuditEvent;
-use crate::failover::journal::Journal;
-use crate::failover::lock::RoleLock;
+use crate::store::journal::JournalError;
+use crate::store::LockGuard;
+use crate::store::StoreError;
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, watch, Mutex};
 
@@ -39,6 +40,9 @@ pub struct RunReport {
     pub end: RunEnd,
     /// The operation as journalled.
     pub operation: Operation,
+    /// Audit records that could not be written during the run (after its justifying records
+    /// were stored), one message each, for the operator's screen.
+    pub audit_lost: Vec<String>,
 }
 
 /// What one run carries besides the recorder.
@@ -62,23 +66,33 @@ impl Executor {
         abort: watch::Receiver<bool>,
     ) -> Result<RunReport, ExecError> {
         let role = self.role.spec.name.clone();
-        let mut lock = match RoleLock::acquire(&self.dir, &role, self.audit.operator(), None) {
+        self.take_audit_lost();
+        let acquired = self
+            .store
+            .acquire_lock(&role, self.audit.operator(), None)
+            .await;
+        let mut lock = match acquired {
             Ok(l) => l,
             Err(e) => {
-                self.note_audit(
-                    None,
-                    AuditEvent::Refused {
-                        reasons: vec![e.to_string()],
-                    },
-                );
+                let reasons = vec![e.to_string()];
+                self.note_audit(None, AuditEvent::Refused { reasons }).await;
                 return Err(e.into());
             }
         };
-        if let Some(op) = self.interrupted().into_iter().next() {
+        if let Some(op) = self.interrupted().await.into_iter().next() {
             return Err(interrupted(op));
         }
         let op_id = uuid::Uuid::new_v4().to_string();
-        lock.set_op(&op_id)?;
+        lock.set_op(&op_id).await?;
+        // Stored before anything else is: an operation nobody can account for never starts.
+        let confirmed = AuditEvent::Confirmed {
+            kind: plan.kind,
+            from: plan.from.clone(),
+            to: plan.to.clone().unwrap_or_default(),
+            how: confirmation.to_owned(),
+        };
+        self.require_audit(plan.kind, &op_id, confirmed).await?;
+        self.audit_choices(&op_id, req).await?;
         let begun = OpEvent::begun_from_plan(
             plan,
             &op_id,
@@ -87,18 +101,8 @@ impl Executor {
         )
         .ok_or_else(|| ExecError::Blocked(Box::new(plan.clone())))?
         .with_drill(req.drill.clone());
-        let journal = Journal::create(&self.dir, &role, &op_id)?;
+        let journal = self.store.create_journal(&role, &op_id).await?;
         let rec = Recorder::begin(journal, begun, self.events.clone()).await?;
-        self.note_audit(
-            Some(&op_id),
-            AuditEvent::Confirmed {
-                kind: plan.kind,
-                from: plan.from.clone(),
-                to: plan.to.clone().unwrap_or_default(),
-                how: confirmation.to_owned(),
-            },
-        );
-        self.audit_choices(&op_id, req);
         let session = Session {
             force_detach: req.force_detach,
             drill: req.drill.clone(),
@@ -147,25 +151,29 @@ impl Executor {
             )));
         }
         let role = self.role.spec.name.clone();
-        let lock = RoleLock::acquire(&self.dir, &role, self.audit.operator(), Some(&op.op_id))?;
+        self.take_audit_lost();
+        let lock = self
+            .store
+            .acquire_lock(&role, self.audit.operator(), Some(&op.op_id))
+            .await?;
         // Re-read under the lock: the caller's copy may be stale.
-        let journal = Journal::reopen(&self.dir, &role, &op.op_id)?;
-        let op = Journal::load(journal.path())?.operation()?;
+        let (journal, loaded) = self.store.reopen_journal(&role, &op.op_id).await?;
+        let op = loaded.operation()?;
         if op.is_finished() {
             return Err(ExecError::NothingToResume(role));
         }
-        self.note_audit(
-            Some(&op.op_id),
-            AuditEvent::Resumed {
-                at_step: op.next_step().or(op.interrupted_step()),
-            },
-        );
-        self.audit_choices(&op.op_id, req);
+        let resumed = AuditEvent::Resumed {
+            at_step: op.next_step().or(op.interrupted_step()),
+        };
+        self.require_audit(op.kind, &op.op_id, resumed).await?;
+        self.audit_choices(&op.op_id, req).await?;
         let op_id = op.op_id.clone();
         let drill = op.drill.clone();
         let mut rec = Recorder::resume(journal, op, self.events.clone());
         let mode = mode.or_else(|| rec.op().is_halted().then_some(RollbackMode::RollForward));
         if let Some(mode) = mode {
+            let chosen = AuditEvent::RollbackChosen { mode };
+            self.require_audit(rec.op().kind, &op_id, chosen).await?;
             let by = self.audit.operator().user.clone();
             rec.record(OpEvent::RollbackChosen {
                 at: OffsetDateTime::now_utc(),
@@ -173,7 +181,6 @@ impl Executor {
                 mode,
             })
             .await?;
-            self.note_audit(Some(&op_id), AuditEvent::RollbackChosen { mode });
         }
         let session = Session {
             force_detach: req.force_detach,
@@ -184,18 +191,19 @@ impl Executor {
         Box::pin(self.drive(Mutex::new(rec), session, lock)).await
     }
 
-    fn audit_choices(&self, op_id: &str, req: &Request) {
+    /// Stores the break-glass and override records before the operation may act on them.
+    async fn audit_choices(&self, op_id: &str, req: &Request) -> Result<(), ExecError> {
         if req.force_detach {
-            self.note_audit(Some(op_id), AuditEvent::ForceDetach { confirmed: true });
+            let ev = AuditEvent::ForceDetach { confirmed: true };
+            self.require_audit(req.kind, op_id, ev).await?;
         }
         if let Some(comment) = &req.override_cooldown {
-            self.note_audit(
-                Some(op_id),
-                AuditEvent::CooldownOverride {
-                    comment: comment.clone(),
-                },
-            );
+            let ev = AuditEvent::CooldownOverride {
+                comment: comment.clone(),
+            };
+            self.require_audit(req.kind, op_id, ev).await?;
         }
+        Ok(())
     }
 
     /// Drives the active leg until it finishes, a step fails, or an abort halts it. The lock is
@@ -203,10 +211,55 @@ impl Executor {
     async fn drive(
         &self,
         rec: Mutex<Recorder>,
-        mut session: Session,
-        _lock: RoleLock,
+        session: Session,
+        lock: Box<dyn LockGuard>,
     ) -> Result<RunReport, ExecError> {
+        let (op_id, kind) = {
+            let r = rec.lock().await;
+            (r.op().op_id.clone(), r.op().kind)
+        };
+        let drill = session.drill.clone();
+        let driven = self.drive_leg(&rec, session, lock.as_ref()).await;
+        if let Err(e) = lock.release().await {
+            tracing::warn!(error = %e, "role lock not released cleanly");
+        }
+        let end = driven.map_err(|e| match e {
+            ExecError::Store(source) if source.is_local_io() => ExecError::StoppedByStore {
+                resume: resume_command(kind, &self.role.spec.name, drill.as_ref()),
+                op_id: op_id.clone(),
+                source,
+            },
+            ExecError::Journal(j) if matches!(j, JournalError::Io { .. }) => {
+                ExecError::StoppedByStore {
+                    resume: resume_command(kind, &self.role.spec.name, drill.as_ref()),
+                    op_id: op_id.clone(),
+                    source: Box::new(StoreError::Journal(j)),
+                }
+            }
+            other => other,
+        })?;
+        let operation = rec.lock().await.op().clone();
+        Ok(RunReport {
+            op_id: operation.op_id.clone(),
+            end,
+            operation,
+            audit_lost: self.take_audit_lost(),
+        })
+    }
+
+    async fn drive_leg(
+        &self,
+        rec: &Mutex<Recorder>,
+        mut session: Session,
+        lock: &dyn LockGuard,
+    ) -> Result<RunEnd, ExecError> {
         let end = loop {
+            if !lock.is_held() {
+                return Err(ExecError::Store(Box::new(StoreError::LeaseLost {
+                    role: self.role.spec.name.clone(),
+                    reason: "the lock is no longer held within its safety margin".into(),
+                })));
+            }
             let op = rec.lock().await.op().clone();
             if *session.abort.borrow_and_update() && !op.is_halted() {
                 let by = self.audit.operator().user.clone();
@@ -215,7 +268,8 @@ impl Executor {
                     .await
                     .record(OpEvent::AbortRequested { at, by })
                     .await?;
-                self.note_audit(Some(&op.op_id), AuditEvent::AbortRequested);
+                self.note_audit(Some(&op.op_id), AuditEvent::AbortRequested)
+                    .await;
                 break RunEnd::Halted;
             }
             if op.is_halted() {
@@ -226,7 +280,7 @@ impl Executor {
                     Some(r) if !r.steps.is_empty() => Outcome::RolledBack,
                     _ => Outcome::Succeeded,
                 };
-                self.finish(&rec, &op.op_id, outcome).await?;
+                self.finish(rec, &op.op_id, outcome).await?;
                 break RunEnd::Finished(outcome);
             };
             let partner = op
@@ -237,31 +291,26 @@ impl Executor {
             let failed = match partner {
                 Some(p) => {
                     let (a, b) = tokio::join!(
-                        Box::pin(self.run_step(&rec, &session, &op, step)),
-                        Box::pin(self.run_step(&rec, &session, &op, p))
+                        Box::pin(self.run_step(rec, &session, &op, step)),
+                        Box::pin(self.run_step(rec, &session, &op, p))
                     );
                     a?.map(|e| (step, e)).or(b?.map(|e| (p, e)))
                 }
                 None => self
-                    .run_step(&rec, &session, &op, step)
+                    .run_step(rec, &session, &op, step)
                     .await?
                     .map(|e| (step, e)),
             };
             if let Some((step, error)) = failed {
                 if step == StepKind::Preflight {
-                    self.finish(&rec, &op.op_id, Outcome::Failed).await?;
+                    self.finish(rec, &op.op_id, Outcome::Failed).await?;
                     break RunEnd::Finished(Outcome::Failed);
                 }
                 break RunEnd::Stopped { step, error };
             }
         };
         session.abort.mark_unchanged();
-        let operation = rec.lock().await.op().clone();
-        Ok(RunReport {
-            op_id: operation.op_id.clone(),
-            end,
-            operation,
-        })
+        Ok(end)
     }
 
     async fn finish(
@@ -275,7 +324,8 @@ impl Executor {
             .await
             .record(OpEvent::Finished { at, outcome })
             .await?;
-        self.note_audit(Some(op_id), AuditEvent::Finished { outcome });
+        self.note_audit(Some(op_id), AuditEvent::Finished { outcome })
+            .await;
         Ok(())
     }
 
@@ -366,9 +416,22 @@ impl Executor {
                     step,
                     error: error.to_string(),
                 },
-            );
+            )
+            .await;
         }
         Ok(failed)
+    }
+}
+
+/// The command that resumes an operation: its drill's when it is a drill leg.
+fn resume_command(
+    kind: crate::core::plan::OperationKind,
+    role: &str,
+    drill: Option<&crate::core::operation::DrillLink>,
+) -> String {
+    match drill {
+        Some(_) => format!("baton drill {role} --resume"),
+        None => format!("baton {} {role} --resume", kind.as_str()),
     }
 }
 

@@ -12,15 +12,15 @@ mod steps;
 pub use drive::{RunEnd, RunReport};
 
 use super::audit::{Audit, AuditEvent};
-use super::journal::{Journal, JournalError};
-use super::lock::{LockError, RoleLock};
+use super::journal::JournalError;
+use super::lock::LockError;
 use super::operator::Operator;
-use super::state_dir::StateDir;
 use crate::azure::{ArmClient, ArmError};
 use crate::config::{Config, RoleConfig};
 use crate::core::model::ProbeStatus;
 use crate::core::operation::{DrillLeg, DrillLink, OpEvent, Operation, TransitionError};
 use crate::core::plan::{build, Blocker, OperationKind, Plan, PlanInput, StepKind, StepTimings};
+use crate::store::{SharedStore, StoreError, StoreExt};
 use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
@@ -141,6 +141,33 @@ pub enum ExecError {
     /// The journal could not be read or written.
     #[error(transparent)]
     Journal(#[from] JournalError),
+    /// The store could not be read or written.
+    #[error(transparent)]
+    Store(Box<StoreError>),
+    /// A record that justifies the operation (confirmation, force-detach, cooldown override)
+    /// could not be audited, so the operation was refused before any write.
+    #[error("refusing to {kind} role {role}: the {record} record could not be written to the audit log, so nothing was changed: {source}")]
+    AuditRefused {
+        /// Failover or switchover.
+        kind: &'static str,
+        /// The role.
+        role: String,
+        /// The audit record that failed (`confirmed`, `force_detach`…).
+        record: &'static str,
+        /// Why.
+        source: Box<StoreError>,
+    },
+    /// Local state could not be written mid-operation (disk full, permissions): the operation
+    /// stopped unfinished, in a resumable state.
+    #[error("{source}; operation {op_id} stopped unfinished: once that is fixed, resume it with `{resume}`")]
+    StoppedByStore {
+        /// The operation.
+        op_id: String,
+        /// The command that resumes it.
+        resume: String,
+        /// Why.
+        source: Box<StoreError>,
+    },
     /// Azure could not be read for the plan.
     #[error("reading Azure: {0}")]
     Arm(#[from] ArmError),
@@ -153,6 +180,15 @@ pub enum ExecError {
 }
 
 impl ExecError {
+    /// A store error, keeping a lock held by someone else as [`ExecError::Locked`].
+    pub fn from_store(e: StoreError) -> ExecError {
+        match e {
+            StoreError::Locked(lock) => ExecError::Locked(lock),
+            StoreError::Journal(j) => ExecError::Journal(j),
+            other => ExecError::Store(Box::new(other)),
+        }
+    }
+
     /// True for credential and authorization failures (the CLI exits 2 for them).
     pub fn is_auth(&self) -> bool {
         match self {
@@ -160,6 +196,12 @@ impl ExecError {
             ExecError::Arm(e) => matches!(e.status(), Some(401 | 403)),
             _ => false,
         }
+    }
+}
+
+impl From<StoreError> for ExecError {
+    fn from(e: StoreError) -> ExecError {
+        ExecError::from_store(e)
     }
 }
 
@@ -175,34 +217,44 @@ fn blockers_text(blockers: &[Blocker]) -> String {
 pub struct Executor {
     arm: ArmClient,
     role: RoleConfig,
-    dir: StateDir,
+    store: SharedStore,
     audit: Audit,
     opts: ExecutorOptions,
     events: mpsc::Sender<OpEvent>,
     http: reqwest::Client,
+    /// Audit records lost during the current run, for its report.
+    audit_lost: std::sync::Mutex<Vec<String>>,
 }
 
 impl Executor {
-    /// An executor for `role`, acting through `arm`, keeping its state in `dir`, streaming every
-    /// operation event to `events` (bounded; the executor waits when it is full, never drops).
+    /// An executor for `role`, acting through `arm`, keeping its state in `store` (a
+    /// `StateDir` is the local store), streaming every operation event to `events` (bounded;
+    /// the executor waits when it is full, never drops).
     pub fn new(
         arm: ArmClient,
         role: RoleConfig,
-        dir: StateDir,
+        store: impl Into<SharedStore>,
         operator: Operator,
         opts: ExecutorOptions,
         events: mpsc::Sender<OpEvent>,
     ) -> Executor {
-        let audit = Audit::new(&dir, operator);
+        let store = store.into();
+        let audit = Audit::new(store.clone(), operator);
         Executor {
             arm,
             role,
-            dir,
+            store,
             audit,
             opts,
             events,
             http: crate::probe::http_client(),
+            audit_lost: std::sync::Mutex::default(),
         }
+    }
+
+    /// The store it keeps its state in.
+    pub fn store(&self) -> &SharedStore {
+        &self.store
     }
 
     /// The role this executor acts on.
@@ -216,8 +268,10 @@ impl Executor {
     }
 
     /// Unfinished operations of this role, from their journals.
-    pub fn interrupted(&self) -> Vec<Operation> {
-        Journal::open_interrupted(&self.dir)
+    pub async fn interrupted(&self) -> Vec<Operation> {
+        self.store
+            .unfinished_operations()
+            .await
             .into_iter()
             .filter(|op| crate::core::model::same_name(&op.role, &self.role.spec.name))
             .collect()
@@ -227,9 +281,14 @@ impl Executor {
     /// else holds it), the cooldown and any interrupted operation as blockers. Takes nothing.
     /// With `override_cooldown` the cooldown blocker is left out (and audited when run).
     pub async fn plan(&self, req: &Request) -> Result<Plan, ExecError> {
-        let lock = RoleLock::holder(&self.dir, &self.role.spec.name)?.map(|i| i.holder());
-        self.plan_with(req, lock, !self.interrupted().is_empty())
+        let lock = self
+            .store
+            .lock_holder(&self.role.spec.name)
             .await
+            .map_err(ExecError::from_store)?
+            .map(|i| i.holder());
+        let running = !self.interrupted().await.is_empty();
+        self.plan_with(req, lock, running).await
     }
 
     async fn plan_with(
@@ -247,7 +306,10 @@ impl Executor {
         )
         .await?;
         let now = OffsetDateTime::now_utc();
-        let cooldown_until = Journal::last_move(&self.dir, &self.role.spec.name)
+        let cooldown_until = self
+            .store
+            .last_move(&self.role.spec.name)
+            .await
             .map(|t| t + self.opts.cooldown)
             .filter(|_| req.override_cooldown.is_none() && !is_way_back(req));
         Ok(build(PlanInput {
@@ -276,8 +338,40 @@ impl Executor {
         &self.opts
     }
 
-    fn note_audit(&self, op_id: Option<&str>, event: AuditEvent) {
-        self.audit.note(&self.role.spec.name, op_id, &event);
+    /// Audits a record written after the fact; a failure is kept for the run's report.
+    async fn note_audit(&self, op_id: Option<&str>, event: AuditEvent) {
+        if let Some(lost) = self.audit.note(&self.role.spec.name, op_id, &event).await {
+            if let Ok(mut all) = self.audit_lost.lock() {
+                all.push(lost);
+            }
+        }
+    }
+
+    /// Audits a record that justifies what follows; the operation is refused when it fails.
+    async fn require_audit(
+        &self,
+        kind: OperationKind,
+        op_id: &str,
+        event: AuditEvent,
+    ) -> Result<(), ExecError> {
+        let name = event.name();
+        self.audit
+            .record(&self.role.spec.name, Some(op_id), &event)
+            .await
+            .map_err(|source| ExecError::AuditRefused {
+                kind: kind.as_str(),
+                role: self.role.spec.name.clone(),
+                record: name,
+                source: Box::new(source),
+            })
+    }
+
+    /// The audit failures of the run so far, taken.
+    fn take_audit_lost(&self) -> Vec<String> {
+        self.audit_lost
+            .lock()
+            .map(|mut all| std::mem::take(&mut *all))
+            .unwrap_or_default()
     }
 }
 

@@ -7,14 +7,14 @@ use super::ExecError;
 use crate::azure::ArmEvent;
 use crate::core::operation::{OpEvent, Operation};
 use crate::core::plan::StepKind;
-use crate::failover::journal::Journal;
+use crate::store::JournalWriter;
 use std::collections::HashMap;
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, Mutex};
 
 /// The journal, the folded operation and the live stream of one running operation.
 pub(crate) struct Recorder {
-    journal: Journal,
+    journal: Box<dyn JournalWriter>,
     op: Operation,
     tx: mpsc::Sender<OpEvent>,
     last_note: HashMap<StepKind, String>,
@@ -23,12 +23,12 @@ pub(crate) struct Recorder {
 impl Recorder {
     /// Starts recording a new operation from its `Begun` event (already checked by `begin`).
     pub(crate) async fn begin(
-        mut journal: Journal,
+        mut journal: Box<dyn JournalWriter>,
         begun: OpEvent,
         tx: mpsc::Sender<OpEvent>,
     ) -> Result<Recorder, ExecError> {
         let op = Operation::begin(&begun)?;
-        journal.append(&begun)?;
+        journal.append(&begun).await?;
         let _ = tx.send(begun).await;
         Ok(Recorder {
             journal,
@@ -39,7 +39,11 @@ impl Recorder {
     }
 
     /// Continues recording an operation replayed from `journal`.
-    pub(crate) fn resume(journal: Journal, op: Operation, tx: mpsc::Sender<OpEvent>) -> Recorder {
+    pub(crate) fn resume(
+        journal: Box<dyn JournalWriter>,
+        op: Operation,
+        tx: mpsc::Sender<OpEvent>,
+    ) -> Recorder {
         Recorder {
             journal,
             op,
@@ -57,7 +61,7 @@ impl Recorder {
     /// when full (never drops); a closed stream only means nobody watches.
     pub(crate) async fn record(&mut self, ev: OpEvent) -> Result<(), ExecError> {
         self.op.apply(&ev)?;
-        self.journal.append(&ev)?;
+        self.journal.append(&ev).await?;
         if let OpEvent::StepProgress { step, note, .. } = &ev {
             self.last_note.insert(*step, note.clone());
         }

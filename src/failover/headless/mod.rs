@@ -17,7 +17,8 @@ mod term;
 
 use term::confirm;
 pub use term::{
-    confirm_role, event_line, mode_word, prepare, print_event, print_plan, refuse_blocked, Terminal,
+    confirm_role, event_line, mode_word, prepare, print_event, print_plan, refuse_blocked,
+    warn_audit_lost, Terminal,
 };
 
 /// What the command line asked for.
@@ -117,9 +118,9 @@ async fn start(
         let _ = writeln!(err, "cooldown overridden: {comment}");
     }
     if !plan.can_confirm() {
-        return refuse_blocked(err, exec.audit(), &plan);
+        return refuse_blocked(err, exec.audit(), &plan).await;
     }
-    let Some(how) = confirm_role(err, input, exec.audit(), &plan.role, args.yes) else {
+    let Some(how) = confirm_role(err, input, exec.audit(), &plan.role, args.yes).await else {
         return 1;
     };
     let work = async move {
@@ -141,7 +142,7 @@ async fn resume(
     out: &mut (dyn Write + Send),
     err: &mut (dyn Write + Send),
 ) -> u8 {
-    let Some(op) = exec.interrupted().into_iter().next() else {
+    let Some(op) = exec.interrupted().await.into_iter().next() else {
         let _ = writeln!(err, "no interrupted operation of role {}", args.role);
         return 1;
     };
@@ -168,6 +169,9 @@ async fn resume(
 }
 
 fn finish(err: &mut (dyn Write + Send), result: Result<RunReport, ExecError>) -> u8 {
+    if let Ok(report) = &result {
+        warn_audit_lost(err, report.audit_lost.iter().cloned());
+    }
     match result {
         Ok(report) => match report.end {
             RunEnd::Finished(Outcome::Succeeded | Outcome::RolledBack) => 0,

@@ -52,7 +52,7 @@ pub fn prepare(
 }
 
 /// Prints every blocker of `plan` and audits the refusal; returns the exit code (1).
-pub fn refuse_blocked(err: &mut (dyn Write + Send), audit: &Audit, plan: &Plan) -> u8 {
+pub async fn refuse_blocked(err: &mut (dyn Write + Send), audit: &Audit, plan: &Plan) -> u8 {
     let reasons: Vec<String> = plan.blockers.iter().map(ToString::to_string).collect();
     for r in &reasons {
         let _ = writeln!(err, "blocked: {r}");
@@ -60,13 +60,16 @@ pub fn refuse_blocked(err: &mut (dyn Write + Send), audit: &Audit, plan: &Plan) 
     if plan.to.is_none() && reasons.is_empty() {
         let _ = writeln!(err, "blocked: no target");
     }
-    audit.note(&plan.role, None, &AuditEvent::Refused { reasons });
+    let lost = audit
+        .note(&plan.role, None, &AuditEvent::Refused { reasons })
+        .await;
+    warn_audit_lost(err, lost);
     1
 }
 
 /// How the operator confirmed: `--yes`, or the role name typed on `input`. A mismatch is
 /// audited and said on `err`, and gives `None` (nothing may be done).
-pub fn confirm_role(
+pub async fn confirm_role(
     err: &mut (dyn Write + Send),
     input: &mut (dyn BufRead + Send),
     audit: &Audit,
@@ -81,16 +84,21 @@ pub fn confirm_role(
         Some(typed) if typed == role => Some("typed role name".to_owned()),
         typed => {
             let typed = typed.unwrap_or_default();
-            audit.note(
-                role,
-                None,
-                &AuditEvent::ConfirmationRefused {
-                    typed: typed.chars().filter(|c| !c.is_control()).collect(),
-                },
-            );
+            let refused = AuditEvent::ConfirmationRefused {
+                typed: typed.chars().filter(|c| !c.is_control()).collect(),
+            };
+            let lost = audit.note(role, None, &refused).await;
             let _ = writeln!(err, "`{typed}` is not `{role}`: nothing done");
+            warn_audit_lost(err, lost);
             None
         }
+    }
+}
+
+/// Says on `err` that audit records were lost, one line each.
+pub fn warn_audit_lost(err: &mut (dyn Write + Send), lost: impl IntoIterator<Item = String>) {
+    for message in lost {
+        let _ = writeln!(err, "warning: {message}");
     }
 }
 

@@ -7,6 +7,7 @@
 
 use super::{load, render_text, select};
 use crate::failover::StateDir;
+use crate::store::LocalStore;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::PathBuf;
@@ -30,7 +31,7 @@ pub struct HistoryCommand {
 }
 
 /// Runs the command; returns the exit code.
-pub fn run(cmd: &HistoryCommand, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+pub async fn run(cmd: &HistoryCommand, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let Some(dir) = StateDir::discover(cmd.state_dir.as_deref()) else {
         let _ = writeln!(
             err,
@@ -38,7 +39,8 @@ pub fn run(cmd: &HistoryCommand, out: &mut dyn Write, err: &mut dyn Write) -> u8
         );
         return 2;
     };
-    let loaded = load(&dir, cmd.rto_target, &BTreeSet::new());
+    let store = LocalStore::new(dir);
+    let loaded = load(&store, cmd.rto_target, &BTreeSet::new()).await;
     for problem in &loaded.problems {
         let _ = writeln!(err, "warning: left out: {problem}");
     }

@@ -1,5 +1,5 @@
-//! Reads the run history out of a state directory: every journal replayed
-//! (`Journal::scan`) and every drill record (`drill::store::load_all`), handed to the pure
+//! Reads the run history out of a store: every journal replayed (`Store::scan_journals`) and
+//! every drill record (`Store::drills`), handed to the pure
 //! `core::history::build`. Owns only that reading; must not judge runs (that is
 //! `core::history`) or touch role locks (a read must never make a real operation lose its lock).
 //!
@@ -9,10 +9,9 @@
 //! `baton history [ROLE] [--json] [--limit N]` is [`run`]: [`load`] → [`select`] →
 //! [`render_text`] or JSON (`serde_json::to_value(&History)`).
 
-use super::journal::Journal;
-use super::state_dir::StateDir;
 use crate::core::history::{build, History, HistoryInput, RoleHistory};
 use crate::core::model::same_name;
+use crate::store::Store;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -43,10 +42,16 @@ pub struct LoadedHistory {
     pub problems: Vec<String>,
 }
 
-/// Builds the history of every role from `dir`; `live` names runs known to be running.
-pub fn load(dir: &StateDir, rto_target: Duration, live: &BTreeSet<String>) -> LoadedHistory {
+/// Builds the history of every role from `store`; `live` names runs known to be running.
+pub async fn load(
+    store: &dyn Store,
+    rto_target: Duration,
+    live: &BTreeSet<String>,
+) -> LoadedHistory {
     let mut problems = Vec::new();
-    let operations: Vec<_> = Journal::scan(dir)
+    let operations: Vec<_> = store
+        .scan_journals()
+        .await
         .into_iter()
         .filter_map(|scan| match scan {
             Ok((op, _torn)) => Some(op),
@@ -57,7 +62,7 @@ pub fn load(dir: &StateDir, rto_target: Duration, live: &BTreeSet<String>) -> Lo
             }
         })
         .collect();
-    let drills = crate::drill::store::load_all(dir);
+    let drills: Vec<_> = store.drills().await.into_iter().map(|(r, _)| r).collect();
     let history = build(HistoryInput {
         operations: &operations,
         drills: &drills,
@@ -129,10 +134,13 @@ pub fn render_text(history: &History) -> String {
 mod tests {
     use super::*;
     use crate::core::history::{RunKind, RunVerdict};
+    use crate::store::journal::Journal;
+    use crate::store::state_dir::StateDir;
+    use crate::store::LocalStore;
     use crate::ui::fixtures::history::{specs, RTO_TARGET};
 
-    #[test]
-    fn reads_journals_and_drill_records_and_names_a_broken_journal() {
+    #[tokio::test]
+    async fn reads_journals_and_drill_records_and_names_a_broken_journal() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = StateDir::new(tmp.path());
         let (ops, drills) = specs();
@@ -147,7 +155,7 @@ mod tests {
         }
         let bad = dir.journal_path("web", "broken");
         std::fs::write(&bad, "not json\n{}\n").unwrap();
-        let loaded = load(&dir, RTO_TARGET, &BTreeSet::new());
+        let loaded = load(&LocalStore::new(dir), RTO_TARGET, &BTreeSet::new()).await;
         assert_eq!(loaded.problems.len(), 1);
         assert!(
             loaded.problems[0].contains("broken.jsonl"),
@@ -169,10 +177,11 @@ mod tests {
         assert_eq!(loaded.history.role("web").unwrap().runs.len(), 2);
     }
 
-    #[test]
-    fn an_empty_state_dir_has_no_history() {
+    #[tokio::test]
+    async fn an_empty_state_dir_has_no_history() {
         let tmp = tempfile::tempdir().unwrap();
-        let loaded = load(&StateDir::new(tmp.path()), RTO_TARGET, &BTreeSet::new());
+        let store = LocalStore::new(StateDir::new(tmp.path()));
+        let loaded = load(&store, RTO_TARGET, &BTreeSet::new()).await;
         assert!(loaded.history.roles.is_empty());
         assert!(loaded.problems.is_empty());
         assert_eq!(loaded.history.rto_target_ms, 300_000);

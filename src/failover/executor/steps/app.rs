@@ -115,7 +115,9 @@ impl Ctx<'_> {
         let mut ids = Vec::new();
         for vm in &todo {
             let what = format!("power off {vm}");
-            let out = self.audited(&what, self.arm.power_off(self.rg(), vm).await)?;
+            let out = self
+                .audited(&what, self.arm.power_off(self.rg(), vm).await)
+                .await?;
             ids.extend(out.request_ids);
             let facts = self
                 .arm
@@ -231,7 +233,7 @@ impl Ctx<'_> {
             }),
             Err(e) => Err(e.clone()),
         };
-        let out = self.audited(&what, as_write)?;
+        let out = self.audited(&what, as_write).await?;
         if let Ok(RunCommandOutput { code, message, .. }) = &result {
             self.note(format!("{what}: {code}: {}", short(message)))
                 .await;

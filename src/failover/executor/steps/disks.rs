@@ -38,10 +38,12 @@ impl Ctx<'_> {
             let names: Vec<&str> = disks.iter().map(String::as_str).collect();
             let how = if force { "force-detach" } else { "detach" };
             let what = format!("{how} {} from {owner}", names.join(", "));
-            let out = self.audited(
-                &what,
-                self.arm.detach_disks(self.rg(), owner, &names, force).await,
-            )?;
+            let out = self
+                .audited(
+                    &what,
+                    self.arm.detach_disks(self.rg(), owner, &names, force).await,
+                )
+                .await?;
             ids.extend(out.request_ids);
         }
         for (owner, disks) in &by_owner {
@@ -171,10 +173,12 @@ impl Ctx<'_> {
         }
         let words: Vec<String> = missing.iter().map(|(n, l)| format!("{n}@{l}")).collect();
         let what = format!("attach {} to {dest}", words.join(", "));
-        let out = self.audited(
-            &what,
-            self.arm.attach_disks(self.rg(), &dest, &missing).await,
-        )?;
+        let out = self
+            .audited(
+                &what,
+                self.arm.attach_disks(self.rg(), &dest, &missing).await,
+            )
+            .await?;
         let dest: &str = &dest;
         self.wait_for_disks(
             || self.not_on(dest),

@@ -27,7 +27,9 @@ impl Ctx<'_> {
         let mut ids = Vec::new();
         for nic in &others {
             let what = format!("remove {} from {nic}", spec.label());
-            let out = self.audited(&what, self.arm.remove_endpoint(self.rg(), nic, spec).await)?;
+            let out = self
+                .audited(&what, self.arm.remove_endpoint(self.rg(), nic, spec).await)
+                .await?;
             ids.extend(out.request_ids);
         }
         for nic in &others {
@@ -71,7 +73,9 @@ impl Ctx<'_> {
             ));
         }
         let what = format!("add {} to {nic}", spec.label());
-        let out = self.audited(&what, self.arm.add_endpoint(self.rg(), &nic, spec).await)?;
+        let out = self
+            .audited(&what, self.arm.add_endpoint(self.rg(), &nic, spec).await)
+            .await?;
         let facts = self
             .arm
             .reader()

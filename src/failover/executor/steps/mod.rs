@@ -138,7 +138,7 @@ impl Ctx<'_> {
     }
 
     /// Audits one mutating call and turns its result into request ids or a step error.
-    fn audited(
+    async fn audited(
         &self,
         operation: &str,
         result: Result<WriteOutcome, ArmError>,
@@ -151,15 +151,17 @@ impl Ctx<'_> {
                 e.request_id().map(str::to_owned).into_iter().collect(),
             ),
         };
-        self.exec.note_audit(
-            Some(self.op_id),
-            AuditEvent::ArmCall {
-                step: self.step,
-                operation: operation.to_owned(),
-                outcome,
-                request_ids: ids,
-            },
-        );
+        self.exec
+            .note_audit(
+                Some(self.op_id),
+                AuditEvent::ArmCall {
+                    step: self.step,
+                    operation: operation.to_owned(),
+                    outcome,
+                    request_ids: ids,
+                },
+            )
+            .await;
         result.map_err(|e| arm_error(&e))
     }
 

@@ -98,25 +98,40 @@ impl Loaded {
 pub struct Journal {
     path: PathBuf,
     file: File,
+    /// Events in the file: where the next append goes.
+    position: u64,
 }
 
 impl Journal {
     /// Creates the journal of a new operation (fails if it exists).
     pub fn create(dir: &StateDir, role: &str, op_id: &str) -> Result<Journal, JournalError> {
         let folder = dir.journal_dir(role);
-        std::fs::create_dir_all(&folder).map_err(io(&folder))?;
+        super::private::create_dir_all(&folder).map_err(io(&folder))?;
         let path = dir.journal_path(role, op_id);
-        let file = OpenOptions::new()
+        let file = super::private::options()
             .create_new(true)
             .append(true)
             .open(&path)
             .map_err(io(&path))?;
         sync_dir(&folder);
-        Ok(Journal { path, file })
+        Ok(Journal {
+            path,
+            file,
+            position: 0,
+        })
     }
 
     /// Reopens an existing journal for appending, cutting a torn last line off first.
     pub fn reopen(dir: &StateDir, role: &str, op_id: &str) -> Result<Journal, JournalError> {
+        Journal::reopen_loaded(dir, role, op_id).map(|(journal, _)| journal)
+    }
+
+    /// Like [`Journal::reopen`], also returning what the journal holds.
+    pub fn reopen_loaded(
+        dir: &StateDir,
+        role: &str,
+        op_id: &str,
+    ) -> Result<(Journal, Loaded), JournalError> {
         let path = dir.journal_path(role, op_id);
         let loaded = Journal::load(&path)?;
         let file = OpenOptions::new()
@@ -128,7 +143,15 @@ impl Journal {
             file.set_len(torn.offset).map_err(io(&path))?;
             file.sync_all().map_err(io(&path))?;
         }
-        Ok(Journal { path, file })
+        let position = loaded.events.len() as u64;
+        Ok((
+            Journal {
+                path,
+                file,
+                position,
+            },
+            loaded,
+        ))
     }
 
     /// The file.
@@ -145,7 +168,14 @@ impl Journal {
         line.push(b'\n');
         self.file.write_all(&line).map_err(io(&self.path))?;
         self.file.flush().map_err(io(&self.path))?;
-        self.file.sync_data().map_err(io(&self.path))
+        self.file.sync_data().map_err(io(&self.path))?;
+        self.position += 1;
+        Ok(())
+    }
+
+    /// Events in the journal: where the next append goes.
+    pub fn position(&self) -> u64 {
+        self.position
     }
 
     /// Reads a journal; a torn last line is dropped and reported, any other bad line is an error.
@@ -267,6 +297,18 @@ impl Journal {
     }
 }
 
+#[async_trait::async_trait]
+impl super::JournalWriter for Journal {
+    fn position(&self) -> u64 {
+        self.position
+    }
+
+    async fn append(&mut self, event: &OpEvent) -> Result<u64, super::StoreError> {
+        Journal::append(self, event)?;
+        Ok(self.position)
+    }
+}
+
 fn journal_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
@@ -326,11 +368,14 @@ mod tests {
         assert_eq!(Journal::open_interrupted(&dir).len(), 1);
 
         let mut j = Journal::reopen(&dir, "web", "op1").unwrap();
+        // The torn line is not an event: the next append goes at position 1.
+        assert_eq!(j.position(), 1);
         j.append(&OpEvent::StepStarted {
             step: StepKind::Commit,
             at: OffsetDateTime::UNIX_EPOCH,
         })
         .unwrap();
+        assert_eq!(j.position(), 2);
         let loaded = Journal::load(&path).unwrap();
         assert!(loaded.torn.is_none());
         assert_eq!(loaded.events.len(), 2);

@@ -1,5 +1,6 @@
-//! Where baton keeps its durable local state: journals, role locks and the audit log. Owns the
-//! directory layout and its discovery; must not read or write the files themselves.
+//! Where `LocalStore` keeps baton's durable state: journals, role locks, drill records and the
+//! audit log. Owns the directory layout and its discovery; must not read or write the files
+//! themselves.
 //!
 //! Layout under the root:
 //! - `journal/<role>/<op_id>.jsonl` — one append-only journal per operation;
@@ -8,6 +9,8 @@
 //! - `drills/<role>/<drill_id>.json` — one drill record each, replaced atomically per phase;
 //! - `timelines/` — operation timelines exported from the cockpit for postmortems;
 //! - `reports/` — drill reports (Markdown and JSON) unless `--report DIR` says otherwise.
+//!
+//! Folders are created 0700 and files 0600 (`store::private`).
 //!
 //! Role names are lower-cased (Azure names are case-insensitive) and every character outside
 //! `[a-z0-9._-]` becomes `_`, so a role name can never escape its directory.
@@ -93,6 +96,11 @@ impl StateDir {
     /// `reports/`.
     pub fn reports(&self) -> PathBuf {
         self.root.join("reports")
+    }
+
+    /// `timelines/`.
+    pub fn timelines(&self) -> PathBuf {
+        self.root.join("timelines")
     }
 
     /// `audit.jsonl`.

@@ -13,7 +13,7 @@ use super::state_dir::StateDir;
 use crate::core::plan::LockHolder;
 use rustix::fs::{flock, FlockOperation};
 use serde::{Deserialize, Serialize};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use time::format_description::well_known::Rfc3339;
@@ -160,6 +160,27 @@ impl RoleLock {
     }
 }
 
+#[async_trait::async_trait]
+impl super::LockGuard for RoleLock {
+    fn info(&self) -> &LockInfo {
+        &self.info
+    }
+
+    async fn set_op(&mut self, op_id: &str) -> Result<(), super::StoreError> {
+        RoleLock::set_op(self, op_id).map_err(Into::into)
+    }
+
+    fn is_held(&self) -> bool {
+        // The kernel holds a flock until the file is closed or the process dies.
+        true
+    }
+
+    async fn release(self: Box<Self>) -> Result<(), super::StoreError> {
+        drop(self);
+        Ok(())
+    }
+}
+
 impl Drop for RoleLock {
     fn drop(&mut self) {
         // Still holding the lock: nobody reads a half-cleared file. Closing the file unlocks.
@@ -174,9 +195,9 @@ fn open(path: &Path) -> Result<File, LockError> {
         source,
     };
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(err)?;
+        super::private::create_dir_all(parent).map_err(err)?;
     }
-    OpenOptions::new()
+    super::private::options()
         .read(true)
         .write(true)
         .create(true)
@@ -251,11 +272,7 @@ mod tests {
     use super::*;
 
     fn op(user: &str) -> Operator {
-        Operator {
-            user: user.into(),
-            host: "h1".into(),
-            ssh_client: None,
-        }
+        Operator::named(user, "h1")
     }
 
     #[test]

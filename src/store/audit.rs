@@ -5,13 +5,12 @@
 //! tokens).
 
 use super::operator::Operator;
-use super::state_dir::StateDir;
+use super::SharedStore;
 use crate::core::operation::{Outcome, RollbackMode};
 use crate::core::plan::{OperationKind, StepKind};
 use serde::Serialize;
-use std::fs::OpenOptions;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::Path;
 use time::OffsetDateTime;
 
 /// What happened, one variant per kind of audit record.
@@ -137,29 +136,45 @@ pub struct AuditRecord<'a> {
 }
 
 /// Why an audit record could not be written.
-#[derive(Debug, thiserror::Error)]
-#[error("audit log {path}: {reason}")]
-pub struct AuditError {
-    /// The audit file.
-    pub path: PathBuf,
-    /// Why.
-    pub reason: String,
+pub type AuditError = super::StoreError;
+
+/// Appends one encoded record to the audit file at `path` (created 0600 in a 0700 folder): a
+/// single `write` on an `O_APPEND` file, then fsync, so records of concurrent batons never
+/// interleave within a line.
+pub fn append_line(path: &Path, record: &AuditRecord<'_>) -> Result<(), AuditError> {
+    let err = |source| AuditError::Io {
+        what: "audit log",
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut line = serde_json::to_vec(record).map_err(|e| AuditError::Corrupt {
+        what: format!("audit record for {}", path.display()),
+        reason: e.to_string(),
+    })?;
+    line.push(b'\n');
+    if let Some(parent) = path.parent() {
+        super::private::create_dir_all(parent).map_err(err)?;
+    }
+    let mut f = super::private::options()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(err)?;
+    f.write_all(&line).map_err(err)?;
+    f.sync_data().map_err(err)
 }
 
-/// The audit log of one state directory, for one operator.
+/// The audit log of one store, for one operator.
 #[derive(Debug, Clone)]
 pub struct Audit {
-    path: PathBuf,
+    store: SharedStore,
     operator: Operator,
 }
 
 impl Audit {
-    /// The audit log in `dir`, written as `operator`.
-    pub fn new(dir: &StateDir, operator: Operator) -> Audit {
-        Audit {
-            path: dir.audit_path(),
-            operator,
-        }
+    /// The audit log in `store`, written as `operator`.
+    pub fn new(store: SharedStore, operator: Operator) -> Audit {
+        Audit { store, operator }
     }
 
     /// The operator records are written as.
@@ -167,18 +182,14 @@ impl Audit {
         &self.operator
     }
 
-    /// Appends one record (a single `write` on an `O_APPEND` file, then fsync), so records of
-    /// concurrent batons never interleave within a line.
-    pub fn record(
+    /// Appends one record; returns once it is durable. Records that justify a write
+    /// (confirmation, force-detach, cooldown override) go through here, and the write waits.
+    pub async fn record(
         &self,
         role: &str,
         op_id: Option<&str>,
         event: &AuditEvent,
     ) -> Result<(), AuditError> {
-        let err = |reason: String| AuditError {
-            path: self.path.clone(),
-            reason,
-        };
         let rec = AuditRecord {
             at: OffsetDateTime::now_utc(),
             operator: &self.operator,
@@ -186,25 +197,44 @@ impl Audit {
             op_id,
             event,
         };
-        let mut line = serde_json::to_vec(&rec).map_err(|e| err(e.to_string()))?;
-        line.push(b'\n');
-        if let Some(parent) = self.path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| err(e.to_string()))?;
-        }
-        let mut f = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
-            .map_err(|e| err(e.to_string()))?;
-        f.write_all(&line).map_err(|e| err(e.to_string()))?;
-        f.sync_data().map_err(|e| err(e.to_string()))
+        self.store.append_audit(&rec).await
     }
 
-    /// Like [`Audit::record`], but a failure is only logged: an audit hiccup must not stop a
-    /// failover half-way (the journal still has every step).
-    pub fn note(&self, role: &str, op_id: Option<&str>, event: &AuditEvent) {
-        if let Err(e) = self.record(role, op_id, event) {
-            tracing::error!(error = %e, "audit record lost");
+    /// Like [`Audit::record`] for records written after the fact (an ARM call made, a step
+    /// failed): an audit hiccup must not stop a failover half-way (the journal still has every
+    /// step), so the failure is logged and returned as text for the operator's screen.
+    #[must_use = "a lost audit record must be shown to the operator"]
+    pub async fn note(
+        &self,
+        role: &str,
+        op_id: Option<&str>,
+        event: &AuditEvent,
+    ) -> Option<String> {
+        let e = self.record(role, op_id, event).await.err()?;
+        tracing::error!(error = %e, "audit record lost");
+        Some(format!("audit record lost ({}): {e}", event.name()))
+    }
+}
+
+impl AuditEvent {
+    /// The record's `event` tag, for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AuditEvent::Confirmed { .. } => "confirmed",
+            AuditEvent::ConfirmationRefused { .. } => "confirmation_refused",
+            AuditEvent::Resumed { .. } => "resumed",
+            AuditEvent::ArmCall { .. } => "arm_call",
+            AuditEvent::StepFailed { .. } => "step_failed",
+            AuditEvent::AbortRequested => "abort_requested",
+            AuditEvent::RollbackChosen { .. } => "rollback_chosen",
+            AuditEvent::ForceDetach { .. } => "force_detach",
+            AuditEvent::CooldownOverride { .. } => "cooldown_override",
+            AuditEvent::Refused { .. } => "refused",
+            AuditEvent::Finished { .. } => "finished",
+            AuditEvent::DrillBegun { .. } => "drill_begun",
+            AuditEvent::IncidentOverride { .. } => "incident_override",
+            AuditEvent::DrillResumed { .. } => "drill_resumed",
+            AuditEvent::DrillFinished { .. } => "drill_finished",
         }
     }
 }
@@ -213,16 +243,17 @@ impl Audit {
 mod tests {
     use super::*;
 
-    #[test]
-    fn records_are_json_lines_with_the_operator() {
+    use crate::store::state_dir::StateDir;
+
+    #[tokio::test]
+    async fn records_are_json_lines_with_the_operator() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = StateDir::new(tmp.path());
         let op = Operator {
-            user: "alice".into(),
-            host: "jump".into(),
             ssh_client: Some("10.1.2.3".into()),
+            ..Operator::named("alice", "jump")
         };
-        let audit = Audit::new(&dir, op);
+        let audit = Audit::new(dir.clone().into(), op);
         audit
             .record(
                 "web",
@@ -231,9 +262,11 @@ mod tests {
                     comment: "drill".into(),
                 },
             )
+            .await
             .unwrap();
         audit
             .record("web", None, &AuditEvent::AbortRequested)
+            .await
             .unwrap();
         let text = std::fs::read_to_string(dir.audit_path()).unwrap();
         let lines: Vec<serde_json::Value> = text

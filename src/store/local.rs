@@ -1,0 +1,108 @@
+//! [`LocalStore`]: the [`Store`] on the local file system, under one [`StateDir`]. Delegates
+//! to the file-level modules (`lock`, `journal`, `drill`, `audit`), which keep the guarantees:
+//! `flock` for the lock, fsync per journal line and audit record, torn-line handling, atomic
+//! drill record saves, 0700 folders and 0600 files. Must not add behaviour of its own.
+
+use super::audit::{append_line, AuditRecord};
+use super::journal::{Journal, Loaded, TornLine};
+use super::lock::{LockInfo, RoleLock};
+use super::operator::Operator;
+use super::state_dir::StateDir;
+use super::{drill, JournalWriter, LockGuard, Precondition, RecordVersion, Store, StoreError};
+use crate::core::drill::DrillRecord;
+use crate::core::operation::Operation;
+use async_trait::async_trait;
+
+/// Baton's state in a local directory.
+#[derive(Debug, Clone)]
+pub struct LocalStore {
+    dir: StateDir,
+}
+
+impl LocalStore {
+    /// The store rooted at `dir` (created on first write).
+    pub fn new(dir: StateDir) -> LocalStore {
+        LocalStore { dir }
+    }
+
+    /// Its state directory.
+    pub fn dir(&self) -> &StateDir {
+        &self.dir
+    }
+}
+
+#[async_trait]
+impl Store for LocalStore {
+    async fn acquire_lock(
+        &self,
+        role: &str,
+        operator: &Operator,
+        op_id: Option<&str>,
+    ) -> Result<Box<dyn LockGuard>, StoreError> {
+        let lock = RoleLock::acquire(&self.dir, role, operator, op_id)?;
+        Ok(Box::new(lock))
+    }
+
+    async fn lock_holder(&self, role: &str) -> Result<Option<LockInfo>, StoreError> {
+        Ok(RoleLock::holder(&self.dir, role)?)
+    }
+
+    async fn create_journal(
+        &self,
+        role: &str,
+        op_id: &str,
+    ) -> Result<Box<dyn JournalWriter>, StoreError> {
+        Ok(Box::new(Journal::create(&self.dir, role, op_id)?))
+    }
+
+    async fn reopen_journal(
+        &self,
+        role: &str,
+        op_id: &str,
+    ) -> Result<(Box<dyn JournalWriter>, Loaded), StoreError> {
+        let (journal, loaded) = Journal::reopen_loaded(&self.dir, role, op_id)?;
+        Ok((Box::new(journal), loaded))
+    }
+
+    async fn load_journal(&self, role: &str, op_id: &str) -> Result<Loaded, StoreError> {
+        Ok(Journal::load(&self.dir.journal_path(role, op_id))?)
+    }
+
+    async fn journals_of_role(&self, role: &str) -> Result<Vec<String>, StoreError> {
+        Ok(Journal::of_role(&self.dir, role)
+            .iter()
+            .filter_map(|p| Some(p.file_stem()?.to_string_lossy().into_owned()))
+            .collect())
+    }
+
+    async fn scan_journals(&self) -> Vec<Result<(Operation, Option<TornLine>), StoreError>> {
+        Journal::scan(&self.dir)
+            .into_iter()
+            .map(|r| r.map_err(StoreError::from))
+            .collect()
+    }
+
+    async fn save_drill(
+        &self,
+        record: &DrillRecord,
+        condition: &Precondition,
+    ) -> Result<RecordVersion, StoreError> {
+        drill::save_if(&self.dir, record, condition)
+    }
+
+    async fn load_drill(
+        &self,
+        role: &str,
+        drill_id: &str,
+    ) -> Result<(DrillRecord, RecordVersion), StoreError> {
+        drill::load_versioned(&self.dir.drill_path(role, drill_id))
+    }
+
+    async fn drills(&self) -> Vec<(DrillRecord, RecordVersion)> {
+        drill::load_all_versioned(&self.dir)
+    }
+
+    async fn append_audit(&self, record: &AuditRecord<'_>) -> Result<(), StoreError> {
+        append_line(&self.dir.audit_path(), record)
+    }
+}
