@@ -11,9 +11,10 @@
 //! Knobs: `BATON_BENCH_ROLES` (default 1000), `BATON_BENCH_ITERS` (default 2000 per case).
 //! Run: `cargo bench --bench render`.
 
+#[path = "../tests/ui_fixtures/mod.rs"]
+mod ui_fixtures;
 use anyhow::Result;
 use baton::core::snapshot::FleetSnapshot;
-use baton::ui::fixtures::{self, T0};
 use baton::ui::{render, update, Mode, Msg, Theme, UiState};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -21,6 +22,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 use support::proc::{env_or, machine};
 use support::stats::{ms, Summary};
+use ui_fixtures::{self as fixtures, T0};
 
 mod support;
 

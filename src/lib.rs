@@ -3,6 +3,8 @@
 //! The library holds everything; `main.rs` only parses the command line and wires it together.
 //! `core` is pure (no I/O, no clock); every other module does I/O around it.
 
+#![warn(missing_docs)]
+
 pub mod azure;
 pub mod cockpit;
 pub mod config;
@@ -12,6 +14,12 @@ pub mod emulator;
 pub mod engine;
 pub mod failover;
 pub mod probe;
+pub mod protocol;
 pub mod setup;
 pub mod status;
 pub mod ui;
+
+// The dev-only fixtures in `tests/ui_fixtures` name the library `baton::`; this lets the
+// library's own unit tests include them too.
+#[cfg(test)]
+extern crate self as baton;

@@ -3,12 +3,13 @@
 //! of the executor's events) and drill records (`drill::store::save`).
 
 mod history_support;
+mod ui_fixtures;
 
 use baton::failover::history::{run, HistoryCommand};
 use baton::failover::StateDir;
-use baton::ui::fixtures::history::RTO_TARGET;
 use serde_json::Value;
 use std::path::Path;
+use ui_fixtures::history::RTO_TARGET;
 
 fn filled() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();

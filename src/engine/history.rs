@@ -1,13 +1,14 @@
 //! Serves the cockpit's history view: reads the state directory on a blocking thread
-//! (`failover::history::load`) and answers `Msg::History`; and the timeline export
+//! (`failover::history::load`) and answers `EngineMsg::History`; and the timeline export
 //! (`failover::timeline::export`), answered in the event log with the file written. Neither
 //! takes a role lock or touches Azure, so both run in read-only mode too.
 
 use crate::core::snapshot::{EngineEvent, Severity};
 use crate::failover::history::load;
 use crate::failover::StateDir;
-use crate::ui::Msg;
+use crate::protocol::{EngineMsg, HistoryFailure, MISSING_STATE_DIR};
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -23,11 +24,11 @@ pub struct HistorySource {
 /// Answers `LoadHistory` effects.
 pub(super) struct Server {
     source: Option<HistorySource>,
-    ui: mpsc::Sender<Msg>,
+    ui: mpsc::Sender<EngineMsg>,
 }
 
 impl Server {
-    pub(super) fn new(source: Option<HistorySource>, ui: mpsc::Sender<Msg>) -> Server {
+    pub(super) fn new(source: Option<HistorySource>, ui: mpsc::Sender<EngineMsg>) -> Server {
         Server { source, ui }
     }
 
@@ -37,9 +38,7 @@ impl Server {
         let source = self.source.clone();
         tokio::spawn(async move {
             let answer = match source {
-                None => {
-                    Err("no state directory: set BATON_STATE_DIR, XDG_STATE_HOME or HOME".into())
-                }
+                None => Err(HistoryFailure::NoStateDir),
                 Some(src) => tokio::task::spawn_blocking(move || {
                     let loaded = load(&src.state_dir, src.rto_target, &BTreeSet::new());
                     for problem in &loaded.problems {
@@ -48,9 +47,9 @@ impl Server {
                     loaded.history
                 })
                 .await
-                .map_err(|e| format!("history could not be read: {e}")),
+                .map_err(|e| HistoryFailure::Reader(Arc::new(e))),
             };
-            if ui.send(Msg::History(answer)).await.is_err() {
+            if ui.send(EngineMsg::History(answer)).await.is_err() {
                 tracing::debug!("history answer with no cockpit listening");
             }
         });
@@ -64,7 +63,7 @@ impl Server {
             let (severity, text) = match source {
                 None => (
                     Severity::Warn,
-                    "no state directory: no timeline to export".to_string(),
+                    format!("timeline not written: {MISSING_STATE_DIR}"),
                 ),
                 Some(src) => {
                     let who = role.clone();

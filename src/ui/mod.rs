@@ -24,7 +24,7 @@
 //!   `RequestPlan { role, kind, target: Option<String> }`, `StartOperation { role, kind,
 //!   target: String, confirmed_name }`, `AbortOperation { op_id }`, `ChooseRollback { op_id,
 //!   mode }`, `ResumeOperation { op_id }`; and `LoadHistory` (a read, every mode but wall),
-//!   answered by `Msg::History(Result<History, String>)`. [`run`] handles `Quit` and `Bell` itself and
+//!   answered by `Msg::Engine(EngineMsg::History(Result<History, String>))`. [`run`] handles `Quit` and `Bell` itself and
 //!   forwards the rest to `UiOptions::effects` with `try_send`; a full or closed engine queue
 //!   is reported in the event log instead of freezing the screen. `UiOptions::ops` carries the
 //!   engine's operation messages; `UiOptions::rto_target` is what the summary measures against.
@@ -36,7 +36,7 @@
 //!
 //! The UI itself detects role state transitions between consecutive snapshots: each one is
 //! logged (`web  HEALTHY → MASTER DOWN`); a transition into MASTER DOWN or SPLIT (including a
-//! role already in that state in the first snapshot) emits exactly one `Effect::Bell` and
+//! role already in that state in the first snapshot) emits exactly one `Effect::Ui(UiEffect::Bell)` and
 //! raises a banner. `Esc` dismisses the banner; it disappears by itself when the role leaves
 //! that state, and a new fall raises it again.
 //!
@@ -223,7 +223,6 @@
 //! `baton history`'s tests.
 
 pub mod action;
-pub mod fixtures;
 pub mod keymap;
 mod render;
 pub mod state;
@@ -237,4 +236,4 @@ pub use render::{render, MIN_HEIGHT, MIN_WIDTH};
 pub use state::{Freshness, Mode, Pane, UiState};
 pub use terminal::{run, UiError, UiOptions};
 pub use theme::{Theme, ThemeEnv, ThemeError};
-pub use update::{update, ChaosAction, Effect, Msg};
+pub use update::{update, Msg};

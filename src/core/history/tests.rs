@@ -1,8 +1,12 @@
-//! The history rules over journals written like the executor's (see `ui::fixtures::history`).
+//! The history rules over journals written like the executor's (see the dev-only fixtures in
+//! `tests/ui_fixtures/history`).
 
 use super::*;
 use crate::core::drill::Verdict;
-use crate::ui::fixtures::history::{day, drill_legs, drill_record, End, OpSpec, RTO_TARGET};
+use ui_fixtures::history::{day, drill_legs, drill_record, End, OpSpec, RTO_TARGET};
+
+#[path = "../../../tests/ui_fixtures/mod.rs"]
+mod ui_fixtures;
 
 fn ops(specs: &[OpSpec]) -> Vec<Operation> {
     specs.iter().map(|s| s.operation().unwrap()).collect()

@@ -12,7 +12,7 @@ use crate::core::operation::{OpEvent, Operation, RollbackMode};
 use crate::core::plan::OperationKind;
 use crate::core::snapshot::{EngineEvent, Severity};
 use crate::failover::{Executor, ExecutorOptions, Journal, Operator, Request, RunReport, StateDir};
-use crate::ui::{Effect, Msg};
+use crate::protocol::{EngineMsg, OpEffect, PlanFailure};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
@@ -40,7 +40,7 @@ pub struct OpsSetup {
 /// Channels the operations task talks on.
 pub(super) struct OpsChannels {
     /// Plans, plan errors, operation events, interrupted operations — to the UI.
-    pub ui: mpsc::Sender<Msg>,
+    pub ui: mpsc::Sender<EngineMsg>,
     /// The event log.
     pub events: mpsc::Sender<EngineEvent>,
     /// Roles with an operation running (the snapshot shows them FAILING OVER).
@@ -60,30 +60,37 @@ struct Ops {
 }
 
 /// Offers interrupted operations, then serves operation effects until the channel closes.
-pub(super) async fn run(setup: OpsSetup, ch: OpsChannels, mut effects: mpsc::Receiver<Effect>) {
+pub(super) async fn run(setup: OpsSetup, ch: OpsChannels, mut effects: mpsc::Receiver<OpEffect>) {
     let ops = Ops {
         setup,
         ch: Arc::new(ch),
         aborts: Arc::default(),
     };
     let interrupted = Journal::open_interrupted(&ops.setup.state_dir);
-    if !interrupted.is_empty() && ops.ch.ui.send(Msg::Interrupted(interrupted)).await.is_err() {
+    if !interrupted.is_empty()
+        && ops
+            .ch
+            .ui
+            .send(EngineMsg::Interrupted(interrupted))
+            .await
+            .is_err()
+    {
         return;
     }
     while let Some(effect) = effects.recv().await {
         let ops = ops.clone();
         match effect {
-            Effect::RequestPlan {
+            OpEffect::RequestPlan {
                 role,
                 kind: OperationKind::Drill,
                 target,
             } => {
                 tokio::spawn(async move { ops.plan_drill(&role, target).await });
             }
-            Effect::RequestPlan { role, kind, target } => {
+            OpEffect::RequestPlan { role, kind, target } => {
                 tokio::spawn(async move { ops.plan(&role, kind, target).await });
             }
-            Effect::StartOperation {
+            OpEffect::StartOperation {
                 role,
                 kind: OperationKind::Drill,
                 target,
@@ -91,7 +98,7 @@ pub(super) async fn run(setup: OpsSetup, ch: OpsChannels, mut effects: mpsc::Rec
             } => {
                 tokio::spawn(async move { ops.start_drill(&role, target, &confirmed_name).await });
             }
-            Effect::StartOperation {
+            OpEffect::StartOperation {
                 role,
                 kind,
                 target,
@@ -99,14 +106,13 @@ pub(super) async fn run(setup: OpsSetup, ch: OpsChannels, mut effects: mpsc::Rec
             } => {
                 tokio::spawn(async move { ops.start(&role, kind, target, &confirmed_name).await });
             }
-            Effect::AbortOperation { op_id } => ops.abort(&op_id),
-            Effect::ChooseRollback { op_id, mode } => {
+            OpEffect::AbortOperation { op_id } => ops.abort(&op_id),
+            OpEffect::ChooseRollback { op_id, mode } => {
                 tokio::spawn(async move { ops.continue_op(&op_id, Some(mode)).await });
             }
-            Effect::ResumeOperation { op_id } => {
+            OpEffect::ResumeOperation { op_id } => {
                 tokio::spawn(async move { ops.continue_op(&op_id, None).await });
             }
-            _ => {}
         }
     }
 }
@@ -130,7 +136,9 @@ impl Ops {
     async fn plan(&self, role: &str, kind: OperationKind, target: Option<String>) {
         let Some((exec, _)) = self.executor(role) else {
             return self
-                .tell_ui(Msg::PlanError(format!("no role named {role}")))
+                .tell_ui(EngineMsg::PlanError(PlanFailure::UnknownRole {
+                    role: role.to_string(),
+                }))
                 .await;
         };
         let req = Request {
@@ -138,8 +146,8 @@ impl Ops {
             ..Request::new(kind)
         };
         let msg = match exec.plan(&req).await {
-            Ok(plan) => Msg::Plan(plan),
-            Err(e) => Msg::PlanError(e.to_string()),
+            Ok(plan) => EngineMsg::Plan(plan),
+            Err(e) => EngineMsg::PlanError(PlanFailure::Executor(Arc::new(e))),
         };
         self.tell_ui(msg).await;
     }
@@ -186,7 +194,9 @@ impl Ops {
     async fn continue_op(&self, op_id: &str, mode: Option<RollbackMode>) {
         let Some(op) = self.find(op_id) else {
             return self
-                .tell_ui(Msg::PlanError(format!("operation {op_id} not found")))
+                .tell_ui(EngineMsg::PlanError(PlanFailure::OperationNotFound {
+                    op_id: op_id.to_string(),
+                }))
                 .await;
         };
         let role = op.role.clone();
@@ -241,7 +251,7 @@ impl Ops {
                     aborts.insert(op_id.clone(), abort.clone());
                 }
             }
-            let msg = Msg::OpEvent {
+            let msg = EngineMsg::OpEvent {
                 op_id: op_id.clone(),
                 event,
             };
@@ -253,7 +263,7 @@ impl Ops {
 
     async fn forward_known(self, mut rx: mpsc::Receiver<OpEvent>, op_id: String) {
         while let Some(event) = rx.recv().await {
-            let msg = Msg::OpEvent {
+            let msg = EngineMsg::OpEvent {
                 op_id: op_id.clone(),
                 event,
             };
@@ -305,7 +315,7 @@ impl Ops {
         });
     }
 
-    async fn tell_ui(&self, msg: Msg) {
+    async fn tell_ui(&self, msg: EngineMsg) {
         let _ = self.ch.ui.send(msg).await;
     }
 

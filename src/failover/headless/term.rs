@@ -36,10 +36,7 @@ pub fn prepare(
         return Err(2);
     };
     let Some(dir) = StateDir::discover(state_dir) else {
-        let _ = writeln!(
-            err,
-            "error: no state directory: set BATON_STATE_DIR or HOME"
-        );
+        let _ = writeln!(err, "error: {}", crate::protocol::MISSING_STATE_DIR);
         return Err(2);
     };
     match crate::setup::arm_client(config) {

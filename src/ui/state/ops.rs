@@ -162,7 +162,7 @@ pub struct DrillView {
     /// The drill's record (legs, hold, verdict).
     pub record: DrillRecord,
     /// Where its Markdown report was written, once it was.
-    pub report: Option<String>,
+    pub report: Option<std::path::PathBuf>,
 }
 
 impl Default for OpsState {

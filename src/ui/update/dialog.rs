@@ -12,9 +12,10 @@
 use super::super::action::Action;
 use super::super::state::ops::{Choice, Dialog, Preview, MAX_TYPED};
 use super::super::state::UiState;
-use super::{log_now, Effect};
+use super::log_now;
 use crate::core::snapshot::Severity;
 use crate::core::text::sanitize;
+use crate::protocol::{Effect, OpEffect, UiEffect};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// Handles a key when a dialog is open; `None` when no dialog is (the keymap takes it).
@@ -27,7 +28,7 @@ pub(super) fn key(state: &mut UiState, key: &KeyEvent) -> Option<Vec<Effect>> {
     }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     if ctrl && key.code == KeyCode::Char('c') {
-        return Some(vec![Effect::Quit]);
+        return Some(vec![Effect::Ui(UiEffect::Quit)]);
     }
     if ctrl || key.modifiers.contains(KeyModifiers::ALT) {
         return Some(Vec::new());
@@ -47,7 +48,7 @@ pub(super) fn key(state: &mut UiState, key: &KeyEvent) -> Option<Vec<Effect>> {
 /// else exists until the dialog is answered.
 pub(super) fn action(state: &mut UiState, action: Action) -> Vec<Effect> {
     match action {
-        Action::Quit => vec![Effect::Quit],
+        Action::Quit => vec![Effect::Ui(UiEffect::Quit)],
         Action::Close => {
             state.dirty = true;
             close_front(state);
@@ -120,12 +121,12 @@ fn confirm(state: &mut UiState) -> Vec<Effect> {
     let Some(target) = plan.to.clone() else {
         return Vec::new();
     };
-    let effect = Effect::StartOperation {
+    let effect = Effect::Op(OpEffect::StartOperation {
         role: plan.role.clone(),
         kind: plan.kind,
         target,
         confirmed_name: p.typed.clone(),
-    };
+    });
     let text = format!("{} confirmed by typing the role name", plan.kind.as_str());
     let role = sanitize(&plan.role);
     state.ops.dialogs.pop_front();
@@ -156,11 +157,11 @@ fn cycle_target(state: &mut UiState) -> Vec<Effect> {
     p.error = None;
     p.typed.clear();
     p.scroll = 0;
-    vec![Effect::RequestPlan {
+    vec![Effect::Op(OpEffect::RequestPlan {
         role: p.role.clone(),
         kind: p.kind,
         target: Some(next),
-    }]
+    })]
 }
 
 /// Typing into a dialog's name field: a printable character (up to [`MAX_TYPED`]) or
@@ -209,7 +210,7 @@ fn abort_key(state: &mut UiState, code: KeyCode) -> Vec<Effect> {
             let role = state.ops.get(&op_id).map(|v| sanitize(&v.op.role));
             let text = "abort confirmed by typing the role name".to_owned();
             log_now(state, Severity::Warn, role, text);
-            vec![Effect::AbortOperation { op_id }]
+            vec![Effect::Op(OpEffect::AbortOperation { op_id })]
         }
         KeyCode::Esc => {
             state.ops.dialogs.pop_front();
@@ -272,8 +273,8 @@ fn choose(state: &mut UiState) -> Vec<Effect> {
         format!("chose by typing the role name: {}", choice.label()),
     );
     vec![match choice {
-        Choice::Resume => Effect::ResumeOperation { op_id },
-        Choice::Rollback(mode) => Effect::ChooseRollback { op_id, mode },
+        Choice::Resume => Effect::Op(OpEffect::ResumeOperation { op_id }),
+        Choice::Rollback(mode) => Effect::Op(OpEffect::ChooseRollback { op_id, mode }),
     }]
 }
 

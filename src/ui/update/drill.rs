@@ -5,17 +5,19 @@
 
 use super::super::state::ops::{Dialog, DrillView};
 use super::super::state::UiState;
-use super::{log_now, Effect};
+use super::log_now;
 use crate::core::drill::DrillRecord;
 use crate::core::plan::human_duration;
 use crate::core::snapshot::Severity;
 use crate::core::text::sanitize;
+use crate::protocol::Effect;
+use std::path::PathBuf;
 
 /// The drill's latest record (and report path, once written).
 pub(super) fn on_drill(
     state: &mut UiState,
     record: DrillRecord,
-    report: Option<String>,
+    report: Option<PathBuf>,
 ) -> Vec<Effect> {
     state.dirty = true;
     let id = record.drill_id.clone();
