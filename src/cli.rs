@@ -192,7 +192,7 @@ fn run_history(explicit: Option<&Path>, args: HistoryArgs) -> u8 {
             return 2;
         }
     };
-    let cmd = baton::failover::history::HistoryCommand {
+    let cmd = baton::history::HistoryCommand {
         role: args.role,
         json: args.json,
         limit: args.limit,
@@ -205,7 +205,7 @@ fn run_history(explicit: Option<&Path>, args: HistoryArgs) -> u8 {
             c.role_specs().into_iter().map(|r| r.name).collect()
         }),
     };
-    baton::failover::history::run(&cmd, &mut std::io::stdout(), &mut std::io::stderr())
+    baton::history::run(&cmd, &mut std::io::stdout(), &mut std::io::stderr())
 }
 
 async fn run_drill(explicit: Option<&Path>, args: DrillArgs) -> anyhow::Result<u8> {

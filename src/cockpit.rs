@@ -45,7 +45,7 @@ pub enum CockpitError {
     #[error(transparent)]
     Arm(#[from] ArmError),
     /// No state directory for journals, locks and audit.
-    #[error("{}", crate::protocol::MISSING_STATE_DIR)]
+    #[error("{}", crate::core::wording::MISSING_STATE_DIR)]
     NoStateDir,
     /// The terminal failed (or is not a terminal).
     #[error(transparent)]

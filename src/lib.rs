@@ -13,6 +13,8 @@ pub mod drill;
 pub mod emulator;
 pub mod engine;
 pub mod failover;
+pub mod fleet;
+pub mod history;
 pub mod probe;
 pub mod protocol;
 pub mod setup;

@@ -1,7 +1,7 @@
 //! With no `--state-dir`, no `$BATON_STATE_DIR`, no `$XDG_STATE_HOME` and no `$HOME`, the
 //! commands that need a state directory stop with the one shared wording (exit 2).
 
-use baton::protocol::MISSING_STATE_DIR;
+use baton::core::wording::MISSING_STATE_DIR;
 use std::process::Command;
 
 const BATON: &str = env!("CARGO_BIN_EXE_baton");

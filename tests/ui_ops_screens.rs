@@ -7,14 +7,12 @@ mod ui_fixtures;
 use baton::core::leader::LeaderState;
 use baton::core::operation::OpEvent;
 use baton::core::plan::Plan;
-use baton::failover::ExecError;
 use baton::protocol::{EngineMsg, PlanFailure};
 use baton::ui::{render, update, Action, Mode, Msg, Theme, UiState};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::Terminal;
-use std::sync::Arc;
 use std::time::Duration;
 use ui_fixtures as fixtures;
 use ui_fixtures::ops::{self, at, OP_ID};
@@ -156,9 +154,9 @@ fn plan_preview_waiting_and_failed() {
     assert!(format!("{}", term.backend()).contains("planning…"));
     update(
         &mut st,
-        Msg::Engine(EngineMsg::PlanError(PlanFailure::Executor(Arc::new(
-            ExecError::Invalid("inventory unavailable: ARM 503".into()),
-        )))),
+        Msg::Engine(EngineMsg::PlanError(PlanFailure::Refused {
+            reason: "inventory unavailable: ARM 503".into(),
+        })),
     );
     let term = draw(&st, 80, 24);
     insta::assert_snapshot!("preview_error_80x24", term.backend());

@@ -1,12 +1,13 @@
 //! Serves the cockpit's history view: reads the state directory on a blocking thread
-//! (`failover::history::load`) and answers `EngineMsg::History`; and the timeline export
+//! (`history::load`) and answers `EngineMsg::History`; and the timeline export
 //! (`failover::timeline::export`), answered in the event log with the file written. Neither
 //! takes a role lock or touches Azure, so both run in read-only mode too.
 
 use crate::core::snapshot::{EngineEvent, Severity};
-use crate::failover::history::load;
+use crate::core::wording::MISSING_STATE_DIR;
 use crate::failover::StateDir;
-use crate::protocol::{EngineMsg, HistoryFailure, MISSING_STATE_DIR};
+use crate::history::load;
+use crate::protocol::{EngineMsg, HistoryFailure};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;

@@ -193,7 +193,9 @@ async fn run_effects(
             Effect::Read(read) => match read {
                 ReadEffect::RefreshInventory => refresh_now.notify_one(),
                 ReadEffect::LoadHistory => history.load(),
-                ReadEffect::ExportTimeline { role } => history.export(role, events.clone()),
+                ReadEffect::ExportTimeline { role } => {
+                    history.export(role.to_string(), events.clone())
+                }
             },
             Effect::Chaos(ChaosRequest { vm, action }) => {
                 if let Some(port) = &chaos {

@@ -123,7 +123,6 @@
 pub mod audit;
 pub mod executor;
 pub mod headless;
-pub mod history;
 pub mod journal;
 pub mod lock;
 pub mod operator;

@@ -1,5 +1,5 @@
 //! Timeline export for postmortems: the newest operation of a role (running or finished),
-//! replayed from its journal and written as Markdown (`drill::report::
+//! replayed from its journal and written as Markdown (`core::report::
 //! operation_timeline_markdown`: steps with times and durations, operator, comments, ARM
 //! request ids, RTO against the target) to `timelines/<role>-<yyyymmddThhmmssZ>-<op8>.md` in
 //! the state directory. Owns finding the operation and writing the file; must not format it.
@@ -7,7 +7,7 @@
 use super::journal::Journal;
 use super::state_dir::StateDir;
 use crate::core::operation::Operation;
-use crate::drill::report::operation_timeline_markdown;
+use crate::core::report::operation_timeline_markdown;
 use std::path::PathBuf;
 use std::time::Duration;
 use time::OffsetDateTime;

@@ -1,15 +1,8 @@
-//! Typed failures carried by [`EngineMsg`](super::EngineMsg), and the one wording of a missing
-//! state directory shared by every command and the cockpit.
+//! Typed failures carried by [`EngineMsg`](super::EngineMsg).
 
-use crate::drill::DrillError;
-use crate::failover::ExecError;
+use crate::core::name::RoleName;
+use crate::core::wording::MISSING_STATE_DIR;
 use std::sync::Arc;
-
-/// The one wording of "no state directory could be chosen", naming every way to give one in
-/// the order baton tries them: `--state-dir`, `$BATON_STATE_DIR`, `$XDG_STATE_HOME/baton`, and
-/// the default `~/.local/state/baton` (which needs `$HOME`).
-pub const MISSING_STATE_DIR: &str = "no state directory: pass --state-dir DIR, or set \
-     $BATON_STATE_DIR or $XDG_STATE_HOME (the default ~/.local/state/baton needs $HOME)";
 
 /// Why no plan came back.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -18,7 +11,7 @@ pub enum PlanFailure {
     #[error("no role named {role}")]
     UnknownRole {
         /// The name asked for.
-        role: String,
+        role: RoleName,
     },
     /// The operation to go on with is not (or no longer) unfinished in the journal.
     #[error("operation {op_id} not found")]
@@ -26,12 +19,14 @@ pub enum PlanFailure {
         /// The id asked for.
         op_id: String,
     },
-    /// The executor could not plan (lock, cooldown, Azure read…).
-    #[error("{0}")]
-    Executor(Arc<ExecError>),
-    /// The drill could not be planned.
-    #[error("{0}")]
-    Drill(Arc<DrillError>),
+    /// The executor or the drill planner could not plan (lock held, interrupted operation,
+    /// Azure unreadable…); `reason` is their own wording. Kept as text so the protocol does
+    /// not depend on the executor: the cockpit shows it and never branches on it.
+    #[error("{reason}")]
+    Refused {
+        /// Why, as the planner said it.
+        reason: String,
+    },
 }
 
 /// Why the history could not be read.

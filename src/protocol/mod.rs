@@ -12,10 +12,11 @@
 
 mod failure;
 
-pub use failure::{HistoryFailure, PlanFailure, MISSING_STATE_DIR};
+pub use failure::{HistoryFailure, PlanFailure};
 
 use crate::core::drill::DrillRecord;
 use crate::core::history::History;
+use crate::core::name::RoleName;
 use crate::core::operation::{OpEvent, Operation, RollbackMode};
 use crate::core::plan::{OperationKind, Plan};
 use std::path::PathBuf;
@@ -52,7 +53,7 @@ pub enum ReadEffect {
     /// Write the role's newest operation as a Markdown timeline; the engine logs the file.
     ExportTimeline {
         /// The role (raw name).
-        role: String,
+        role: RoleName,
     },
 }
 
@@ -82,7 +83,7 @@ pub enum OpEffect {
     /// Plan an operation; the engine answers [`EngineMsg::Plan`] or [`EngineMsg::PlanError`].
     RequestPlan {
         /// The role (raw name).
-        role: String,
+        role: RoleName,
         /// Failover, switchover or drill.
         kind: OperationKind,
         /// The standby the operator picked; `None` lets the planner choose.
@@ -92,7 +93,7 @@ pub enum OpEffect {
     /// (see [`crate::core::confirm`]); the engine checks the typed name again.
     StartOperation {
         /// The role (raw name).
-        role: String,
+        role: RoleName,
         /// Failover, switchover or drill.
         kind: OperationKind,
         /// The target of the previewed plan.

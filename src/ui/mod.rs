@@ -65,7 +65,8 @@
 //!    show nothing to do) and the Azure calls it makes; `↑`/`↓`/`pgup`/`pgdn` scroll the steps.
 //!    The dialog is modal: every key goes to it (only ctrl-c still quits).
 //! 3. Confirmation: `type app to confirm: …` — printable keys type, backspace deletes. Enter
-//!    starts only when the plan has no blocker and the text equals the role name exactly (the
+//!    starts only when the plan has no blocker and the text is the role name exactly, same case
+//!    (`core::name::typed_name_confirms`, the rule the engine and the headless commands use; the
 //!    hint lights up `enter START`); it then emits `StartOperation` once and closes. A blocked
 //!    plan takes no typing and says why. Esc cancels. `tab` asks for the plan again with the
 //!    next standby as target (`RequestPlan { target: Some(vm) }`); the old plan and the typed

@@ -15,7 +15,6 @@ use crate::drill::{store, Drill, DrillRequest, DrillUpdate};
 use crate::failover::ExecutorOptions;
 use crate::protocol::{EngineMsg, PlanFailure};
 use std::path::PathBuf;
-use std::sync::Arc;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
@@ -55,14 +54,16 @@ impl Ops {
         let Some((drill, _, _)) = self.drill_runner(role) else {
             return self
                 .tell_ui(EngineMsg::PlanError(PlanFailure::UnknownRole {
-                    role: role.to_string(),
+                    role: role.into(),
                 }))
                 .await;
         };
         let req = self.drill_request(target);
         let msg = match drill.plan(&req).await {
             Ok(plan) => EngineMsg::Plan(plan.out),
-            Err(e) => EngineMsg::PlanError(PlanFailure::Drill(Arc::new(e))),
+            Err(e) => EngineMsg::PlanError(PlanFailure::Refused {
+                reason: e.to_string(),
+            }),
         };
         self.tell_ui(msg).await;
     }

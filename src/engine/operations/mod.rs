@@ -7,7 +7,7 @@
 
 use crate::azure::ArmClient;
 use crate::config::Config;
-use crate::core::model::same_name;
+use crate::core::name::{typed_name_confirms, RoleName};
 use crate::core::operation::{OpEvent, Operation, RollbackMode};
 use crate::core::plan::OperationKind;
 use crate::core::snapshot::{EngineEvent, Severity};
@@ -44,7 +44,7 @@ pub(super) struct OpsChannels {
     /// The event log.
     pub events: mpsc::Sender<EngineEvent>,
     /// Roles with an operation running (the snapshot shows them FAILING OVER).
-    pub running: watch::Sender<BTreeSet<String>>,
+    pub running: watch::Sender<BTreeSet<RoleName>>,
     /// Asks the inventory loop for a refresh now.
     pub refresh_now: Arc<tokio::sync::Notify>,
     /// The inventory, to know when facts read after an operation's end have arrived.
@@ -85,10 +85,10 @@ pub(super) async fn run(setup: OpsSetup, ch: OpsChannels, mut effects: mpsc::Rec
                 kind: OperationKind::Drill,
                 target,
             } => {
-                tokio::spawn(async move { ops.plan_drill(&role, target).await });
+                tokio::spawn(async move { ops.plan_drill(role.as_str(), target).await });
             }
             OpEffect::RequestPlan { role, kind, target } => {
-                tokio::spawn(async move { ops.plan(&role, kind, target).await });
+                tokio::spawn(async move { ops.plan(role.as_str(), kind, target).await });
             }
             OpEffect::StartOperation {
                 role,
@@ -96,7 +96,10 @@ pub(super) async fn run(setup: OpsSetup, ch: OpsChannels, mut effects: mpsc::Rec
                 target,
                 confirmed_name,
             } => {
-                tokio::spawn(async move { ops.start_drill(&role, target, &confirmed_name).await });
+                tokio::spawn(async move {
+                    ops.start_drill(role.as_str(), target, &confirmed_name)
+                        .await
+                });
             }
             OpEffect::StartOperation {
                 role,
@@ -104,7 +107,10 @@ pub(super) async fn run(setup: OpsSetup, ch: OpsChannels, mut effects: mpsc::Rec
                 target,
                 confirmed_name,
             } => {
-                tokio::spawn(async move { ops.start(&role, kind, target, &confirmed_name).await });
+                tokio::spawn(async move {
+                    ops.start(role.as_str(), kind, target, &confirmed_name)
+                        .await
+                });
             }
             OpEffect::AbortOperation { op_id } => ops.abort(&op_id),
             OpEffect::ChooseRollback { op_id, mode } => {
@@ -137,7 +143,7 @@ impl Ops {
         let Some((exec, _)) = self.executor(role) else {
             return self
                 .tell_ui(EngineMsg::PlanError(PlanFailure::UnknownRole {
-                    role: role.to_string(),
+                    role: role.into(),
                 }))
                 .await;
         };
@@ -147,7 +153,9 @@ impl Ops {
         };
         let msg = match exec.plan(&req).await {
             Ok(plan) => EngineMsg::Plan(plan),
-            Err(e) => EngineMsg::PlanError(PlanFailure::Executor(Arc::new(e))),
+            Err(e) => EngineMsg::PlanError(PlanFailure::Refused {
+                reason: e.to_string(),
+            }),
         };
         self.tell_ui(msg).await;
     }
@@ -181,9 +189,10 @@ impl Ops {
         self.finish(role, result, forward).await;
     }
 
-    /// True when the typed name is the role's; else logs that nothing was done.
+    /// True when the typed name confirms the role (the UI checked it too: this is the
+    /// engine's own check); else logs that nothing was done.
     async fn confirmed(&self, role: &str, typed: &str) -> bool {
-        if same_name(typed, role) {
+        if typed_name_confirms(role, typed) {
             return true;
         }
         let text = "confirmation did not match: nothing done";
@@ -308,9 +317,9 @@ impl Ops {
     fn mark_running(&self, role: &str, running: bool) {
         self.ch.running.send_modify(|set| {
             if running {
-                set.insert(role.to_string());
+                set.insert(RoleName::from(role));
             } else {
-                set.remove(role);
+                set.remove(&RoleName::from(role));
             }
         });
     }

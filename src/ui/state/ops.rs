@@ -6,6 +6,7 @@
 //! what an operation may do next: that is `core::operation` (`rollback_options`, `next_step`).
 
 use crate::core::drill::DrillRecord;
+use crate::core::name::typed_name_confirms;
 use crate::core::operation::{Operation, Outcome, RollbackMode, StepState};
 use crate::core::plan::{OperationKind, Plan};
 use std::collections::VecDeque;
@@ -86,11 +87,11 @@ pub struct Preview {
 
 impl Preview {
     /// True when Enter would start the operation: a plan without blockers for this role and
-    /// the role's name typed exactly.
+    /// the role's name typed as [`typed_name_confirms`] demands.
     pub fn confirmable(&self) -> bool {
-        self.plan
-            .as_ref()
-            .is_some_and(|p| p.can_confirm() && p.role == self.role && self.typed == p.role)
+        self.plan.as_ref().is_some_and(|p| {
+            p.can_confirm() && p.role == self.role && typed_name_confirms(&p.role, &self.typed)
+        })
     }
 }
 

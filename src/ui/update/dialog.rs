@@ -1,8 +1,9 @@
 //! Keys and actions while a dialog is open: the dialogs are modal, so the front one gets every
 //! key (the keymap is bypassed; only ctrl-c still quits).
 //!
-//! Every dialog that mutates asks for the role name, typed (DESIGN: every mutation needs it):
-//! printable characters type, backspace deletes, Enter acts only on an exact match.
+//! Every dialog that mutates asks for the role name, typed (every mutation needs it): printable
+//! characters type, backspace deletes, Enter acts only when
+//! [`typed_name_confirms`] (the exact, same-case name).
 //! Preview: `tab` cycles the target (re-asking for the plan), arrows/page keys scroll, Esc
 //! cancels. Abort: Enter with the name aborts, Esc keeps going. Choice: arrows move (letters
 //! and digits type: role names contain them), Enter with the name picks, Esc decides later
@@ -13,6 +14,7 @@ use super::super::action::Action;
 use super::super::state::ops::{Choice, Dialog, Preview, MAX_TYPED};
 use super::super::state::UiState;
 use super::log_now;
+use crate::core::name::typed_name_confirms;
 use crate::core::snapshot::Severity;
 use crate::core::text::sanitize;
 use crate::protocol::{Effect, OpEffect, UiEffect};
@@ -122,7 +124,7 @@ fn confirm(state: &mut UiState) -> Vec<Effect> {
         return Vec::new();
     };
     let effect = Effect::Op(OpEffect::StartOperation {
-        role: plan.role.clone(),
+        role: plan.role.as_str().into(),
         kind: plan.kind,
         target,
         confirmed_name: p.typed.clone(),
@@ -158,7 +160,7 @@ fn cycle_target(state: &mut UiState) -> Vec<Effect> {
     p.typed.clear();
     p.scroll = 0;
     vec![Effect::Op(OpEffect::RequestPlan {
-        role: p.role.clone(),
+        role: p.role.as_str().into(),
         kind: p.kind,
         target: Some(next),
     })]
@@ -182,7 +184,7 @@ fn edit_typed(typed: &mut String, code: KeyCode) -> bool {
     }
 }
 
-/// Whether the front dialog's typed text is exactly the role of its operation.
+/// Whether the front dialog's typed text confirms the role of its operation.
 fn name_typed(state: &UiState) -> bool {
     let front = state.ops.dialogs.front();
     let typed = match front {
@@ -192,7 +194,7 @@ fn name_typed(state: &UiState) -> bool {
     front
         .and_then(Dialog::op_id)
         .and_then(|id| state.ops.get(id))
-        .is_some_and(|v| !v.op.role.is_empty() && *typed == v.op.role)
+        .is_some_and(|v| typed_name_confirms(&v.op.role, typed))
 }
 
 fn abort_key(state: &mut UiState, code: KeyCode) -> Vec<Effect> {

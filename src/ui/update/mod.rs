@@ -155,7 +155,9 @@ fn export_timeline(state: &mut UiState) -> Vec<Effect> {
     };
     let text = "timeline export requested".to_string();
     log_now(state, Severity::Info, Some(sanitize(&role)), text);
-    vec![Effect::Read(ReadEffect::ExportTimeline { role })]
+    vec![Effect::Read(ReadEffect::ExportTimeline {
+        role: role.into(),
+    })]
 }
 
 fn close(state: &mut UiState) {

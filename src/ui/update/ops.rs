@@ -42,7 +42,7 @@ pub(super) fn request(state: &mut UiState, kind: OperationKind) -> Vec<Effect> {
     let text = format!("{} plan requested", kind.as_str());
     log_now(state, Severity::Info, Some(sanitize(&name)), text);
     vec![Effect::Op(OpEffect::RequestPlan {
-        role: name,
+        role: name.into(),
         kind,
         target: None,
     })]

@@ -32,7 +32,7 @@ pub struct HistoryCommand {
 /// Runs the command; returns the exit code.
 pub fn run(cmd: &HistoryCommand, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let Some(dir) = StateDir::discover(cmd.state_dir.as_deref()) else {
-        let _ = writeln!(err, "error: {}", crate::protocol::MISSING_STATE_DIR);
+        let _ = writeln!(err, "error: {}", crate::core::wording::MISSING_STATE_DIR);
         return 2;
     };
     let loaded = load(&dir, cmd.rto_target, &BTreeSet::new());

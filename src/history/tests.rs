@@ -4,7 +4,7 @@ use super::*;
 use crate::core::history::{RunKind, RunVerdict};
 use ui_fixtures::history::{specs, RTO_TARGET};
 
-#[path = "../../../tests/ui_fixtures/mod.rs"]
+#[path = "../../tests/ui_fixtures/mod.rs"]
 mod ui_fixtures;
 
 #[test]

@@ -1,6 +1,7 @@
 //! Reads the run history out of a state directory: every journal replayed
 //! (`Journal::scan`) and every drill record (`drill::store::load_all`), handed to the pure
-//! `core::history::build`. Owns only that reading; must not judge runs (that is
+//! `core::history::build`. It sits beside `failover` and `drill` (it reads both) so that
+//! neither of them imports the other. Owns only that reading; must not judge runs (that is
 //! `core::history`) or touch role locks (a read must never make a real operation lose its lock).
 //!
 //! Liveness is therefore not known here: an unfinished run reads `INTERRUPTED` unless the
@@ -9,10 +10,9 @@
 //! `baton history [ROLE] [--json] [--limit N]` is [`run`]: [`load`] → [`select`] →
 //! [`render_text`] or JSON (`serde_json::to_value(&History)`).
 
-use super::journal::Journal;
-use super::state_dir::StateDir;
 use crate::core::history::{build, History, HistoryInput, RoleHistory};
 use crate::core::model::same_name;
+use crate::failover::{Journal, StateDir};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
