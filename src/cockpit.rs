@@ -1,8 +1,10 @@
 //! Opening the cockpit: theme, keymap, read-only ARM client, engine and UI, in that order,
 //! and a clean shutdown of all of them when the UI quits.
 //!
-//! The engine is always built on [`crate::azure::ReadClient`]: nothing the cockpit runs today
-//! can write to Azure, whatever the mode.
+//! The engine's inventory and probes read through [`crate::azure::ReadClient`] in every mode.
+//! Writes happen only in operator and demo modes, where the cockpit also gives the engine an
+//! [`OpsSetup`] with a write client: failovers, switchovers and drills the operator confirmed
+//! by typing the role's name. Read-only and wall modes build no write client at all.
 
 use crate::azure::ArmError;
 use crate::config::Config;

@@ -22,6 +22,9 @@ pub mod status;
 pub mod ui;
 
 // The dev-only fixtures in `tests/ui_fixtures` name the library `baton::`; this lets the
-// library's own unit tests include them too.
+// library's own unit tests include them too (once, here).
 #[cfg(test)]
 extern crate self as baton;
+#[cfg(test)]
+#[path = "../tests/ui_fixtures/mod.rs"]
+mod ui_fixtures;

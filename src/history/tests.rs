@@ -2,10 +2,7 @@
 
 use super::*;
 use crate::core::history::{RunKind, RunVerdict};
-use ui_fixtures::history::{specs, RTO_TARGET};
-
-#[path = "../../tests/ui_fixtures/mod.rs"]
-mod ui_fixtures;
+use crate::ui_fixtures::history::{specs, RTO_TARGET};
 
 #[test]
 fn reads_journals_and_drill_records_and_names_a_broken_journal() {
@@ -55,7 +52,7 @@ fn an_empty_state_dir_has_no_history() {
 }
 
 fn fixture() -> History {
-    ui_fixtures::history::history().unwrap()
+    crate::ui_fixtures::history::history().unwrap()
 }
 
 #[test]

@@ -3,10 +3,7 @@
 
 use super::*;
 use crate::core::drill::Verdict;
-use ui_fixtures::history::{day, drill_legs, drill_record, End, OpSpec, RTO_TARGET};
-
-#[path = "../../../tests/ui_fixtures/mod.rs"]
-mod ui_fixtures;
+use crate::ui_fixtures::history::{day, drill_legs, drill_record, End, OpSpec, RTO_TARGET};
 
 fn ops(specs: &[OpSpec]) -> Vec<Operation> {
     specs.iter().map(|s| s.operation().unwrap()).collect()

@@ -56,7 +56,24 @@ pub(super) fn action(state: &mut UiState, action: Action) -> Vec<Effect> {
             close_front(state);
             Vec::new()
         }
-        _ => Vec::new(),
+        // Listed one by one so a new action has to be placed here on purpose.
+        Action::Up
+        | Action::Down
+        | Action::First
+        | Action::Last
+        | Action::NextPane
+        | Action::PrevPane
+        | Action::Refresh
+        | Action::Help
+        | Action::ChaosKill
+        | Action::ChaosHang
+        | Action::ChaosHeal
+        | Action::Failover
+        | Action::Switchover
+        | Action::Abort
+        | Action::Drill
+        | Action::History
+        | Action::ExportTimeline => Vec::new(),
     }
 }
 

@@ -45,7 +45,17 @@ pub(super) fn action(state: &mut UiState, action: Action) -> Option<Vec<Effect>>
             view.loaded = None;
             return Some(vec![Effect::Read(ReadEffect::LoadHistory)]);
         }
-        _ => {}
+        // One role only (no toggle), or an action that waits until the overlay is closed.
+        Action::NextPane
+        | Action::PrevPane
+        | Action::ChaosKill
+        | Action::ChaosHang
+        | Action::ChaosHeal
+        | Action::Failover
+        | Action::Switchover
+        | Action::Abort
+        | Action::Drill
+        | Action::ExportTimeline => {}
     }
     Some(Vec::new())
 }
