@@ -142,7 +142,7 @@ pub mod writes;
 
 pub use client::{ArmClient, ArmTarget, ReadClient};
 pub use credential::{create_credential, CredentialChoice, StaticTokenCredential};
-pub use error::{ArmError, ArmHttpError, AzureError, LroEnd};
+pub use error::{ArmCode, ArmError, ArmHttpError, AzureError, LroEnd};
 pub use inventory::{refresh, Inventory, InventoryScope};
 pub use lro::{PollPolicy, WriteKind};
 pub use progress::{ArmEvent, Progress};
