@@ -1,6 +1,6 @@
 //! The engine serves the history view in read-only mode (no operations task, no write client):
-//! `Effect::Read(ReadEffect::LoadHistory)` is answered with `Msg::History` read from the state directory; without
-//! a history source the answer says why.
+//! `ReadEffect::LoadHistory` is answered with `EngineMsg::History` read from the state
+//! directory; without a history source the answer says why (`HistoryFailure::NoStateDir`).
 
 mod ui_fixtures;
 use baton::protocol::{Effect, EngineMsg, HistoryFailure, ReadEffect};

@@ -90,7 +90,7 @@ pub enum OpEffect {
         target: Option<String>,
     },
     /// Start the previewed plan once the operator typed the role's name
-    /// (see [`crate::core::confirm`]); the engine checks the typed name again.
+    /// (see [`crate::core::name::typed_name_confirms`]); the engine checks the typed name again.
     StartOperation {
         /// The role (raw name).
         role: RoleName,

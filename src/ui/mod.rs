@@ -4,8 +4,8 @@
 //! This module owns everything on screen and nothing else: it never talks to Azure, the probes
 //! or the emulator. It receives a [`FleetSnapshot`](crate::core::snapshot::FleetSnapshot)
 //! (latest-wins, `tokio::sync::watch`) and [`EngineEvent`](crate::core::snapshot::EngineEvent)s
-//! (bounded `mpsc`, never dropped), and sends [`Effect`]s back. It must never print to
-//! stdout/stderr while the TUI is up, and must draw no string from Azure, probes or config
+//! (bounded `mpsc`, never dropped), and sends [`Effect`](crate::protocol::Effect)s back. It
+//! must never print to stdout/stderr while the TUI is up, and must draw no string from Azure, probes or config
 //! without `core::text::sanitize` (an escape sequence in a VM name cannot reach the terminal).
 //!
 //! # Architecture (Elm style)
@@ -53,14 +53,15 @@
 //! `update` ignores it even when handed the [`Action`] directly, and read-only and wall drop
 //! every operation message (`EngineMsg::is_operation`: plans, plan failures, operation events,
 //! interrupted operations, drills), so no dialog can open and no operation effect can be
-//! emitted; and those modes build no operations task, so an `Effect::Op` has nowhere to go. Refresh is a read and exists everywhere.
+//! emitted; and those modes build no operations task, so an `Effect::Op` has nowhere to go.
+//! Refresh is a read and exists everywhere.
 //!
 //! # Failover and switchover
 //!
 //! 1. `f` (failover) or `s` (switchover) on the selected role opens the **plan preview**
-//!    (`planning…`) and emits `RequestPlan { target: None }`. The engine answers `EngineMsg::Plan`
-//!    (or `EngineMsg::PlanError`, shown in the preview). A plan for a preview that is not open is
-//!    ignored.
+//!    (`planning…`) and emits `RequestPlan { target: None }`. The engine answers
+//!    `EngineMsg::Plan` (or `EngineMsg::PlanError`, shown in the preview). A plan for a
+//!    preview that is not open is ignored.
 //! 2. The preview shows kind, role, `from → to`, the total estimate, every blocker in the
 //!    critical style, then each step with what it does, its estimate (`✔ done` when the facts
 //!    show nothing to do) and the Azure calls it makes; `↑`/`↓`/`pgup`/`pgdn` scroll the steps.

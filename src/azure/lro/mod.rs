@@ -1,6 +1,6 @@
 //! baton's own long-running-operation poller (the crates' `.await` on write builders is broken
-//! against real Azure: see "How requests are made" in `azure`). Given the raw first answer of a write, it watches
-//! `Azure-AsyncOperation` (else `Location`), honours and caps `Retry-After`, treats a failing
+//! against real Azure: see "How requests are made" in `azure`). Given the raw first answer of a
+//! write, it watches `Azure-AsyncOperation` (else `Location`), honours and caps `Retry-After`, treats a failing
 //! status URL as "unreadable" (retried a few times, reported) rather than as a failed operation,
 //! keeps `error.code`/`message` of Failed/Canceled operations, enforces an overall timeout, and
 //! fetches the final result (the resource after PUT/PATCH, the `Location` URL after POST).

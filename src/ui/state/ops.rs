@@ -22,7 +22,7 @@ pub const MAX_TYPED: usize = 64;
 pub struct OpView {
     /// The operation as folded so far.
     pub op: Operation,
-    /// Found unfinished at start-up (`Msg::Interrupted`), not begun while we watched.
+    /// Found unfinished at start-up (`EngineMsg::Interrupted`), not begun while we watched.
     pub interrupted: bool,
     /// The operator already answered the pending choice; do not ask again until the operation
     /// moves on.

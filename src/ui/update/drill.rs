@@ -1,5 +1,5 @@
 //! Drills in the cockpit: the engine reports a drill's record after every phase
-//! (`Msg::Drill`); the cockpit follows it, keeps its legs' step streams on screen between the
+//! (`EngineMsg::Drill`); the cockpit follows it, keeps its legs' step streams on screen between the
 //! legs (their own summaries are skipped), and opens the drill's summary with the verdict when
 //! it ends. Pure like the rest of `update`.
 
