@@ -1,12 +1,13 @@
 //! The cockpit: a full-screen terminal UI (ratatui + crossterm) for on-call engineers, wall
 //! displays and demos. Calm, fast, truthful, and impossible to misuse.
 //!
-//! This module owns everything on screen and nothing else: it never talks to Azure, the probes
-//! or the emulator. It receives a [`FleetSnapshot`](crate::core::snapshot::FleetSnapshot)
+//! This module owns everything on screen and nothing else: it never talks to Azure, the probes or
+//! the emulator. It receives a [`FleetSnapshot`](crate::core::snapshot::FleetSnapshot)
 //! (latest-wins, `tokio::sync::watch`) and [`EngineEvent`](crate::core::snapshot::EngineEvent)s
-//! (bounded `mpsc`, never dropped), and sends [`Effect`](crate::protocol::Effect)s back. It
-//! must never print to stdout/stderr while the TUI is up, and must draw no string from Azure, probes or config
-//! without `core::text::sanitize` (an escape sequence in a VM name cannot reach the terminal).
+//! (bounded `mpsc`, never dropped), and sends [`Effect`](crate::protocol::Effect)s back. It must
+//! never print to stdout/stderr while the TUI is up, and must draw no string from Azure, probes or
+//! config without `core::text::sanitize` (an escape sequence in a VM name cannot reach the
+//! terminal).
 //!
 //! # Architecture (Elm style)
 //!

@@ -1,9 +1,9 @@
-//! The history overlay's transitions: `h` opens it on the selected role and asks the engine to
-//! load the history (`ReadEffect::LoadHistory`); the engine's `EngineMsg::History` fills it.
-//! While it is open it takes the navigation keys (`↑↓ j k g G` move the cursor, `tab` switches
-//! between the role and every role, `r` reloads, `esc` or `h` close); help and quit still work;
-//! every other action waits until it is closed. An operation beginning or finishing while it is open
-//! asks for the history again.
+//! The history overlay's transitions: `h` opens it on the selected role and asks the engine to load
+//! the history (`ReadEffect::LoadHistory`); the engine's `EngineMsg::History` fills it. While it is
+//! open it takes the navigation keys (`↑↓ j k g G` move the cursor, `tab` switches between the role
+//! and every role, `r` reloads, `esc` or `h` close); help and quit still work; every other action
+//! waits until it is closed. An operation beginning or finishing while it is open asks for the
+//! history again.
 //!
 //! Pure like the rest of `update`. Exists in read-only mode (a read), not on a wall.
 
