@@ -147,6 +147,12 @@ fn patch(record: &mut DrillRecord, update: &DrillUpdate) -> Option<PathBuf> {
             record.verdict.get_or_insert(*verdict);
             Some(reports.markdown.clone())
         }
-        _ => None,
+        // Only the hold counts and the end run ahead of the save; these have nothing to patch.
+        DrillUpdate::Begun { .. }
+        | DrillUpdate::Resumed { .. }
+        | DrillUpdate::LegStarted { .. }
+        | DrillUpdate::LegEnded { .. }
+        | DrillUpdate::HoldStarted { .. }
+        | DrillUpdate::HoldEnded { .. } => None,
     }
 }
