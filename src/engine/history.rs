@@ -9,7 +9,6 @@ use crate::failover::StateDir;
 use crate::history::load;
 use crate::protocol::{EngineMsg, HistoryFailure};
 use std::collections::BTreeSet;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -48,7 +47,7 @@ impl Server {
                     loaded.history
                 })
                 .await
-                .map_err(|e| HistoryFailure::Reader(Arc::new(e))),
+                .map_err(|e| HistoryFailure::Reader { why: e.to_string() }),
             };
             if ui.send(EngineMsg::History(answer)).await.is_err() {
                 tracing::debug!("history answer with no cockpit listening");

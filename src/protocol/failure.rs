@@ -2,10 +2,9 @@
 
 use crate::core::name::RoleName;
 use crate::core::wording::MISSING_STATE_DIR;
-use std::sync::Arc;
 
 /// Why no plan came back.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanFailure {
     /// The role is not in the config.
     #[error("no role named {role}")]
@@ -30,12 +29,15 @@ pub enum PlanFailure {
 }
 
 /// Why the history could not be read.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum HistoryFailure {
     /// The cockpit was started without a state directory.
     #[error("{MISSING_STATE_DIR}")]
     NoStateDir,
-    /// The reading thread died.
-    #[error("history could not be read: {0}")]
-    Reader(Arc<tokio::task::JoinError>),
+    /// The reading thread died (panicked or was cancelled); `why` is the runtime's account.
+    #[error("history could not be read: {why}")]
+    Reader {
+        /// What the runtime said about the thread.
+        why: String,
+    },
 }

@@ -76,7 +76,6 @@ pub(super) fn on_loaded(
     let Some(view) = state.history.as_mut() else {
         return Vec::new();
     };
-    let loaded = loaded.map_err(|failure| failure.to_string());
     view.loaded = Some(loaded.map(|mut h| {
         h.mark_live(&live);
         h
