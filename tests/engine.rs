@@ -202,22 +202,25 @@ async fn switchover_from_the_cockpit_streams_events_and_moves_the_master() {
     until(&mut rx, "all healthy", all_healthy).await;
     let effects = engine.effects();
 
-    let wrong = Effect::Op(OpEffect::StartOperation {
-        role: "web".into(),
-        kind: OperationKind::Switchover,
-        target: "web-b".into(),
-        confirmed_name: "wbe".into(),
-    });
-    effects.send(wrong).await.expect("effects");
-    let refused = tokio::time::timeout(Duration::from_secs(10), events.recv())
-        .await
-        .expect("an event")
-        .expect("event");
-    assert!(
-        refused.text.contains("confirmation did not match"),
-        "{}",
-        refused.text
-    );
+    // A typo, and the right letters in the wrong case: the typed confirmation is exact.
+    for typed in ["wbe", "WEB"] {
+        let wrong = Effect::Op(OpEffect::StartOperation {
+            role: "web".into(),
+            kind: OperationKind::Switchover,
+            target: "web-b".into(),
+            confirmed_name: typed.into(),
+        });
+        effects.send(wrong).await.expect("effects");
+        let refused = tokio::time::timeout(Duration::from_secs(10), events.recv())
+            .await
+            .expect("an event")
+            .expect("event");
+        assert!(
+            refused.text.contains("confirmation did not match"),
+            "{typed}: {}",
+            refused.text
+        );
+    }
 
     let ask = Effect::Op(OpEffect::RequestPlan {
         role: "web".into(),
