@@ -6,7 +6,7 @@
 //! Before every draw the state gets a `Tick` one second later, as the cockpit's clock does, so
 //! the header changes and ratatui has cells to write: the cost of a real frame, not of an
 //! unchanged one. Many iterations per case; prints mean, p50, p99 and max.
-//! Target (DESIGN.md): < 10 ms per frame in release.
+//! Target: < 10 ms per frame in release.
 //!
 //! Knobs: `BATON_BENCH_ROLES` (default 1000), `BATON_BENCH_ITERS` (default 2000 per case).
 //! Run: `cargo bench --bench render`.
