@@ -9,7 +9,7 @@
 //! share of one core, peak RSS (VmHWM), snapshots and frames per second, and ARM requests per
 //! inventory refresh from both the snapshots and the emulator's request log. The run fails
 //! (non-zero exit) unless all roles are HEALTHY at the end, the inventory is fresh and nothing
-//! was throttled: numbers of a broken run are worthless. Targets (DESIGN.md): < 15% of one
+//! was throttled: numbers of a broken run are worthless. Targets: < 15% of one
 //! core and < 100 MB.
 //!
 //! Knobs: `BATON_BENCH_ROLES` (default 1000), `BATON_BENCH_GROUPS` (10), `BATON_BENCH_SECS`

@@ -1,6 +1,6 @@
 //! Probe engine cost at fleet scale: 2,000 VMs × 2 HTTP probes at 1 s against a local axum
 //! server, measured for ~20 s after a warm-up. Prints CPU time of this process as a share of one
-//! core and peak RSS (VmHWM). Targets (DESIGN.md): < 15% of one core and < 100 MB.
+//! core and peak RSS (VmHWM). Targets: < 15% of one core and < 100 MB.
 //!
 //! The server runs in a child process (this same binary, re-executed with
 //! `BATON_BENCH_ROLE=server`) so that its CPU and memory are not counted against the engine.

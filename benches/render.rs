@@ -6,16 +6,17 @@
 //! Before every draw the state gets a `Tick` one second later, as the cockpit's clock does, so
 //! the header changes and ratatui has cells to write: the cost of a real frame, not of an
 //! unchanged one. Many iterations per case; prints mean, p50, p99 and max.
-//! Target (DESIGN.md): < 10 ms per frame in release.
+//! Target: < 10 ms per frame in release.
 //!
 //! Knobs: `BATON_BENCH_ROLES` (default 1000), `BATON_BENCH_ITERS` (default 2000 per case).
 //! Run: `cargo bench --bench render`.
 // A bench prints its own measurements: the terminal rule of the library is not its.
 #![allow(clippy::disallowed_macros, clippy::disallowed_methods)]
 
+#[path = "../tests/ui_fixtures/mod.rs"]
+mod ui_fixtures;
 use anyhow::Result;
 use baton::core::snapshot::FleetSnapshot;
-use baton::ui::fixtures::{self, T0};
 use baton::ui::{render, update, Mode, Msg, Theme, UiState};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
@@ -23,6 +24,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 use support::proc::{env_or, machine};
 use support::stats::{ms, Summary};
+use ui_fixtures::{self as fixtures, T0};
 
 mod support;
 

@@ -1,4 +1,4 @@
-//! Two screen targets of DESIGN.md, measured on the real pipeline (emulator → engine → `update`
+//! Two screen targets, measured on the real pipeline (emulator → engine → `update`
 //! → `render` → ratatui's diff → crossterm bytes), without a tty:
 //!
 //! 1. **First frame of the demo** (< 300 ms after the emulator is up): the contoso emulator is

@@ -5,11 +5,14 @@
 //! K/H/R (chaos) switch between healthy and master down; `h` shows the history fixtures
 //! (`fixtures::history`). Quit with q or ctrl-c.
 
+#[path = "../tests/ui_fixtures/mod.rs"]
+mod ui_fixtures;
 use baton::core::snapshot::{EngineEvent, FleetSnapshot, Severity};
-use baton::ui::fixtures::{self, T0};
-use baton::ui::{run, ChaosAction, Effect, Keymap, Mode, Theme, ThemeEnv, UiOptions};
+use baton::protocol::{ChaosAction, ChaosRequest, Effect, EngineMsg, ReadEffect};
+use baton::ui::{run, Keymap, Mode, Theme, ThemeEnv, UiOptions};
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, watch};
+use ui_fixtures::{self as fixtures, T0};
 
 /// Moves every time in a fixture from T0 to now, so ages read as in real life.
 fn retime(mut s: FleetSnapshot) -> FleetSnapshot {
@@ -56,17 +59,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tokio::spawn(async move {
         while let Some(effect) = effect_rx.recv().await {
             let text = format!("preview engine got {effect:?}");
-            if effect == Effect::LoadHistory {
-                let history = fixtures::history::history().map_err(|e| e.to_string());
-                let _ = ops_tx.send(baton::ui::Msg::History(history)).await;
+            if effect == Effect::Read(ReadEffect::LoadHistory) {
+                // The fixtures always replay; a broken one simply leaves the overlay loading.
+                if let Ok(history) = fixtures::history::history() {
+                    let _ = ops_tx.send(EngineMsg::History(Ok(history))).await;
+                }
             }
             let next = match effect {
-                Effect::Chaos {
+                Effect::Chaos(ChaosRequest {
                     action: ChaosAction::Heal,
                     ..
-                } => Some(fixtures::healthy()),
-                Effect::Chaos { .. } => Some(fixtures::master_down()),
-                _ => None,
+                }) => Some(fixtures::healthy()),
+                Effect::Chaos(ChaosRequest { .. }) => Some(fixtures::master_down()),
+                Effect::Ui(_) | Effect::Read(_) | Effect::Op(_) => None,
             };
             if let Some(s) = next {
                 let _ = snap_tx.send(retime(s));

@@ -228,7 +228,7 @@ async fn run_history(explicit: Option<&Path>, args: HistoryArgs) -> u8 {
             return 2;
         }
     };
-    let cmd = baton::failover::history::HistoryCommand {
+    let cmd = baton::history::HistoryCommand {
         role: args.role,
         json: args.json,
         limit: args.limit,
@@ -241,7 +241,7 @@ async fn run_history(explicit: Option<&Path>, args: HistoryArgs) -> u8 {
             c.role_specs().into_iter().map(|r| r.name).collect()
         }),
     };
-    baton::failover::history::run(&cmd, &mut term_out::stdout(), &mut term_out::stderr()).await
+    baton::history::run(&cmd, &mut term_out::stdout(), &mut term_out::stderr()).await
 }
 
 async fn run_drill(explicit: Option<&Path>, args: DrillArgs) -> anyhow::Result<u8> {

@@ -5,8 +5,10 @@
 //! restores the terminal, and [`CockpitError::Engine`] carries the message (exit 2). A cockpit
 //! left drawing without its engine would show data that silently stops changing.
 //!
-//! The engine is always built on [`crate::azure::ReadClient`]: nothing the cockpit runs today
-//! can write to Azure, whatever the mode.
+//! The engine's inventory and probes read through [`crate::azure::ReadClient`] in every mode.
+//! Writes happen only in operator and demo modes, where the cockpit also gives the engine an
+//! [`OpsSetup`] with a write client: failovers, switchovers and drills the operator confirmed
+//! by typing the role's name. Read-only and wall modes build no write client at all.
 
 use crate::azure::ArmError;
 use crate::config::Config;
@@ -50,7 +52,7 @@ pub enum CockpitError {
     #[error(transparent)]
     Arm(#[from] ArmError),
     /// No state directory for journals, locks and audit.
-    #[error("no state directory: set BATON_STATE_DIR, XDG_STATE_HOME or HOME")]
+    #[error("{}", crate::core::wording::MISSING_STATE_DIR)]
     NoStateDir,
     /// The terminal failed (or is not a terminal).
     #[error(transparent)]

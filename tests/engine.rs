@@ -2,6 +2,7 @@
 //! DOWN, demo chaos and refresh-now go through effects, and a throttled refresh keeps the old
 //! facts while saying why they are old.
 
+use baton::protocol::{ChaosAction, ChaosRequest, Effect, EngineMsg, OpEffect, ReadEffect};
 mod azure_support;
 
 use azure_support::{arm, fault, reader_with, start};
@@ -15,7 +16,6 @@ use baton::engine::{self, ChaosPort, EngineHandle, EngineSetup, OpsSetup};
 use baton::failover::{Operator, StateDir};
 use baton::probe::ScheduleParams;
 use baton::setup;
-use baton::ui::{ChaosAction, Effect, Msg};
 use serde_json::json;
 use std::path::Path;
 use std::sync::Arc;
@@ -111,10 +111,10 @@ async fn healthy_then_chaos_turns_master_down_then_heals() {
     assert!(!web_a.service.samples.is_empty());
 
     let effects = engine.effects();
-    let kill = Effect::Chaos {
+    let kill = Effect::Chaos(ChaosRequest {
         vm: "web-a".into(),
         action: ChaosAction::KillService,
-    };
+    });
     effects.send(kill).await.expect("engine takes effects");
     let down = until(&mut rx, "web master down", |s| {
         state_of(s, "web") == LeaderState::MasterDown
@@ -131,10 +131,10 @@ async fn healthy_then_chaos_turns_master_down_then_heals() {
     );
     assert_eq!(state_of(&down, "db"), LeaderState::Healthy);
 
-    let heal = Effect::Chaos {
+    let heal = Effect::Chaos(ChaosRequest {
         vm: "web-a".into(),
         action: ChaosAction::Heal,
-    };
+    });
     effects.send(heal).await.expect("engine takes effects");
     until(&mut rx, "healthy again", all_healthy).await;
     engine.shutdown().await;
@@ -158,7 +158,7 @@ async fn throttled_refresh_keeps_facts_and_reports_the_error() {
     .await;
     engine
         .effects()
-        .send(Effect::RefreshInventory)
+        .send(Effect::Read(ReadEffect::RefreshInventory))
         .await
         .expect("engine takes effects");
     let stale = until(&mut rx, "refresh error", |s| {
@@ -202,42 +202,45 @@ async fn switchover_from_the_cockpit_streams_events_and_moves_the_master() {
     until(&mut rx, "all healthy", all_healthy).await;
     let effects = engine.effects();
 
-    let wrong = Effect::StartOperation {
-        role: "web".into(),
-        kind: OperationKind::Switchover,
-        target: "web-b".into(),
-        confirmed_name: "wbe".into(),
-    };
-    effects.send(wrong).await.expect("effects");
-    let refused = tokio::time::timeout(Duration::from_secs(10), events.recv())
-        .await
-        .expect("an event")
-        .expect("event");
-    assert!(
-        refused.text.contains("confirmation did not match"),
-        "{}",
-        refused.text
-    );
+    // A typo, and the right letters in the wrong case: the typed confirmation is exact.
+    for typed in ["wbe", "WEB"] {
+        let wrong = Effect::Op(OpEffect::StartOperation {
+            role: "web".into(),
+            kind: OperationKind::Switchover,
+            target: "web-b".into(),
+            confirmed_name: typed.into(),
+        });
+        effects.send(wrong).await.expect("effects");
+        let refused = tokio::time::timeout(Duration::from_secs(10), events.recv())
+            .await
+            .expect("an event")
+            .expect("event");
+        assert!(
+            refused.text.contains("confirmation did not match"),
+            "{typed}: {}",
+            refused.text
+        );
+    }
 
-    let ask = Effect::RequestPlan {
+    let ask = Effect::Op(OpEffect::RequestPlan {
         role: "web".into(),
         kind: OperationKind::Switchover,
         target: None,
-    };
+    });
     effects.send(ask).await.expect("effects");
     let plan = match tokio::time::timeout(Duration::from_secs(10), ui.recv()).await {
-        Ok(Some(Msg::Plan(plan))) => plan,
+        Ok(Some(EngineMsg::Plan(plan))) => plan,
         other => panic!("expected a plan, got {other:?}"),
     };
     assert!(plan.can_confirm(), "{:?}", plan.blockers);
     assert_eq!(plan.to.as_deref(), Some("web-b"));
 
-    let go = Effect::StartOperation {
+    let go = Effect::Op(OpEffect::StartOperation {
         role: "web".into(),
         kind: OperationKind::Switchover,
         target: "web-b".into(),
         confirmed_name: "web".into(),
-    };
+    });
     effects.send(go).await.expect("effects");
     let mut seen = Vec::new();
     let mut op_ids = std::collections::BTreeSet::new();
@@ -246,7 +249,7 @@ async fn switchover_from_the_cockpit_streams_events_and_moves_the_master() {
         loop {
             tokio::select! {
                 msg = ui.recv() => match msg {
-                    Some(Msg::OpEvent { op_id, event }) => {
+                    Some(EngineMsg::OpEvent { op_id, event }) => {
                         op_ids.insert(op_id);
                         seen.push(event.clone());
                         if let OpEvent::Finished { outcome, .. } = event {
@@ -302,35 +305,35 @@ async fn drill_from_the_cockpit_plans_runs_both_legs_and_reports_the_record() {
     let mut rx = engine.snapshots();
     until(&mut rx, "all healthy", all_healthy).await;
     let effects = engine.effects();
-    let ask = Effect::RequestPlan {
+    let ask = Effect::Op(OpEffect::RequestPlan {
         role: "web".into(),
         kind: OperationKind::Drill,
         target: None,
-    };
+    });
     effects.send(ask).await.expect("effects");
     let plan = match tokio::time::timeout(Duration::from_secs(10), ui.recv()).await {
-        Ok(Some(Msg::Plan(plan))) => plan,
+        Ok(Some(EngineMsg::Plan(plan))) => plan,
         other => panic!("expected a plan, got {other:?}"),
     };
     assert_eq!(plan.kind, OperationKind::Drill);
     assert!(plan.can_confirm(), "{:?}", plan.blockers);
-    let go = Effect::StartOperation {
+    let go = Effect::Op(OpEffect::StartOperation {
         role: "web".into(),
         kind: OperationKind::Drill,
         target: "web-b".into(),
         confirmed_name: "web".into(),
-    };
+    });
     effects.send(go).await.expect("effects");
     let mut legs = Vec::new();
     let mut first_record_before_legs = None;
     let (record, report) = tokio::time::timeout(Duration::from_secs(90), async {
         loop {
             match ui.recv().await {
-                Some(Msg::OpEvent {
+                Some(EngineMsg::OpEvent {
                     event: OpEvent::Begun { drill, .. },
                     ..
                 }) => legs.push(drill.expect("a drill leg carries its link").leg),
-                Some(Msg::Drill { record, report }) => {
+                Some(EngineMsg::Drill { record, report }) => {
                     first_record_before_legs.get_or_insert(legs.is_empty());
                     if record.is_finished() {
                         return (record, report);
@@ -358,7 +361,7 @@ async fn drill_from_the_cockpit_plans_runs_both_legs_and_reports_the_record() {
     let hold = record.hold.as_ref().expect("a hold");
     assert!(hold.probes_ok > 0 && hold.probes_failed == 0, "{hold:?}");
     let report = report.expect("the report's path");
-    assert!(Path::new(&report).exists(), "{report}");
+    assert!(report.exists(), "{}", report.display());
     let after = until(&mut rx, "web healthy on web-a again", |s| {
         all_healthy(s)
             && s.roles

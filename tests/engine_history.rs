@@ -1,7 +1,9 @@
 //! The engine serves the history view in read-only mode (no operations task, no write client):
-//! `Effect::LoadHistory` is answered with `Msg::History` read from the state directory; without
-//! a history source the answer says why.
+//! `ReadEffect::LoadHistory` is answered with `EngineMsg::History` read from the state
+//! directory; without a history source the answer says why (`HistoryFailure::NoStateDir`).
 
+mod ui_fixtures;
+use baton::protocol::{Effect, EngineMsg, HistoryFailure, ReadEffect};
 mod azure_support;
 mod history_support;
 
@@ -11,10 +13,9 @@ use baton::core::history::RunVerdict;
 use baton::engine::{self, EngineHandle, EngineSetup, HistorySource};
 use baton::failover::StateDir;
 use baton::setup;
-use baton::ui::fixtures::history::RTO_TARGET;
-use baton::ui::{Effect, Msg};
 use std::path::Path;
 use std::time::Duration;
+use ui_fixtures::history::RTO_TARGET;
 
 async fn read_only_engine(
     history: Option<HistorySource>,
@@ -36,16 +37,20 @@ async fn read_only_engine(
     (handle, emu)
 }
 
-async fn ask(handle: &mut EngineHandle) -> Result<baton::core::history::History, String> {
+async fn ask(handle: &mut EngineHandle) -> Result<baton::core::history::History, HistoryFailure> {
     let mut ui = handle.take_ops().unwrap();
-    handle.effects().send(Effect::LoadHistory).await.unwrap();
+    handle
+        .effects()
+        .send(Effect::Read(ReadEffect::LoadHistory))
+        .await
+        .unwrap();
     let answer = tokio::time::timeout(Duration::from_secs(30), ui.recv())
         .await
         .expect("the engine answers")
         .expect("channel open");
     match answer {
-        Msg::History(h) => h,
-        other => panic!("expected Msg::History, got {other:?}"),
+        EngineMsg::History(h) => h,
+        other => panic!("expected EngineMsg::History, got {other:?}"),
     }
 }
 
@@ -71,7 +76,16 @@ async fn read_only_engine_reads_the_history() {
 async fn without_a_state_directory_the_answer_says_so() {
     let (mut handle, _emu) = read_only_engine(None).await;
     let err = ask(&mut handle).await.unwrap_err();
-    assert!(err.contains("no state directory"), "{err}");
+    assert!(matches!(err, HistoryFailure::NoStateDir), "{err:?}");
+    let text = err.to_string();
+    for way in [
+        "--state-dir",
+        "$BATON_STATE_DIR",
+        "$XDG_STATE_HOME",
+        "~/.local/state/baton",
+    ] {
+        assert!(text.contains(way), "{text} does not name {way}");
+    }
     handle.shutdown().await;
 }
 
@@ -88,7 +102,7 @@ async fn read_only_engine_exports_a_timeline_and_logs_the_file() {
     let mut events = handle.take_events().unwrap();
     let effects = handle.effects();
     for role in ["app", "nope"] {
-        let ask = Effect::ExportTimeline { role: role.into() };
+        let ask = Effect::Read(ReadEffect::ExportTimeline { role: role.into() });
         effects.send(ask).await.unwrap();
     }
     let mut texts = Vec::new();

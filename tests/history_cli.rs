@@ -1,14 +1,15 @@
-//! `baton history` through its library entry point (`failover::history::run`, what the CLI
+//! `baton history` through its library entry point (`history::run`, what the CLI
 //! calls) against a state directory filled with real journals (`Journal::create` + `append`
 //! of the executor's events) and drill records (`drill::store::save`).
 
 mod history_support;
+mod ui_fixtures;
 
-use baton::failover::history::{run, HistoryCommand};
 use baton::failover::StateDir;
-use baton::ui::fixtures::history::RTO_TARGET;
+use baton::history::{run, HistoryCommand};
 use serde_json::Value;
 use std::path::Path;
+use ui_fixtures::history::RTO_TARGET;
 
 fn filled() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();

@@ -9,6 +9,7 @@ mod store_support;
 
 #[path = "history_support/mod.rs"]
 mod history_support;
+mod ui_fixtures;
 
 use baton::core::operation::Outcome;
 use baton::core::plan::OperationKind;
@@ -202,7 +203,7 @@ async fn state_is_private_from_creation() {
     assert_eq!(report.end, RunEnd::Finished(Outcome::Succeeded));
     history_support::fill(&dir);
 
-    let (_, drills) = baton::ui::fixtures::history::specs();
+    let (_, drills) = ui_fixtures::history::specs();
     let record = &drills[0];
     let reports = baton::drill::report::write_reports(&dir.reports(), record, None, None).unwrap();
     let store = LocalStore::new(dir.clone());

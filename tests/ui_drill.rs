@@ -3,16 +3,18 @@
 //! names the drill's last leg; and its screens (a drill holding, the drill summary PASS and
 //! FAIL) at 80x24 and 120x40.
 
+mod ui_fixtures;
 use baton::core::drill::Verdict;
 use baton::core::leader::LeaderState;
 use baton::core::plan::OperationKind;
-use baton::ui::fixtures::ops::{self, at, drill, OP_ID};
-use baton::ui::fixtures::{self};
+use baton::protocol::{Effect, EngineMsg, OpEffect, ReadEffect};
 use baton::ui::state::ops::Dialog;
-use baton::ui::{render, update, Action, Effect, Mode, Msg, Theme, UiState};
+use baton::ui::{render, update, Action, Mode, Msg, Theme, UiState};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
+use ui_fixtures as fixtures;
+use ui_fixtures::ops::{self, at, drill, OP_ID};
 
 fn theme() -> Theme {
     Theme::load("default", None, false).unwrap()
@@ -43,10 +45,10 @@ fn on_app(mode: Mode, s: i64, app: LeaderState) -> UiState {
 }
 
 fn drill_msg(record: baton::core::drill::DrillRecord, report: Option<&str>) -> Msg {
-    Msg::Drill {
+    Msg::Engine(EngineMsg::Drill {
         record: Box::new(record),
-        report: report.map(str::to_owned),
-    }
+        report: report.map(std::path::PathBuf::from),
+    })
 }
 
 /// The out leg done and the hold `held` seconds in, drawn at that time.
@@ -56,10 +58,10 @@ fn holding(held: u32) -> UiState {
     for event in drill::out_leg() {
         update(
             &mut st,
-            Msg::OpEvent {
+            Msg::Engine(EngineMsg::OpEvent {
                 op_id: OP_ID.into(),
                 event,
-            },
+            }),
         );
     }
     update(&mut st, drill_msg(drill::holding(held), None));
@@ -82,11 +84,11 @@ fn d_requests_a_drill_plan_for_the_selected_role() {
     let effects = press(&mut st, KeyCode::Char('d'));
     assert_eq!(
         effects,
-        [Effect::RequestPlan {
+        [Effect::Op(OpEffect::RequestPlan {
             role: "app".into(),
             kind: OperationKind::Drill,
             target: None
-        }]
+        })]
     );
     assert!(matches!(st.dialog(), Some(Dialog::Preview(p)) if p.kind == OperationKind::Drill));
 }
@@ -177,7 +179,9 @@ fn t_asks_for_the_selected_roles_timeline_except_on_a_wall() {
         let mut st = on_app(mode, 0, LeaderState::Healthy);
         assert_eq!(
             press(&mut st, KeyCode::Char('t')),
-            [Effect::ExportTimeline { role: "app".into() }],
+            [Effect::Read(ReadEffect::ExportTimeline {
+                role: "app".into()
+            })],
             "{mode:?}"
         );
     }

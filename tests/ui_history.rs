@@ -3,13 +3,15 @@
 //! unfinished one), and its update rules: `h` opens it and asks the engine, the answer fills
 //! it, the keys move in it, `esc` closes it; it exists in read-only, not on a wall.
 
+mod ui_fixtures;
 use baton::core::history::{History, RunVerdict};
-use baton::ui::fixtures::history::{self as hist, End, OpSpec};
-use baton::ui::fixtures::{self, T0};
-use baton::ui::{render, update, Action, Effect, Mode, Msg, Theme, UiState};
+use baton::protocol::{Effect, EngineMsg, HistoryFailure, ReadEffect, UiEffect};
+use baton::ui::{render, update, Action, Mode, Msg, Theme, UiState};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
+use ui_fixtures::history::{self as hist, End, OpSpec};
+use ui_fixtures::{self as fixtures, T0};
 
 fn theme() -> Theme {
     Theme::load("default", None, false).unwrap()
@@ -44,8 +46,11 @@ fn on_app(mode: Mode) -> UiState {
 /// `h` pressed on app and the fixture history loaded.
 fn open(mode: Mode) -> UiState {
     let mut st = on_app(mode);
-    assert_eq!(key(&mut st, KeyCode::Char('h')), vec![Effect::LoadHistory]);
-    update(&mut st, Msg::History(Ok(history())));
+    assert_eq!(
+        key(&mut st, KeyCode::Char('h')),
+        vec![Effect::Read(ReadEffect::LoadHistory)]
+    );
+    update(&mut st, Msg::Engine(EngineMsg::History(Ok(history()))));
     st
 }
 
@@ -70,7 +75,7 @@ fn screen_loading_and_unavailable() {
     both("history_loading", &st);
     update(
         &mut st,
-        Msg::History(Err("no state directory: set BATON_STATE_DIR".into())),
+        Msg::Engine(EngineMsg::History(Err(HistoryFailure::NoStateDir))),
     );
     both("history_unavailable", &st);
 }
@@ -80,7 +85,7 @@ fn screen_a_role_without_runs() {
     let mut st = fixtures::state(Mode::Operator, vec![fixtures::healthy()]);
     update(&mut st, Msg::Tick(T0));
     key(&mut st, KeyCode::Char('h'));
-    update(&mut st, Msg::History(Ok(history())));
+    update(&mut st, Msg::Engine(EngineMsg::History(Ok(history()))));
     let view = st.history().unwrap();
     assert!(view.runs().is_empty(), "the first role has no runs");
     let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
@@ -93,11 +98,11 @@ fn h_opens_on_the_selected_role_and_esc_closes() {
     let mut st = on_app(Mode::Operator);
     assert!(st.history().is_none());
     let effects = key(&mut st, KeyCode::Char('h'));
-    assert_eq!(effects, vec![Effect::LoadHistory]);
+    assert_eq!(effects, vec![Effect::Read(ReadEffect::LoadHistory)]);
     let view = st.history().unwrap();
     assert_eq!(view.role.as_deref(), Some("app"));
     assert!(view.loaded.is_none(), "loading until the engine answers");
-    update(&mut st, Msg::History(Ok(history())));
+    update(&mut st, Msg::Engine(EngineMsg::History(Ok(history()))));
     let ids: Vec<_> = st
         .history()
         .unwrap()
@@ -117,7 +122,7 @@ fn h_opens_on_the_selected_role_and_esc_closes() {
 #[test]
 fn an_answer_with_nothing_open_is_dropped() {
     let mut st = on_app(Mode::Operator);
-    assert!(update(&mut st, Msg::History(Ok(history()))).is_empty());
+    assert!(update(&mut st, Msg::Engine(EngineMsg::History(Ok(history())))).is_empty());
     assert!(st.history().is_none());
 }
 
@@ -137,7 +142,10 @@ fn keys_move_the_cursor_toggle_the_scope_and_reload() {
     assert_eq!(st.history().unwrap().runs().len(), 7);
     key(&mut st, KeyCode::BackTab);
     assert!(!st.history().unwrap().shows_all());
-    assert_eq!(key(&mut st, KeyCode::Char('r')), vec![Effect::LoadHistory]);
+    assert_eq!(
+        key(&mut st, KeyCode::Char('r')),
+        vec![Effect::Read(ReadEffect::LoadHistory)]
+    );
     assert!(st.history().unwrap().loaded.is_none());
     // The role selection did not move underneath.
     assert_eq!(st.selected_role().unwrap().role, "app");
@@ -153,7 +161,10 @@ fn operations_wait_while_the_overlay_is_open_but_help_and_quit_do_not() {
     key(&mut st, KeyCode::Esc);
     assert!(!st.help_open());
     assert!(st.history().is_some(), "esc closed help first");
-    assert_eq!(key(&mut st, KeyCode::Char('q')), vec![Effect::Quit]);
+    assert_eq!(
+        key(&mut st, KeyCode::Char('q')),
+        vec![Effect::Ui(UiEffect::Quit)]
+    );
 }
 
 #[test]
@@ -180,14 +191,14 @@ fn an_operation_the_cockpit_follows_reads_running() {
     for event in spec.events() {
         update(
             &mut st,
-            Msg::OpEvent {
+            Msg::Engine(EngineMsg::OpEvent {
                 op_id: "op-e4d2".into(),
                 event,
-            },
+            }),
         );
     }
     key(&mut st, KeyCode::Char('h'));
-    update(&mut st, Msg::History(Ok(history())));
+    update(&mut st, Msg::Engine(EngineMsg::History(Ok(history()))));
     let runs = st.history().unwrap().runs();
     assert_eq!(runs[0].1.id, "op-e4d2");
     assert_eq!(runs[0].1.verdict, RunVerdict::Running);
@@ -235,13 +246,13 @@ fn an_operation_ending_while_open_reloads_the_history() {
     let events = spec.events();
     let mut asked = 0;
     for event in &events {
-        let msg = Msg::OpEvent {
+        let msg = Msg::Engine(EngineMsg::OpEvent {
             op_id: "op-new".into(),
             event: event.clone(),
-        };
+        });
         asked += update(&mut st, msg)
             .iter()
-            .filter(|e| **e == Effect::LoadHistory)
+            .filter(|e| **e == Effect::Read(ReadEffect::LoadHistory))
             .count();
     }
     assert_eq!(asked, 2, "once when it began, once when it finished");

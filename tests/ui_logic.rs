@@ -1,17 +1,19 @@
 //! update() driven by message sequences, keymap validation, and theme loading.
 
+mod ui_fixtures;
 use baton::core::leader::LeaderState;
 use baton::core::snapshot::{EngineEvent, Severity};
-use baton::ui::fixtures::{self, T0};
+use baton::protocol::{ChaosAction, ChaosRequest, Effect, ReadEffect, UiEffect};
 use baton::ui::keymap::KeySpec;
 use baton::ui::{
-    update, Action, ChaosAction, Effect, Freshness, Keymap, KeymapError, Mode, Msg, Pane, Theme,
-    ThemeEnv, ThemeError, UiState,
+    update, Action, Freshness, Keymap, KeymapError, Mode, Msg, Pane, Theme, ThemeEnv, ThemeError,
+    UiState,
 };
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use time::Duration;
+use ui_fixtures::{self as fixtures, T0};
 
 fn key(c: char) -> Msg {
     let mods = if c.is_ascii_uppercase() {
@@ -94,7 +96,7 @@ fn tab_cycles_panes_and_j_scrolls_the_focused_pane() {
 fn master_down_transition_rings_once_and_raises_a_banner_until_cleared() {
     let mut st = healthy(Mode::Operator);
     let fx = update(&mut st, Msg::Snapshot(fixtures::master_down()));
-    assert_eq!(fx, vec![Effect::Bell]);
+    assert_eq!(fx, vec![Effect::Ui(UiEffect::Bell)]);
     let (alarm, others) = st.banner().expect("banner");
     assert_eq!(
         (alarm.role.as_str(), alarm.state, others),
@@ -115,7 +117,7 @@ fn master_down_transition_rings_once_and_raises_a_banner_until_cleared() {
     // A new fall rings again.
     assert_eq!(
         update(&mut st, Msg::Snapshot(fixtures::master_down())),
-        vec![Effect::Bell]
+        vec![Effect::Ui(UiEffect::Bell)]
     );
     assert!(st.banner().is_some());
 }
@@ -125,13 +127,13 @@ fn split_transition_rings_and_first_snapshot_alarm_counts() {
     let mut st = healthy(Mode::ReadOnly);
     assert_eq!(
         update(&mut st, Msg::Snapshot(fixtures::split())),
-        vec![Effect::Bell]
+        vec![Effect::Ui(UiEffect::Bell)]
     );
     assert_eq!(st.banner().map(|(a, _)| a.state), Some(LeaderState::Split));
     // A cockpit opened while a master is already down alarms on its first snapshot.
     let mut fresh = UiState::new(Mode::Wall, Keymap::default_for(Mode::Wall), "b", "e");
     let fx = update(&mut fresh, Msg::Snapshot(fixtures::master_down()));
-    assert_eq!(fx, vec![Effect::Bell]);
+    assert_eq!(fx, vec![Effect::Ui(UiEffect::Bell)]);
 }
 
 #[test]
@@ -159,27 +161,27 @@ fn demo_chaos_targets_the_selected_master() {
     let kill = update(&mut st, key('K'));
     assert_eq!(
         kill,
-        vec![Effect::Chaos {
+        vec![Effect::Chaos(ChaosRequest {
             vm: "web-a".into(),
             action: ChaosAction::KillService
-        }]
+        })]
     );
     let hang = update(&mut st, key('H'));
     assert_eq!(
         hang,
-        vec![Effect::Chaos {
+        vec![Effect::Chaos(ChaosRequest {
             vm: "web-a".into(),
             action: ChaosAction::HangVm
-        }]
+        })]
     );
     let heal = update(&mut st, key('R'));
     assert_eq!(heal.len(), 2);
     assert!(heal.iter().all(|e| matches!(
         e,
-        Effect::Chaos {
+        Effect::Chaos(ChaosRequest {
             action: ChaosAction::Heal,
             ..
-        }
+        })
     )));
     // No master (split db): nothing to kill, and the log says so.
     update(&mut st, Msg::Snapshot(fixtures::split()));
@@ -197,8 +199,11 @@ fn wall_has_no_selection_and_no_navigation() {
         update(&mut st, m);
     }
     assert_eq!(st.selected_index(), None);
-    assert_eq!(update(&mut st, key('q')), vec![Effect::Quit]);
-    assert_eq!(update(&mut st, key('r')), vec![Effect::RefreshInventory]);
+    assert_eq!(update(&mut st, key('q')), vec![Effect::Ui(UiEffect::Quit)]);
+    assert_eq!(
+        update(&mut st, key('r')),
+        vec![Effect::Read(ReadEffect::RefreshInventory)]
+    );
 }
 
 #[test]
@@ -290,7 +295,7 @@ fn help_is_modal_and_closes_with_esc_or_question_mark() {
     update(&mut st, key('?'));
     assert!(!st.help_open());
     let ctrl_c = Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
-    assert_eq!(update(&mut st, ctrl_c), vec![Effect::Quit]);
+    assert_eq!(update(&mut st, ctrl_c), vec![Effect::Ui(UiEffect::Quit)]);
 }
 
 #[test]

@@ -2,14 +2,16 @@
 //! cycling, abort confirmation, rollback options exactly as the operation offers them,
 //! interrupted operations, journal folding, and read-only / wall refusing all of it.
 
+mod ui_fixtures;
 use baton::core::leader::LeaderState;
 use baton::core::operation::{OpEvent, Operation, RollbackMode, StepState};
 use baton::core::plan::{OperationKind, StepKind};
-use baton::ui::fixtures::ops::{self, at, OP_ID};
-use baton::ui::fixtures::{self};
+use baton::protocol::{Effect, EngineMsg, OpEffect, PlanFailure, UiEffect};
 use baton::ui::state::ops::{Choice, Dialog};
-use baton::ui::{update, Action, Effect, Mode, Msg, UiState};
+use baton::ui::{update, Action, Mode, Msg, UiState};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use ui_fixtures as fixtures;
+use ui_fixtures::ops::{self, at, OP_ID};
 
 fn key_msg(code: KeyCode) -> Msg {
     let mods = match code {
@@ -45,10 +47,10 @@ fn feed(st: &mut UiState, events: &[OpEvent]) -> Vec<Effect> {
         .flat_map(|e| {
             update(
                 st,
-                Msg::OpEvent {
+                Msg::Engine(EngineMsg::OpEvent {
                     op_id: OP_ID.to_string(),
                     event: e.clone(),
-                },
+                }),
             )
         })
         .collect()
@@ -64,7 +66,7 @@ fn preview(st: &UiState) -> &baton::ui::state::ops::Preview {
 fn starts(effects: &[Effect]) -> usize {
     effects
         .iter()
-        .filter(|e| matches!(e, Effect::StartOperation { .. }))
+        .filter(|e| matches!(e, Effect::Op(OpEffect::StartOperation { .. })))
         .count()
 }
 
@@ -74,11 +76,11 @@ fn switchover_key_requests_a_plan_for_the_selected_role() {
     let out = press(&mut st, KeyCode::Char('s'));
     assert_eq!(
         out,
-        vec![Effect::RequestPlan {
+        vec![Effect::Op(OpEffect::RequestPlan {
             role: "app".into(),
             kind: OperationKind::Switchover,
             target: None
-        }]
+        })]
     );
     assert_eq!(preview(&st).standbys, vec!["app-b", "app-c"]);
     // Modal: while the preview is open, f is a typed letter, not a second request.
@@ -94,7 +96,10 @@ fn only_the_exact_role_name_starts_and_only_once() {
     assert!(type_text(&mut st, "app").is_empty());
     assert_eq!(preview(&st).typed, "");
     assert_eq!(starts(&press(&mut st, KeyCode::Enter)), 0);
-    update(&mut st, Msg::Plan(ops::switchover_plan(None)));
+    update(
+        &mut st,
+        Msg::Engine(EngineMsg::Plan(ops::switchover_plan(None))),
+    );
     let mut effects = Vec::new();
     for wrong in ["ap", "APP", "app ", "appx", "web"] {
         effects.extend(type_text(&mut st, wrong));
@@ -112,12 +117,12 @@ fn only_the_exact_role_name_starts_and_only_once() {
     let out = press(&mut st, KeyCode::Enter);
     assert_eq!(
         out,
-        vec![Effect::StartOperation {
+        vec![Effect::Op(OpEffect::StartOperation {
             role: "app".into(),
             kind: OperationKind::Switchover,
             target: "app-b".into(),
             confirmed_name: "app".into(),
-        }]
+        })]
     );
     assert!(st.dialog().is_none());
     assert_eq!(starts(&press(&mut st, KeyCode::Enter)), 0);
@@ -127,11 +132,14 @@ fn only_the_exact_role_name_starts_and_only_once() {
 fn esc_cancels_and_keys_go_back_to_the_keymap() {
     let mut st = on_app(Mode::Operator);
     update(&mut st, Msg::Action(Action::Failover));
-    update(&mut st, Msg::Plan(ops::blocked_plan()));
+    update(&mut st, Msg::Engine(EngineMsg::Plan(ops::blocked_plan())));
     assert!(press(&mut st, KeyCode::Esc).is_empty());
     assert!(st.dialog().is_none());
     // A late plan for the closed preview is ignored.
-    update(&mut st, Msg::Plan(ops::switchover_plan(None)));
+    update(
+        &mut st,
+        Msg::Engine(EngineMsg::Plan(ops::switchover_plan(None))),
+    );
     assert!(st.dialog().is_none());
     press(&mut st, KeyCode::Char('j'));
     assert_eq!(st.selected_role().unwrap().role, "db");
@@ -145,7 +153,7 @@ fn esc_cancels_and_keys_go_back_to_the_keymap() {
 fn blocked_plan_takes_no_typing_and_never_starts() {
     let mut st = on_app(Mode::Operator);
     update(&mut st, Msg::Action(Action::Failover));
-    update(&mut st, Msg::Plan(ops::blocked_plan()));
+    update(&mut st, Msg::Engine(EngineMsg::Plan(ops::blocked_plan())));
     assert!(!preview(&st).plan.as_ref().unwrap().blockers.is_empty());
     let mut out = type_text(&mut st, "app");
     out.extend(press(&mut st, KeyCode::Enter));
@@ -157,28 +165,39 @@ fn blocked_plan_takes_no_typing_and_never_starts() {
 fn tab_cycles_the_target_among_standbys_and_waits_for_the_new_plan() {
     let mut st = on_app(Mode::Operator);
     update(&mut st, Msg::Action(Action::Switchover));
-    update(&mut st, Msg::Plan(ops::switchover_plan(None)));
+    update(
+        &mut st,
+        Msg::Engine(EngineMsg::Plan(ops::switchover_plan(None))),
+    );
     type_text(&mut st, "app");
     let out = press(&mut st, KeyCode::Tab);
-    let ask = |t: &str| Effect::RequestPlan {
-        role: "app".into(),
-        kind: OperationKind::Switchover,
-        target: Some(t.into()),
+    let ask = |t: &str| {
+        Effect::Op(OpEffect::RequestPlan {
+            role: "app".into(),
+            kind: OperationKind::Switchover,
+            target: Some(t.into()),
+        })
     };
     assert_eq!(out, vec![ask("app-c")]);
     // The old plan is gone: nothing to confirm until the new one arrives.
     assert!(preview(&st).plan.is_none());
     assert_eq!(preview(&st).typed, "");
     assert_eq!(starts(&press(&mut st, KeyCode::Enter)), 0);
-    update(&mut st, Msg::Plan(ops::switchover_plan(Some("app-c"))));
+    update(
+        &mut st,
+        Msg::Engine(EngineMsg::Plan(ops::switchover_plan(Some("app-c")))),
+    );
     assert_eq!(preview(&st).target.as_deref(), Some("app-c"));
     type_text(&mut st, "app");
     match press(&mut st, KeyCode::Enter).as_slice() {
-        [Effect::StartOperation { target, .. }] => assert_eq!(target, "app-c"),
+        [Effect::Op(OpEffect::StartOperation { target, .. })] => assert_eq!(target, "app-c"),
         other => panic!("{other:?}"),
     }
     update(&mut st, Msg::Action(Action::Switchover));
-    update(&mut st, Msg::Plan(ops::switchover_plan(Some("app-c"))));
+    update(
+        &mut st,
+        Msg::Engine(EngineMsg::Plan(ops::switchover_plan(Some("app-c")))),
+    );
     assert_eq!(press(&mut st, KeyCode::Tab), vec![ask("app-b")]);
 }
 
@@ -186,8 +205,13 @@ fn tab_cycles_the_target_among_standbys_and_waits_for_the_new_plan() {
 fn plan_error_is_shown_in_the_preview() {
     let mut st = on_app(Mode::Operator);
     update(&mut st, Msg::Action(Action::Switchover));
-    update(&mut st, Msg::PlanError("no inventory\u{1b}[2J".into()));
-    assert_eq!(preview(&st).error.as_deref(), Some("no inventory[2J"));
+    update(
+        &mut st,
+        Msg::Engine(EngineMsg::PlanError(PlanFailure::UnknownRole {
+            role: "app\u{1b}[2J".into(),
+        })),
+    );
+    assert_eq!(preview(&st).error.as_deref(), Some("no role named app[2J"));
     assert_eq!(starts(&press(&mut st, KeyCode::Enter)), 0);
 }
 
@@ -220,10 +244,10 @@ fn journal_events_fold_into_the_pane_and_bad_ones_are_logged() {
     assert_eq!(st.log().len(), log_len + 1);
     assert!(st.log().back().unwrap().text.contains("ignored"));
     // An event for an operation nobody began is ignored.
-    let stray = Msg::OpEvent {
+    let stray = Msg::Engine(EngineMsg::OpEvent {
         op_id: "op-unknown".into(),
         event: events[1].clone(),
-    };
+    });
     assert!(update(&mut st, stray).is_empty());
     assert!(st.operation("op-unknown").is_none());
 }
@@ -279,9 +303,9 @@ fn abort_needs_the_typed_role_name() {
     let out = press(&mut st, KeyCode::Enter);
     assert_eq!(
         out,
-        vec![Effect::AbortOperation {
+        vec![Effect::Op(OpEffect::AbortOperation {
             op_id: OP_ID.into()
-        }]
+        })]
     );
     assert!(st.dialog().is_none());
     // Nothing to abort on a role without an operation.
@@ -332,10 +356,10 @@ fn rollback_choice_offers_exactly_the_operations_options() {
         let out = press(&mut st, KeyCode::Enter);
         assert_eq!(
             out,
-            vec![Effect::ChooseRollback {
+            vec![Effect::Op(OpEffect::ChooseRollback {
                 op_id: OP_ID.into(),
                 mode: RollbackMode::RollForward
-            }]
+            })]
         );
         assert!(st.dialog().is_none());
         // The journal records the choice; the dialog does not come back for it.
@@ -362,10 +386,10 @@ fn esc_postpones_the_choice_and_a_reopens_it() {
     type_text(&mut st, "app");
     assert_eq!(
         press(&mut st, KeyCode::Enter),
-        vec![Effect::ChooseRollback {
+        vec![Effect::Op(OpEffect::ChooseRollback {
             op_id: OP_ID.into(),
             mode: RollbackMode::ReattachOld
-        }]
+        })]
     );
 }
 
@@ -376,7 +400,10 @@ fn interrupted_operations_offer_resume_and_their_rollback_options() {
     let mut failed = ops::operation(&ops::failed()).unwrap();
     failed.op_id = "op-failed".into();
     failed.role = "web".into();
-    update(&mut st, Msg::Interrupted(vec![crashed, failed.clone()]));
+    update(
+        &mut st,
+        Msg::Engine(EngineMsg::Interrupted(vec![crashed, failed.clone()])),
+    );
     assert_eq!(st.dialogs().count(), 2);
     // A step was running when baton died: nothing but resume is on offer.
     assert_eq!(options(&st), vec![Choice::Resume]);
@@ -387,9 +414,9 @@ fn interrupted_operations_offer_resume_and_their_rollback_options() {
     type_text(&mut st, "app");
     assert_eq!(
         press(&mut st, KeyCode::Enter),
-        vec![Effect::ResumeOperation {
+        vec![Effect::Op(OpEffect::ResumeOperation {
             op_id: OP_ID.into()
-        }]
+        })]
     );
     let mut expected = vec![Choice::Resume];
     expected.extend(failed.rollback_options().into_iter().map(Choice::Rollback));
@@ -406,10 +433,10 @@ fn interrupted_operations_offer_resume_and_their_rollback_options() {
     type_text(&mut st, "web");
     assert_eq!(
         press(&mut st, KeyCode::Enter),
-        vec![Effect::ChooseRollback {
+        vec![Effect::Op(OpEffect::ChooseRollback {
             op_id: "op-failed".into(),
             mode: RollbackMode::RollForward
-        }]
+        })]
     );
     assert!(st.dialog().is_none());
 }
@@ -419,7 +446,10 @@ fn ctrl_c_quits_from_any_dialog() {
     let mut st = on_app(Mode::Operator);
     update(&mut st, Msg::Action(Action::Switchover));
     let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
-    assert_eq!(update(&mut st, Msg::Key(ctrl_c)), vec![Effect::Quit]);
+    assert_eq!(
+        update(&mut st, Msg::Key(ctrl_c)),
+        vec![Effect::Ui(UiEffect::Quit)]
+    );
     let mut release = KeyEvent::new(KeyCode::Char('a'), KeyModifiers::NONE);
     release.kind = KeyEventKind::Release;
     update(&mut st, Msg::Key(release));
@@ -452,12 +482,23 @@ fn read_only_and_wall_ignore_every_operation_message_key_and_action() {
             assert!(st.keymap().keys_for(a).is_empty(), "{mode:?} {a:?}");
             out.extend(update(&mut st, Msg::Action(a)));
         }
-        out.extend(update(&mut st, Msg::Plan(ops::switchover_plan(None))));
-        out.extend(update(&mut st, Msg::PlanError("x".into())));
+        out.extend(update(
+            &mut st,
+            Msg::Engine(EngineMsg::Plan(ops::switchover_plan(None))),
+        ));
+        out.extend(update(
+            &mut st,
+            Msg::Engine(EngineMsg::PlanError(PlanFailure::UnknownRole {
+                role: "x".into(),
+            })),
+        ));
         out.extend(feed(&mut st, &ops::failed()));
         out.extend(feed(&mut st, &ops::succeeded()));
         let crashed = ops::operation(&ops::mid_run()).unwrap();
-        out.extend(update(&mut st, Msg::Interrupted(vec![crashed])));
+        out.extend(update(
+            &mut st,
+            Msg::Engine(EngineMsg::Interrupted(vec![crashed])),
+        ));
         for k in every_key() {
             out.extend(press(&mut st, k));
             assert!(st.dialog().is_none(), "{mode:?} {k:?}");
@@ -465,11 +506,11 @@ fn read_only_and_wall_ignore_every_operation_message_key_and_action() {
         let operation_effect = |e: &Effect| {
             matches!(
                 e,
-                Effect::RequestPlan { .. }
-                    | Effect::StartOperation { .. }
-                    | Effect::AbortOperation { .. }
-                    | Effect::ChooseRollback { .. }
-                    | Effect::ResumeOperation { .. }
+                Effect::Op(OpEffect::RequestPlan { .. })
+                    | Effect::Op(OpEffect::StartOperation { .. })
+                    | Effect::Op(OpEffect::AbortOperation { .. })
+                    | Effect::Op(OpEffect::ChooseRollback { .. })
+                    | Effect::Op(OpEffect::ResumeOperation { .. })
             )
         };
         assert!(!out.iter().any(operation_effect), "{mode:?}: {out:?}");

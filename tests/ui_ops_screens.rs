@@ -3,17 +3,19 @@
 //! confirmation, rollback choice, summary (RTO met and missed), interrupted operation. Plans and
 //! operations come from the real core builders over fixture facts at fixed times.
 
+mod ui_fixtures;
 use baton::core::leader::LeaderState;
 use baton::core::operation::OpEvent;
 use baton::core::plan::Plan;
-use baton::ui::fixtures::ops::{self, at, OP_ID};
-use baton::ui::fixtures::{self};
+use baton::protocol::{EngineMsg, PlanFailure};
 use baton::ui::{render, update, Action, Mode, Msg, Theme, UiState};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::Terminal;
 use std::time::Duration;
+use ui_fixtures as fixtures;
+use ui_fixtures::ops::{self, at, OP_ID};
 
 fn theme() -> Theme {
     Theme::load("default", None, false).unwrap()
@@ -60,7 +62,7 @@ fn on_app(s: i64, app: LeaderState) -> UiState {
 fn preview(action: Action, plan: Plan) -> UiState {
     let mut st = on_app(0, LeaderState::Healthy);
     update(&mut st, Msg::Action(action));
-    update(&mut st, Msg::Plan(plan));
+    update(&mut st, Msg::Engine(EngineMsg::Plan(plan)));
     st
 }
 
@@ -68,10 +70,10 @@ fn preview(action: Action, plan: Plan) -> UiState {
 fn running(events: &[OpEvent], s: i64) -> UiState {
     let mut st = on_app(0, LeaderState::FailingOver);
     for e in events {
-        let msg = Msg::OpEvent {
+        let msg = Msg::Engine(EngineMsg::OpEvent {
             op_id: OP_ID.to_string(),
             event: e.clone(),
-        };
+        });
         update(&mut st, msg);
     }
     update(&mut st, Msg::Tick(at(s)));
@@ -152,7 +154,9 @@ fn plan_preview_waiting_and_failed() {
     assert!(format!("{}", term.backend()).contains("planning…"));
     update(
         &mut st,
-        Msg::PlanError("inventory unavailable: ARM 503".into()),
+        Msg::Engine(EngineMsg::PlanError(PlanFailure::Refused {
+            reason: "inventory unavailable: ARM 503".into(),
+        })),
     );
     let term = draw(&st, 80, 24);
     insta::assert_snapshot!("preview_error_80x24", term.backend());
@@ -246,9 +250,9 @@ fn interrupted_operation_dialog() {
         &mut st,
         Msg::Snapshot(ops::fleet_at(300, LeaderState::FailingOver)),
     );
-    update(&mut st, Msg::Interrupted(vec![crashed]));
+    update(&mut st, Msg::Engine(EngineMsg::Interrupted(vec![crashed])));
     both("interrupted_running_step", &st);
     update(&mut st, Msg::Action(Action::Close));
-    update(&mut st, Msg::Interrupted(vec![other]));
+    update(&mut st, Msg::Engine(EngineMsg::Interrupted(vec![other])));
     both("interrupted_failed_step", &st);
 }

@@ -1,12 +1,13 @@
 //! Screen snapshots (insta + TestBackend) of every cockpit screen at 80x24 and 120x40, plus
 //! style assertions on the cells that carry meaning.
 
+mod ui_fixtures;
 use baton::core::model::ProbeStatus;
-use baton::ui::fixtures::{self, T0};
 use baton::ui::{render, update, Action, Mode, Msg, Theme, UiState};
 use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::Terminal;
+use ui_fixtures::{self as fixtures, T0};
 
 fn draw(state: &UiState, theme: &Theme, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();

@@ -26,6 +26,39 @@ pub struct ArmHttpError {
     pub url: String,
 }
 
+/// The ARM error codes baton decides on; every other code is [`ArmCode::Other`] (the text stays
+/// in the error for people to read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArmCode {
+    /// Network: another write on the resource is running (409, transient: retried).
+    AnotherOperationInProgress,
+    /// A long-running operation was canceled by a newer write on the same VM (retried).
+    OperationPreempted,
+    /// The VM refused the call in its current state (a Run Command while one runs, …).
+    OperationNotAllowed,
+    /// Any other code.
+    Other,
+}
+
+impl ArmCode {
+    /// Classifies a code exactly as ARM spells it.
+    pub fn of(code: &str) -> ArmCode {
+        match code {
+            "AnotherOperationInProgress" => ArmCode::AnotherOperationInProgress,
+            "OperationPreempted" => ArmCode::OperationPreempted,
+            "OperationNotAllowed" => ArmCode::OperationNotAllowed,
+            _ => ArmCode::Other,
+        }
+    }
+}
+
+impl ArmHttpError {
+    /// The answer's code, classified.
+    pub fn arm_code(&self) -> ArmCode {
+        ArmCode::of(&self.code)
+    }
+}
+
 /// A credential could not produce a token; travels inside `azure_core::Error` like
 /// [`ArmHttpError`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -155,11 +188,12 @@ impl ArmError {
     pub fn is_retryable(&self) -> bool {
         match self {
             ArmError::Http(e) => {
-                matches!(e.status, 408 | 429 | 500..=599) || e.code == "AnotherOperationInProgress"
+                matches!(e.status, 408 | 429 | 500..=599)
+                    || e.arm_code() == ArmCode::AnotherOperationInProgress
             }
             ArmError::Transport { .. } => true,
             ArmError::Operation { end, code, .. } => {
-                *end == LroEnd::Canceled && code == "OperationPreempted"
+                *end == LroEnd::Canceled && ArmCode::of(code) == ArmCode::OperationPreempted
             }
             _ => false,
         }
@@ -351,5 +385,24 @@ mod tests {
             ArmError::from(http(429, "x")).retry_after(),
             Some(Duration::from_secs(3))
         );
+    }
+
+    #[test]
+    fn only_the_codes_baton_decides_on_have_their_own_variant() {
+        assert_eq!(
+            ArmCode::of("AnotherOperationInProgress"),
+            ArmCode::AnotherOperationInProgress
+        );
+        assert_eq!(
+            ArmCode::of("OperationPreempted"),
+            ArmCode::OperationPreempted
+        );
+        assert_eq!(
+            ArmCode::of("OperationNotAllowed"),
+            ArmCode::OperationNotAllowed
+        );
+        assert_eq!(ArmCode::of("ConflictingUserInput"), ArmCode::Other);
+        assert!(ArmError::from(http(409, "AnotherOperationInProgress")).is_retryable());
+        assert!(!ArmError::from(http(409, "ConflictingUserInput")).is_retryable());
     }
 }

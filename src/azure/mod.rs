@@ -30,7 +30,11 @@
 //!
 //! Calls use the azure_mgmt_compute / azure_mgmt_network 0.21 builders and their typed models,
 //! always through `.send()`; the builders' own `.await` (their LRO handling) is never used,
-//! because it is broken against real Azure (see azure-arm-notes.md). The clients are created
+//! because it is broken against real Azure: VM PUT/PATCH looks for a snake-case
+//! `provisioning_state`, never finds it and calls a VM still `Updating` done (and re-sends the
+//! PUT on 201/202); disk PUT loops; attach/detach and run command poll only `Location`, expect
+//! a JSON `status` where Azure answers 202 with an empty body, and drop the error codes; NIC PUT
+//! ignores `Retry-After`. The clients are created
 //! with `Client::new(endpoint, credential, scopes, options)` where `options` has azure_core's
 //! retry policy turned off (`RetryOptions::none()`: baton decides retries) and a *capture
 //! policy* right before the transport. The capture policy sees every raw answer: it counts and
@@ -138,7 +142,7 @@ pub mod writes;
 
 pub use client::{ArmClient, ArmTarget, ReadClient};
 pub use credential::{create_credential, CredentialChoice, StaticTokenCredential};
-pub use error::{ArmError, ArmHttpError, AzureError, LroEnd};
+pub use error::{ArmCode, ArmError, ArmHttpError, AzureError, LroEnd};
 pub use inventory::{refresh, Inventory, InventoryScope};
 pub use lro::{PollPolicy, WriteKind};
 pub use progress::{ArmEvent, Progress};

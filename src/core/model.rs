@@ -8,10 +8,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Azure resource names are case-insensitive; compare them with this and nothing else.
-pub fn same_name(a: &str, b: &str) -> bool {
-    a.eq_ignore_ascii_case(b)
-}
+pub use super::name::same_name;
 
 /// The last path segment of an ARM resource id (`/subscriptions/../virtualMachines/web-a` → `web-a`).
 pub fn name_from_id(id: &str) -> &str {

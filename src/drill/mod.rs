@@ -7,7 +7,7 @@
 //!
 //! [`Drill::plan`] builds the way out exactly like a switchover (`OperationKind::Drill`, every
 //! blocker of a switchover: target not running, lock, cooldown, unfinished operation, split…)
-//! and adds the *incident* blocker: one fresh read of the whole fleet (`status::collect`) and
+//! and adds the *incident* blocker: one fresh read of the whole fleet (`fleet::read`) and
 //! every role MASTER DOWN or SPLIT is named ("role app is MASTER DOWN"). A non-empty comment
 //! ([`DrillRequest::force_during_incident`]) lifts it; the comment goes to the record, the
 //! report and the audit. An unfinished drill of the role refuses a new one ([`DrillError::Unfinished`]).

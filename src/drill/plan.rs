@@ -1,5 +1,5 @@
 //! The drill's plan: the way out as the executor plans a switchover of kind `Drill`, plus the
-//! incident blocker from one fresh read of the whole fleet (`status::collect`, the same
+//! incident blocker from one fresh read of the whole fleet (`fleet::read`, the same
 //! inventory + probe + `derive_all` path as `baton status`).
 
 use super::{Drill, DrillError, DrillPlan, DrillRequest};
@@ -51,10 +51,7 @@ impl Drill {
             ..Request::new(OperationKind::Drill)
         };
         let reader = self.arm.reader().clone();
-        let (out, fleet) = tokio::join!(
-            exec.plan(&leg),
-            crate::status::collect(&self.fleet, &reader)
-        );
+        let (out, fleet) = tokio::join!(exec.plan(&leg), crate::fleet::read(&self.fleet, &reader));
         let mut out = out?;
         let incident = incident_roles(&fleet?.roles, &self.role.spec.name);
         if !incident.is_empty() && req.force_during_incident.is_none() {

@@ -6,7 +6,7 @@ use crate::core::drill::{DrillRecord, Verdict};
 use crate::core::operation::{DrillLeg, Outcome};
 use crate::core::plan::{Blocker, IncidentRole, Plan};
 use crate::failover::ExecError;
-use crate::status::StatusError;
+use crate::fleet::FleetReadError;
 use crate::store::StoreError;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -192,7 +192,7 @@ pub enum DrillError {
     Exec(#[from] ExecError),
     /// The fleet could not be read for the incident check.
     #[error("reading the fleet: {0}")]
-    Status(#[from] StatusError),
+    Fleet(#[from] FleetReadError),
     /// The drill record could not be saved or read.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -211,7 +211,7 @@ impl DrillError {
     pub fn is_auth(&self) -> bool {
         match self {
             DrillError::Exec(e) => e.is_auth(),
-            DrillError::Status(e) => e.is_auth(),
+            DrillError::Fleet(e) => e.is_auth(),
             _ => false,
         }
     }

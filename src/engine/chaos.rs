@@ -1,7 +1,7 @@
 //! Demo chaos: the UI's chaos keys become calls to the emulator's control API.
 
 use crate::core::snapshot::{EngineEvent, Severity};
-use crate::ui::ChaosAction;
+use crate::protocol::ChaosAction;
 use time::OffsetDateTime;
 use url::Url;
 

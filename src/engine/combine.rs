@@ -7,6 +7,7 @@
 use super::inventory::InventoryState;
 use crate::core::leader::derive_all;
 use crate::core::model::{AzureFacts, RoleSpec};
+use crate::core::name::RoleName;
 use crate::core::snapshot::{FleetSnapshot, InventoryFreshness};
 use crate::probe::HeartbeatBoard;
 use std::collections::BTreeSet;
@@ -28,7 +29,7 @@ pub(super) async fn run(
     roles: Vec<RoleSpec>,
     mut inventory: watch::Receiver<InventoryState>,
     mut board: watch::Receiver<HeartbeatBoard>,
-    mut running: watch::Receiver<BTreeSet<String>>,
+    mut running: watch::Receiver<BTreeSet<RoleName>>,
     out: watch::Sender<FleetSnapshot>,
 ) {
     loop {
@@ -62,7 +63,7 @@ pub(super) async fn run(
 struct Inputs<'a> {
     inventory: &'a mut watch::Receiver<InventoryState>,
     board: &'a mut watch::Receiver<HeartbeatBoard>,
-    running: &'a mut watch::Receiver<BTreeSet<String>>,
+    running: &'a mut watch::Receiver<BTreeSet<RoleName>>,
 }
 
 impl Inputs<'_> {
@@ -100,10 +101,12 @@ pub fn build_snapshot(
     facts: Option<&AzureFacts>,
     freshness: &InventoryFreshness,
     board: &HeartbeatBoard,
-    running: &BTreeSet<String>,
+    running: &BTreeSet<RoleName>,
 ) -> FleetSnapshot {
     FleetSnapshot {
-        roles: derive_all(roles, facts, &board.verdicts, |role| running.contains(role)),
+        roles: derive_all(roles, facts, &board.verdicts, |role| {
+            running.contains(&RoleName::from(role))
+        }),
         inventory: freshness.clone(),
         heartbeats: board.histories.clone(),
     }
@@ -124,8 +127,8 @@ mod tests {
             watch::Receiver<HeartbeatBoard>,
         ),
         running: (
-            watch::Sender<BTreeSet<String>>,
-            watch::Receiver<BTreeSet<String>>,
+            watch::Sender<BTreeSet<RoleName>>,
+            watch::Receiver<BTreeSet<RoleName>>,
         ),
     }
 

@@ -1,13 +1,14 @@
-//! Serves the cockpit's history view: reads the state directory's store
-//! (`failover::history::load`) and answers `Msg::History`; and the timeline export
+//! Serves the cockpit's history view: reads the state directory's store (`history::load`) and
+//! answers `EngineMsg::History`; and the timeline export
 //! (`failover::timeline::export`), answered in the event log with the file written. Neither
 //! takes a role lock or touches Azure, so both run in read-only mode too.
 
 use crate::core::snapshot::{EngineEvent, Severity};
-use crate::failover::history::load;
+use crate::core::wording::MISSING_STATE_DIR;
 use crate::failover::StateDir;
+use crate::history::load;
+use crate::protocol::{EngineMsg, HistoryFailure};
 use crate::store::LocalStore;
-use crate::ui::Msg;
 use std::collections::BTreeSet;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -24,11 +25,11 @@ pub struct HistorySource {
 /// Answers `LoadHistory` effects.
 pub(super) struct Server {
     source: Option<HistorySource>,
-    ui: mpsc::Sender<Msg>,
+    ui: mpsc::Sender<EngineMsg>,
 }
 
 impl Server {
-    pub(super) fn new(source: Option<HistorySource>, ui: mpsc::Sender<Msg>) -> Server {
+    pub(super) fn new(source: Option<HistorySource>, ui: mpsc::Sender<EngineMsg>) -> Server {
         Server { source, ui }
     }
 
@@ -38,9 +39,7 @@ impl Server {
         let source = self.source.clone();
         tokio::spawn(async move {
             let answer = match source {
-                None => {
-                    Err("no state directory: set BATON_STATE_DIR, XDG_STATE_HOME or HOME".into())
-                }
+                None => Err(HistoryFailure::NoStateDir),
                 Some(src) => {
                     let store = LocalStore::new(src.state_dir.clone());
                     let loaded = load(&store, src.rto_target, &BTreeSet::new()).await;
@@ -50,7 +49,7 @@ impl Server {
                     Ok(loaded.history)
                 }
             };
-            if ui.send(Msg::History(answer)).await.is_err() {
+            if ui.send(EngineMsg::History(answer)).await.is_err() {
                 tracing::debug!("history answer with no cockpit listening");
             }
         });
@@ -64,7 +63,7 @@ impl Server {
             let (severity, text) = match source {
                 None => (
                     Severity::Warn,
-                    "no state directory: no timeline to export".to_string(),
+                    format!("timeline not written: {MISSING_STATE_DIR}"),
                 ),
                 Some(src) => {
                     let store = LocalStore::new(src.state_dir.clone());

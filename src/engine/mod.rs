@@ -10,10 +10,10 @@
 //! the next refresh waits for the server's `Retry-After` (capped at [`MAX_BACKOFF`]) when that
 //! is longer than the interval, and the snapshot says when the next refresh is due.
 //!
-//! The history view's `Effect::LoadHistory` is served in every mode when [`start_with`] was
+//! The history view's `ReadEffect::LoadHistory` is served in every mode when [`start_with`] was
 //! given a [`HistorySource`] (reading the state directory is allowed in read-only): the journals
-//! and drill records are read off the async threads and the answer goes out as `Msg::History`
-//! on the same channel as the operation messages.
+//! and drill records are read off the async threads and the answer goes out as
+//! `EngineMsg::History` on the same channel as the operation messages.
 //!
 //! Every task is supervised (`supervise`): one that panics or ends while the engine runs is
 //! reported on [`EngineHandle::take_failures`], and the cockpit stops on it with a message.
@@ -35,7 +35,7 @@ use crate::azure::ReadClient;
 use crate::core::model::RoleSpec;
 use crate::core::snapshot::{EngineEvent, FleetSnapshot};
 use crate::probe::{ProbeEngine, ProbeEngineHandle, ProbeSpec, ScheduleParams};
-use crate::ui::{Effect, Msg};
+use crate::protocol::{ChaosRequest, Effect, EngineMsg, OpEffect, ReadEffect, UiEffect};
 use inventory::InventoryState;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -71,7 +71,7 @@ pub struct EngineSetup {
 pub struct EngineHandle {
     snapshots: watch::Receiver<FleetSnapshot>,
     events: Option<mpsc::Receiver<EngineEvent>>,
-    ops: Option<mpsc::Receiver<Msg>>,
+    ops: Option<mpsc::Receiver<EngineMsg>>,
     effects: mpsc::Sender<Effect>,
     probe_engine: Option<ProbeEngineHandle>,
     tasks: Vec<JoinHandle<()>>,
@@ -90,7 +90,7 @@ impl EngineHandle {
     }
 
     /// Plans and operation events for the UI (only one consumer: the first call takes it).
-    pub fn take_ops(&mut self) -> Option<mpsc::Receiver<Msg>> {
+    pub fn take_ops(&mut self) -> Option<mpsc::Receiver<EngineMsg>> {
         self.ops.take()
     }
 
@@ -212,15 +212,19 @@ async fn run_effects(
     refresh_now: Arc<Notify>,
     chaos: Option<ChaosPort>,
     events: mpsc::Sender<EngineEvent>,
-    operations: mpsc::Sender<Effect>,
+    operations: mpsc::Sender<OpEffect>,
     history: history::Server,
 ) {
     while let Some(effect) = effects.recv().await {
         match effect {
-            Effect::RefreshInventory => refresh_now.notify_one(),
-            Effect::LoadHistory => history.load(),
-            Effect::ExportTimeline { role } => history.export(role, events.clone()),
-            Effect::Chaos { vm, action } => {
+            Effect::Read(read) => match read {
+                ReadEffect::RefreshInventory => refresh_now.notify_one(),
+                ReadEffect::LoadHistory => history.load(),
+                ReadEffect::ExportTimeline { role } => {
+                    history.export(role.to_string(), events.clone())
+                }
+            },
+            Effect::Chaos(ChaosRequest { vm, action }) => {
                 if let Some(port) = &chaos {
                     let event = port.apply(&vm, action).await;
                     if events.send(event).await.is_err() {
@@ -228,11 +232,11 @@ async fn run_effects(
                     }
                 }
             }
-            // Quit and Bell are the UI's own business.
-            Effect::Quit | Effect::Bell => {}
-            // Failover/switchover effects go to the operations task (absent: read-only).
-            other => {
-                if operations.send(other).await.is_err() {
+            // Quit and Bell are the UI's own business; they reach here only by mistake.
+            Effect::Ui(UiEffect::Quit | UiEffect::Bell) => {}
+            // Operation effects go to the operations task (absent in read-only and wall).
+            Effect::Op(op) => {
+                if operations.send(op).await.is_err() {
                     tracing::debug!("operation effect with no operations task");
                 }
             }

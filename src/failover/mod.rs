@@ -82,7 +82,7 @@
 //! `{who, host, pid, since, op_id}` into it. A loser gets [`LockError::Held`] ("role web is
 //! locked by alice on jump1 (pid 4242) since …, operation …"); `plan` shows the holder as the
 //! `Locked` blocker. The kernel releases it when the process exits or dies. It is host-local:
-//! batons on several hosts need the shared blob-lease lock of DESIGN.md.
+//! batons on several hosts need a shared lock (an Azure blob lease, not built yet).
 //!
 //! # Audit ([`Audit`])
 //!
@@ -129,7 +129,6 @@
 
 pub mod executor;
 pub mod headless;
-pub mod history;
 pub mod timeline;
 
 // The durable state moved to `crate::store`; these paths stay valid for callers.

@@ -1,11 +1,11 @@
 //! Timeline export for postmortems: the newest operation of a role (running or finished),
-//! replayed from its journal and written as Markdown (`drill::report::
+//! replayed from its journal and written as Markdown (`core::report::
 //! operation_timeline_markdown`: steps with times and durations, operator, comments, ARM
 //! request ids, RTO against the target) to `timelines/<role>-<yyyymmddThhmmssZ>-<op8>.md` in
 //! the state directory. Owns finding the operation and writing the file; must not format it.
 
 use crate::core::operation::Operation;
-use crate::drill::report::operation_timeline_markdown;
+use crate::core::report::operation_timeline_markdown;
 use crate::store::{Store, StoreExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;

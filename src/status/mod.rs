@@ -9,18 +9,10 @@ use crate::core::text::sanitize;
 use serde_json::{json, Value};
 use std::fmt::Write as _;
 
-mod collect;
+pub use crate::fleet::{read as collect, FleetReadError as StatusError};
 
-pub use collect::{collect, StatusError};
-
-/// The outcome of one `baton status` run.
-#[derive(Debug, Clone)]
-pub struct StatusReport {
-    /// Every configured role, in config order.
-    pub roles: Vec<RoleStatus>,
-    /// ARM requests the inventory refresh cost.
-    pub arm_requests: usize,
-}
+/// The outcome of one `baton status` run: one fresh read of the fleet.
+pub type StatusReport = crate::fleet::FleetReading;
 
 impl StatusReport {
     /// 0 when every role is healthy, 1 otherwise (the CLI's exit code).

@@ -9,7 +9,7 @@ use super::state::Mode;
 /// Everything a key can ask the cockpit to do.
 ///
 /// Mutating actions (those that change Azure or the emulator) are marked by
-/// [`Action::is_mutating`]; drill slots in here later as a new variant with the same treatment.
+/// [`Action::is_mutating`]; drill is one of them, like failover and switchover.
 /// History is a read: it exists in read-only too, but not on a wall (no keys beyond the general
 /// ones a wall needs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -1,12 +1,13 @@
 //! The cockpit: a full-screen terminal UI (ratatui + crossterm) for on-call engineers, wall
 //! displays and demos. Calm, fast, truthful, and impossible to misuse.
 //!
-//! This module owns everything on screen and nothing else: it never talks to Azure, the probes
-//! or the emulator. It receives a [`FleetSnapshot`](crate::core::snapshot::FleetSnapshot)
+//! This module owns everything on screen and nothing else: it never talks to Azure, the probes or
+//! the emulator. It receives a [`FleetSnapshot`](crate::core::snapshot::FleetSnapshot)
 //! (latest-wins, `tokio::sync::watch`) and [`EngineEvent`](crate::core::snapshot::EngineEvent)s
-//! (bounded `mpsc`, never dropped), and sends [`Effect`]s back. It must never print to
-//! stdout/stderr while the TUI is up, and must draw no string from Azure, probes or config
-//! without `core::text::sanitize` (an escape sequence in a VM name cannot reach the terminal).
+//! (bounded `mpsc`, never dropped), and sends [`Effect`](crate::protocol::Effect)s back. It must
+//! never print to stdout/stderr while the TUI is up, and must draw no string from Azure, probes or
+//! config without `core::text::sanitize` (an escape sequence in a VM name cannot reach the
+//! terminal).
 //!
 //! # Architecture (Elm style)
 //!
@@ -16,18 +17,18 @@
 //!   screen renders identically in a test at a fixed time.
 //! - [`Msg`]: `Key` (resolved through the [`Keymap`] into an [`Action`], or straight to the
 //!   open dialog), `Action` (already resolved), `Tick(OffsetDateTime)`,
-//!   `Snapshot(FleetSnapshot)`, `Event(EngineEvent)`, `Resize(w, h)`, and from the engine's
-//!   operation side: `Plan(Plan)`, `PlanError(String)`, `OpEvent { op_id, event: OpEvent }`
-//!   (every journalled event, in order) and `Interrupted(Vec<Operation>)` (at start-up).
-//! - [`Effect`]: `Quit`, `Bell`, `RefreshInventory`, `Chaos { vm, action }` with
-//!   [`ChaosAction`] `KillService | HangVm | Heal` (demo only), and the operation requests
-//!   `RequestPlan { role, kind, target: Option<String> }`, `StartOperation { role, kind,
-//!   target: String, confirmed_name }`, `AbortOperation { op_id }`, `ChooseRollback { op_id,
-//!   mode }`, `ResumeOperation { op_id }`; and `LoadHistory` (a read, every mode but wall),
-//!   answered by `Msg::History(Result<History, String>)`. [`run`] handles `Quit` and `Bell` itself and
-//!   forwards the rest to `UiOptions::effects` with `try_send`; a full or closed engine queue
-//!   is reported in the event log instead of freezing the screen. `UiOptions::ops` carries the
-//!   engine's operation messages; `UiOptions::rto_target` is what the summary measures against.
+//!   `Snapshot(FleetSnapshot)`, `Event(EngineEvent)`, `Resize(w, h)`, and `Engine(EngineMsg)`:
+//!   the engine's answers from [`crate::protocol`] — plans and typed plan failures, every
+//!   journalled operation event in order, operations found interrupted at start-up, drill
+//!   records and the history (a read, answered in every mode).
+//! - [`Effect`](crate::protocol::Effect) (also in [`crate::protocol`], which the engine
+//!   imports; the UI and the engine never import each other), nested by who executes it:
+//!   `Ui(Quit | Bell)`, `Read(RefreshInventory | LoadHistory | ExportTimeline)`,
+//!   `Chaos(ChaosRequest)` (demo only) and `Op(RequestPlan | StartOperation | AbortOperation |
+//!   ChooseRollback | ResumeOperation)`. [`run`] handles `Ui` itself and forwards the rest to
+//!   `UiOptions::effects` with `try_send`; a full or closed engine queue is reported in the
+//!   event log instead of freezing the screen. `UiOptions::ops` carries the engine's
+//!   messages; `UiOptions::rto_target` is what the summary measures against.
 //! - [`run`]`(UiOptions) -> Result<(), UiError>` owns the terminal: raw mode, alternate
 //!   screen, hidden cursor; a Drop guard and a panic hook always restore it. One
 //!   `tokio::select!` over crossterm's `EventStream`, the snapshot watch, the event channel
@@ -36,7 +37,7 @@
 //!
 //! The UI itself detects role state transitions between consecutive snapshots: each one is
 //! logged (`web  HEALTHY → MASTER DOWN`); a transition into MASTER DOWN or SPLIT (including a
-//! role already in that state in the first snapshot) emits exactly one `Effect::Bell` and
+//! role already in that state in the first snapshot) emits exactly one `UiEffect::Bell` and
 //! raises a banner. `Esc` dismisses the banner; it disappears by itself when the role leaves
 //! that state, and a new fall raises it again.
 //!
@@ -51,21 +52,24 @@
 //!
 //! "No mutating action" is enforced three times: the mode's keymap has no binding for it,
 //! `update` ignores it even when handed the [`Action`] directly, and read-only and wall drop
-//! every operation message (`Plan`, `PlanError`, `OpEvent`, `Interrupted`), so no dialog can
-//! open and no operation effect can be emitted. Refresh is a read and exists everywhere.
+//! every operation message (`EngineMsg::is_operation`: plans, plan failures, operation events,
+//! interrupted operations, drills), so no dialog can open and no operation effect can be
+//! emitted; and those modes build no operations task, so an `Effect::Op` has nowhere to go.
+//! Refresh is a read and exists everywhere.
 //!
 //! # Failover and switchover
 //!
 //! 1. `f` (failover) or `s` (switchover) on the selected role opens the **plan preview**
-//!    (`planning…`) and emits `RequestPlan { target: None }`. The engine answers `Msg::Plan`
-//!    (or `Msg::PlanError`, shown in the preview). A plan for a preview that is not open is
-//!    ignored.
+//!    (`planning…`) and emits `RequestPlan { target: None }`. The engine answers
+//!    `EngineMsg::Plan` (or `EngineMsg::PlanError`, shown in the preview). A plan for a
+//!    preview that is not open is ignored.
 //! 2. The preview shows kind, role, `from → to`, the total estimate, every blocker in the
 //!    critical style, then each step with what it does, its estimate (`✔ done` when the facts
 //!    show nothing to do) and the Azure calls it makes; `↑`/`↓`/`pgup`/`pgdn` scroll the steps.
 //!    The dialog is modal: every key goes to it (only ctrl-c still quits).
 //! 3. Confirmation: `type app to confirm: …` — printable keys type, backspace deletes. Enter
-//!    starts only when the plan has no blocker and the text equals the role name exactly (the
+//!    starts only when the plan has no blocker and the text is the role name exactly, same case
+//!    (`core::name::typed_name_confirms`, the rule the engine and the headless commands use; the
 //!    hint lights up `enter START`); it then emits `StartOperation` once and closes. A blocked
 //!    plan takes no typing and says why. Esc cancels. `tab` asks for the plan again with the
 //!    next standby as target (`RequestPlan { target: Some(vm) }`); the old plan and the typed
@@ -86,7 +90,7 @@
 //! 7. `Finished` opens the **summary**: outcome, who and when, per-step durations, and the
 //!    measured RTO (`Operation::rto`) against `rto_target`: `✔ MET` or `✖ MISSED`. Closing it
 //!    (Enter/Esc) stops following the operation and brings the detail panes back.
-//! 8. `Msg::Interrupted` at start-up opens one dialog per unfinished operation: role, kind,
+//! 8. `EngineMsg::Interrupted` at start-up opens one dialog per unfinished operation: role, kind,
 //!    `from → to`, where it stopped (the step running when baton died, or the failed step and
 //!    its error, or the abort), the last activity time, who began it; offering `resume`
 //!    (`ResumeOperation`) and then the operation's rollback options.
@@ -193,8 +197,8 @@
 //! key (arrows, home/end, pgup/pgdn, tab, enter, esc, space, h j k l g G); `ctrl-c` is reserved
 //! for quit. Overrides are validated across all actions, so a config valid in one mode is valid
 //! in every mode; actions that do not exist in the mode are then left out.
-//! Drill (`d`) will be a new [`Action`] variant, marked mutating, so it vanishes from
-//! read-only and wall like `f`, `s` and `A`. History (`h`) is a read: it exists in read-only
+//! Drill (`d`) is a mutating [`Action`], so it vanishes from read-only and wall like `f`, `s`
+//! and `A`. History (`h`) is a read: it exists in read-only
 //! but not on a wall. `h` is on the navigation-key list (vim left), which only forbids
 //! *mutating* actions; nothing in the cockpit moves left, so history takes it.
 //!
@@ -215,15 +219,14 @@
 //! # Trying it
 //!
 //! `cargo run --example ui_preview -- [operator|read-only|wall|demo] [THEME]` runs [`run`] on
-//! the [`fixtures`] (the fleet cycles healthy → master down → split; in demo the chaos keys
-//! switch it). The same fixtures back the screen snapshots in `tests/ui_screens.rs`;
-//! [`fixtures::ops`] builds plans and operations with the real core (facts → `leader::derive`
-//! → `plan::build`, journal events → `Operation::replay`) for `tests/ui_ops_*.rs`;
-//! [`fixtures::history`] writes journals and drill records for `tests/ui_history.rs` and
-//! `baton history`'s tests.
+//! the dev-only fixtures in `tests/ui_fixtures` (not part of the library; the fleet cycles
+//! healthy → master down → split; in demo the chaos keys switch it). The same fixtures back the
+//! screen snapshots in `tests/ui_screens.rs`; `ui_fixtures::ops` builds plans and operations
+//! with the real core (facts → `leader::derive` → `plan::build`, journal events →
+//! `Operation::replay`) for `tests/ui_ops_*.rs`; `ui_fixtures::history` builds journals and
+//! drill records for `tests/ui_history.rs` and `baton history`'s tests.
 
 pub mod action;
-pub mod fixtures;
 pub mod keymap;
 mod render;
 pub mod state;
@@ -237,4 +240,4 @@ pub use render::{render, MIN_HEIGHT, MIN_WIDTH};
 pub use state::{Freshness, Mode, Pane, UiState};
 pub use terminal::{run, UiError, UiOptions};
 pub use theme::{Theme, ThemeEnv, ThemeError};
-pub use update::{update, ChaosAction, Effect, Msg};
+pub use update::{update, Msg};

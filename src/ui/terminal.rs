@@ -9,8 +9,9 @@ use super::keymap::Keymap;
 use super::render::render;
 use super::state::{Mode, UiState};
 use super::theme::Theme;
-use super::update::{update, Effect, Msg};
+use super::update::{update, Msg};
 use crate::core::snapshot::{EngineEvent, FleetSnapshot, Severity};
+use crate::protocol::{Effect, EngineMsg, UiEffect};
 use crossterm::event::{Event, EventStream};
 use crossterm::{cursor, execute, terminal};
 use futures::StreamExt;
@@ -39,13 +40,12 @@ pub struct UiOptions {
     pub snapshots: watch::Receiver<FleetSnapshot>,
     /// Engine events for the log (bounded; the engine awaits capacity, so none are dropped).
     pub events: mpsc::Receiver<EngineEvent>,
-    /// Where every effect but `Quit` and `Bell` goes (refresh, chaos, plan requests, starts,
-    /// aborts, rollback choices, resumes); `Quit` and `Bell` are handled here.
+    /// Where reads, chaos and operation requests go; [`Effect::Ui`] is handled here.
     pub effects: mpsc::Sender<Effect>,
-    /// The engine's operation messages: `Msg::Plan`, `Msg::PlanError`, `Msg::OpEvent` (every
-    /// journalled event, in order) and `Msg::Interrupted` (once, at start-up). Bounded; the
-    /// engine awaits capacity, so none are dropped.
-    pub ops: mpsc::Receiver<Msg>,
+    /// The engine's answers: plans and plan failures, every journalled operation event in
+    /// order, interrupted operations (once, at start-up), drill records and the history.
+    /// Bounded; the engine awaits capacity, so none are dropped.
+    pub ops: mpsc::Receiver<EngineMsg>,
     /// A failover or switchover slower than this missed its RTO (config `failover.rto_target`).
     pub rto_target: std::time::Duration,
 }
@@ -148,7 +148,7 @@ pub async fn run(opts: UiOptions) -> Result<(), UiError> {
 struct Inputs {
     snapshots: watch::Receiver<FleetSnapshot>,
     events: mpsc::Receiver<EngineEvent>,
-    ops: mpsc::Receiver<Msg>,
+    ops: mpsc::Receiver<EngineMsg>,
 }
 
 async fn event_loop(
@@ -194,7 +194,7 @@ async fn event_loop(
                 None => { events_open = false; continue; }
             },
             op = ops.recv(), if ops_open => match op {
-                Some(m) => m,
+                Some(m) => Msg::Engine(m),
                 None => { ops_open = false; continue; }
             },
             _ = tick.tick() => Msg::Tick(OffsetDateTime::now_utc()),
@@ -217,13 +217,13 @@ fn execute_all(
 ) -> Result<bool, UiError> {
     for effect in out {
         match effect {
-            Effect::Quit => return Ok(true),
-            Effect::Bell => {
+            Effect::Ui(UiEffect::Quit) => return Ok(true),
+            Effect::Ui(UiEffect::Bell) => {
                 term.backend_mut().write_all(b"\x07")?;
                 term.backend_mut().flush()?;
             }
-            other => {
-                if let Err(e) = effects.try_send(other) {
+            engine @ (Effect::Read(_) | Effect::Chaos(_) | Effect::Op(_)) => {
+                if let Err(e) = effects.try_send(engine) {
                     let why = match e {
                         mpsc::error::TrySendError::Full(_) => "engine busy",
                         mpsc::error::TrySendError::Closed(_) => "engine gone",

@@ -2,9 +2,9 @@
 //! files — each operation journalled with `Journal::create` + `append`, each drill record saved
 //! with `drill::store::save`.
 
+use crate::ui_fixtures::history::specs;
 use baton::drill::store;
 use baton::failover::{Journal, StateDir};
-use baton::ui::fixtures::history::specs;
 
 /// Writes every fixture operation and drill record into `dir`.
 pub fn fill(dir: &StateDir) {

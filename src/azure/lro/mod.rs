@@ -1,12 +1,12 @@
-//! baton's own long-running-operation poller (the crates' `.await` on write builders is broken;
-//! see azure-arm-notes.md). Given the raw first answer of a write, it watches
-//! `Azure-AsyncOperation` (else `Location`), honours and caps `Retry-After`, treats a failing
-//! status URL as "unreadable" (retried a few times, reported) rather than as a failed operation,
-//! keeps `error.code`/`message` of Failed/Canceled operations, enforces an overall timeout, and
-//! fetches the final result (the resource after PUT/PATCH, the `Location` URL after POST).
-//! When to poll is [`schedule`]'s business: fine polling while the operation is likely to end,
-//! ARM's pace otherwise. It must not re-send the write itself; re-running a write is the retry
-//! policy's decision.
+//! baton's own long-running-operation poller (the crates' `.await` on write builders is broken
+//! against real Azure: see "How requests are made" in `azure`). Given the raw first answer of a
+//! write, it watches `Azure-AsyncOperation` (else `Location`), honours and caps `Retry-After`,
+//! treats a failing status URL as "unreadable" (retried a few times, reported) rather than as a
+//! failed operation, keeps `error.code`/`message` of Failed/Canceled operations, enforces an
+//! overall timeout, and fetches the final result (the resource after PUT/PATCH, the `Location` URL
+//! after POST). When to poll is [`schedule`]'s business: fine polling while the operation is likely
+//! to end, ARM's pace otherwise. It must not re-send the write itself; re-running a write is the
+//! retry policy's decision.
 
 mod poller;
 pub mod schedule;

@@ -1,6 +1,6 @@
 //! The run history of every role: failovers, switchovers and drills, newest first, with the
 //! measured RTO, a verdict and the RTO trend. Pure: built from replayed operations and drill
-//! records handed in by the caller (`failover::history` reads them); no I/O, no clock.
+//! records handed in by the caller (`crate::history` reads them); no I/O, no clock.
 //!
 //! A drill is one row, never its legs: an operation whose `drill` link names a drill is folded
 //! into that drill's row. Legs whose drill record is missing (a crash before the first save,

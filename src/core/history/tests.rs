@@ -1,8 +1,9 @@
-//! The history rules over journals written like the executor's (see `ui::fixtures::history`).
+//! The history rules over journals written like the executor's (see the dev-only fixtures in
+//! `tests/ui_fixtures/history`).
 
 use super::*;
 use crate::core::drill::Verdict;
-use crate::ui::fixtures::history::{day, drill_legs, drill_record, End, OpSpec, RTO_TARGET};
+use crate::ui_fixtures::history::{day, drill_legs, drill_record, End, OpSpec, RTO_TARGET};
 
 fn ops(specs: &[OpSpec]) -> Vec<Operation> {
     specs.iter().map(|s| s.operation().unwrap()).collect()

@@ -79,7 +79,8 @@ impl OperationKind {
     }
 }
 
-/// One step of a plan, in the canonical numbering of DESIGN.md.
+/// One step of a plan; the variants are in execution order, which is the numbering shown to
+/// operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StepKind {

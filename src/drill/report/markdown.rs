@@ -2,10 +2,9 @@
 //! timelines, the hold, and the notes (forced during an incident, resumed, stopped, comments).
 //! Pure: everything comes from the record and the legs' operations.
 
-use super::operation::{outcome_word, section};
-use super::timeline::{human_ms, stamp};
 use crate::core::drill::{DrillRecord, LegRecord, Verdict};
 use crate::core::operation::{DrillLeg, Operation, Outcome};
+use crate::core::report::{human_ms, outcome_word, section, stamp};
 use crate::core::text::sanitize;
 use std::fmt::Write as _;
 

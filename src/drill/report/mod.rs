@@ -1,18 +1,17 @@
-//! Drill reports and operation timelines: [`operation_timeline_markdown`] (one operation, the
-//! cockpit's timeline export), [`drill_report_markdown`] and [`drill_report_json`] (one drill),
-//! and [`write_reports`] (both files, named `<role>-<UTC yyyymmddThhmmssZ>-<id first 8>.md`
-//! and `.json`). Rendering is pure; only `write_reports` touches the disk.
+//! Drill reports: [`drill_report_markdown`] and [`drill_report_json`] (one drill), and
+//! [`write_reports`] (both files, named `<role>-<UTC yyyymmddThhmmssZ>-<id first 8>.md` and
+//! `.json`). Rendering is pure; only `write_reports` touches the disk.
 //!
-//! Durations: each step is charged from the end of the previous step to its own end, so the
-//! steps add up to the leg time `Begun` → `Finished` (see `timeline`).
+//! Each leg is an operation timeline from `core::report` (re-exported here): each step is
+//! charged from the end of the previous step to its own end, so the steps add up to the leg
+//! time `Begun` → `Finished`.
 
 mod markdown;
-mod operation;
-mod timeline;
 
+pub use crate::core::report::{
+    charged_total_ms, human_ms, leg_ms, operation_timeline_markdown, timeline_rows, TimelineRow,
+};
 pub use markdown::{drill_report_markdown, verdict_line};
-pub use operation::{charged_total_ms, operation_timeline_markdown};
-pub use timeline::{human_ms, leg_ms, timeline_rows, TimelineRow};
 
 use crate::core::drill::{DrillNote, DrillRecord, HoldRecord, Verdict};
 use crate::core::operation::{DrillLeg, Operation, Outcome};

@@ -1,7 +1,7 @@
 //! Drills from the cockpit: `d` plans with the drill runner (the switchover plan plus the
 //! incident blocker), a confirmed drill runs as `drill::Drill::run` with `failover.drill_hold`; its
 //! legs' journal events go to the UI like any operation's, and after every drill update the
-//! drill's saved record goes to the UI as `Msg::Drill` (the hold's probe counts patched in
+//! drill's saved record goes to the UI as `EngineMsg::Drill` (the hold's probe counts patched in
 //! between saves). An abort of either leg (or between them) stops the drill.
 //!
 //! Forcing a drill during an incident is left to `baton drill --force-during-incident`: the
@@ -13,7 +13,8 @@ use crate::core::operation::OpEvent;
 use crate::core::snapshot::Severity;
 use crate::drill::{Drill, DrillRequest, DrillUpdate};
 use crate::failover::ExecutorOptions;
-use crate::ui::Msg;
+use crate::protocol::{EngineMsg, PlanFailure};
+use std::path::PathBuf;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
@@ -53,13 +54,17 @@ impl Ops {
     pub(super) async fn plan_drill(&self, role: &str, target: Option<String>) {
         let Some((drill, _, _)) = self.drill_runner(role) else {
             return self
-                .tell_ui(Msg::PlanError(format!("no role named {role}")))
+                .tell_ui(EngineMsg::PlanError(PlanFailure::UnknownRole {
+                    role: role.into(),
+                }))
                 .await;
         };
         let req = self.drill_request(target);
         let msg = match drill.plan(&req).await {
-            Ok(plan) => Msg::Plan(plan.out),
-            Err(e) => Msg::PlanError(e.to_string()),
+            Ok(plan) => EngineMsg::Plan(plan.out),
+            Err(e) => EngineMsg::PlanError(PlanFailure::Refused {
+                reason: e.to_string(),
+            }),
         };
         self.tell_ui(msg).await;
     }
@@ -115,7 +120,7 @@ impl Ops {
             };
             let report = patch(&mut record, &update);
             current = Some(record.clone());
-            let msg = Msg::Drill {
+            let msg = EngineMsg::Drill {
                 record: Box::new(record),
                 report,
             };
@@ -129,7 +134,7 @@ impl Ops {
 /// Brings a saved record up to an update that may be ahead of the last save (hold probes are
 /// saved every few probes; the end is saved before `Finished`, but never trust the order);
 /// returns the Markdown report's path once there is one.
-fn patch(record: &mut DrillRecord, update: &DrillUpdate) -> Option<String> {
+fn patch(record: &mut DrillRecord, update: &DrillUpdate) -> Option<PathBuf> {
     match update {
         DrillUpdate::HoldProbe { n_ok, n_failed, .. } => {
             if let Some(hold) = record.hold.as_mut() {
@@ -145,8 +150,14 @@ fn patch(record: &mut DrillRecord, update: &DrillUpdate) -> Option<String> {
                 record.finished_at = Some(OffsetDateTime::now_utc());
             }
             record.verdict.get_or_insert(*verdict);
-            Some(reports.markdown.display().to_string())
+            Some(reports.markdown.clone())
         }
-        _ => None,
+        // Only the hold counts and the end run ahead of the save; these have nothing to patch.
+        DrillUpdate::Begun { .. }
+        | DrillUpdate::Resumed { .. }
+        | DrillUpdate::LegStarted { .. }
+        | DrillUpdate::LegEnded { .. }
+        | DrillUpdate::HoldStarted { .. }
+        | DrillUpdate::HoldEnded { .. } => None,
     }
 }

@@ -7,13 +7,13 @@
 
 use crate::azure::ArmClient;
 use crate::config::Config;
-use crate::core::model::same_name;
+use crate::core::name::{typed_name_confirms, RoleName};
 use crate::core::operation::{OpEvent, Operation, RollbackMode};
 use crate::core::plan::OperationKind;
 use crate::core::snapshot::{EngineEvent, Severity};
 use crate::failover::{Executor, ExecutorOptions, Operator, Request, RunReport, StateDir};
+use crate::protocol::{EngineMsg, OpEffect, PlanFailure};
 use crate::store::{SharedStore, StoreExt};
-use crate::ui::{Effect, Msg};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
@@ -41,11 +41,11 @@ pub struct OpsSetup {
 /// Channels the operations task talks on.
 pub(super) struct OpsChannels {
     /// Plans, plan errors, operation events, interrupted operations — to the UI.
-    pub ui: mpsc::Sender<Msg>,
+    pub ui: mpsc::Sender<EngineMsg>,
     /// The event log.
     pub events: mpsc::Sender<EngineEvent>,
     /// Roles with an operation running (the snapshot shows them FAILING OVER).
-    pub running: watch::Sender<BTreeSet<String>>,
+    pub running: watch::Sender<BTreeSet<RoleName>>,
     /// Asks the inventory loop for a refresh now.
     pub refresh_now: Arc<tokio::sync::Notify>,
     /// The inventory, to know when facts read after an operation's end have arrived.
@@ -63,7 +63,7 @@ struct Ops {
 }
 
 /// Offers interrupted operations, then serves operation effects until the channel closes.
-pub(super) async fn run(setup: OpsSetup, ch: OpsChannels, mut effects: mpsc::Receiver<Effect>) {
+pub(super) async fn run(setup: OpsSetup, ch: OpsChannels, mut effects: mpsc::Receiver<OpEffect>) {
     let ops = Ops {
         store: setup.state_dir.clone().into(),
         setup,
@@ -71,46 +71,58 @@ pub(super) async fn run(setup: OpsSetup, ch: OpsChannels, mut effects: mpsc::Rec
         aborts: Arc::default(),
     };
     let interrupted = ops.store.unfinished_operations().await;
-    if !interrupted.is_empty() && ops.ch.ui.send(Msg::Interrupted(interrupted)).await.is_err() {
+    if !interrupted.is_empty()
+        && ops
+            .ch
+            .ui
+            .send(EngineMsg::Interrupted(interrupted))
+            .await
+            .is_err()
+    {
         return;
     }
     while let Some(effect) = effects.recv().await {
         let ops = ops.clone();
         match effect {
-            Effect::RequestPlan {
+            OpEffect::RequestPlan {
                 role,
                 kind: OperationKind::Drill,
                 target,
             } => {
-                tokio::spawn(async move { ops.plan_drill(&role, target).await });
+                tokio::spawn(async move { ops.plan_drill(role.as_str(), target).await });
             }
-            Effect::RequestPlan { role, kind, target } => {
-                tokio::spawn(async move { ops.plan(&role, kind, target).await });
+            OpEffect::RequestPlan { role, kind, target } => {
+                tokio::spawn(async move { ops.plan(role.as_str(), kind, target).await });
             }
-            Effect::StartOperation {
+            OpEffect::StartOperation {
                 role,
                 kind: OperationKind::Drill,
                 target,
                 confirmed_name,
             } => {
-                tokio::spawn(async move { ops.start_drill(&role, target, &confirmed_name).await });
+                tokio::spawn(async move {
+                    ops.start_drill(role.as_str(), target, &confirmed_name)
+                        .await
+                });
             }
-            Effect::StartOperation {
+            OpEffect::StartOperation {
                 role,
                 kind,
                 target,
                 confirmed_name,
             } => {
-                tokio::spawn(async move { ops.start(&role, kind, target, &confirmed_name).await });
+                tokio::spawn(async move {
+                    ops.start(role.as_str(), kind, target, &confirmed_name)
+                        .await
+                });
             }
-            Effect::AbortOperation { op_id } => ops.abort(&op_id),
-            Effect::ChooseRollback { op_id, mode } => {
+            OpEffect::AbortOperation { op_id } => ops.abort(&op_id),
+            OpEffect::ChooseRollback { op_id, mode } => {
                 tokio::spawn(async move { ops.continue_op(&op_id, Some(mode)).await });
             }
-            Effect::ResumeOperation { op_id } => {
+            OpEffect::ResumeOperation { op_id } => {
                 tokio::spawn(async move { ops.continue_op(&op_id, None).await });
             }
-            _ => {}
         }
     }
 }
@@ -134,7 +146,9 @@ impl Ops {
     async fn plan(&self, role: &str, kind: OperationKind, target: Option<String>) {
         let Some((exec, _)) = self.executor(role) else {
             return self
-                .tell_ui(Msg::PlanError(format!("no role named {role}")))
+                .tell_ui(EngineMsg::PlanError(PlanFailure::UnknownRole {
+                    role: role.into(),
+                }))
                 .await;
         };
         let req = Request {
@@ -142,8 +156,10 @@ impl Ops {
             ..Request::new(kind)
         };
         let msg = match exec.plan(&req).await {
-            Ok(plan) => Msg::Plan(plan),
-            Err(e) => Msg::PlanError(e.to_string()),
+            Ok(plan) => EngineMsg::Plan(plan),
+            Err(e) => EngineMsg::PlanError(PlanFailure::Refused {
+                reason: e.to_string(),
+            }),
         };
         self.tell_ui(msg).await;
     }
@@ -177,9 +193,10 @@ impl Ops {
         self.finish(role, result, forward).await;
     }
 
-    /// True when the typed name is the role's; else logs that nothing was done.
+    /// True when the typed name confirms the role (the UI checked it too: this is the
+    /// engine's own check); else logs that nothing was done.
     async fn confirmed(&self, role: &str, typed: &str) -> bool {
-        if same_name(typed, role) {
+        if typed_name_confirms(role, typed) {
             return true;
         }
         let text = "confirmation did not match: nothing done";
@@ -190,7 +207,9 @@ impl Ops {
     async fn continue_op(&self, op_id: &str, mode: Option<RollbackMode>) {
         let Some(op) = self.find(op_id).await else {
             return self
-                .tell_ui(Msg::PlanError(format!("operation {op_id} not found")))
+                .tell_ui(EngineMsg::PlanError(PlanFailure::OperationNotFound {
+                    op_id: op_id.to_string(),
+                }))
                 .await;
         };
         let role = op.role.clone();
@@ -247,7 +266,7 @@ impl Ops {
                     aborts.insert(op_id.clone(), abort.clone());
                 }
             }
-            let msg = Msg::OpEvent {
+            let msg = EngineMsg::OpEvent {
                 op_id: op_id.clone(),
                 event,
             };
@@ -259,7 +278,7 @@ impl Ops {
 
     async fn forward_known(self, mut rx: mpsc::Receiver<OpEvent>, op_id: String) {
         while let Some(event) = rx.recv().await {
-            let msg = Msg::OpEvent {
+            let msg = EngineMsg::OpEvent {
                 op_id: op_id.clone(),
                 event,
             };
@@ -307,14 +326,14 @@ impl Ops {
     fn mark_running(&self, role: &str, running: bool) {
         self.ch.running.send_modify(|set| {
             if running {
-                set.insert(role.to_string());
+                set.insert(RoleName::from(role));
             } else {
-                set.remove(role);
+                set.remove(&RoleName::from(role));
             }
         });
     }
 
-    async fn tell_ui(&self, msg: Msg) {
+    async fn tell_ui(&self, msg: EngineMsg) {
         let _ = self.ch.ui.send(msg).await;
     }
 

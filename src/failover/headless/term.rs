@@ -4,6 +4,7 @@
 
 use crate::azure::ArmClient;
 use crate::config::{Config, RoleConfig};
+use crate::core::name::typed_name_confirms;
 use crate::core::operation::{OpEvent, RollbackMode};
 use crate::core::plan::{human_duration, Plan};
 use crate::failover::{Audit, AuditEvent, StateDir};
@@ -36,10 +37,7 @@ pub fn prepare(
         return Err(2);
     };
     let Some(dir) = StateDir::discover(state_dir) else {
-        let _ = writeln!(
-            err,
-            "error: no state directory: set BATON_STATE_DIR or HOME"
-        );
+        let _ = writeln!(err, "error: {}", crate::core::wording::MISSING_STATE_DIR);
         return Err(2);
     };
     match crate::setup::arm_client(config) {
@@ -81,7 +79,7 @@ pub async fn confirm_role(
     }
     let _ = writeln!(err, "Type the role name ({role}) to confirm:");
     match read_line(input) {
-        Some(typed) if typed == role => Some("typed role name".to_owned()),
+        Some(typed) if typed_name_confirms(role, &typed) => Some("typed role name".to_owned()),
         typed => {
             let typed = typed.unwrap_or_default();
             let refused = AuditEvent::ConfirmationRefused {

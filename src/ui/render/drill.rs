@@ -195,7 +195,7 @@ fn notes(lines: &mut Vec<Line<'static>>, view: &DrillView, theme: &Theme, width:
     if let Some(path) = &view.report {
         wrapped(
             lines,
-            &format!("report: {}", clean(path)),
+            &format!("report: {}", clean(&path.display().to_string())),
             width,
             theme.muted,
         );

@@ -2,6 +2,7 @@
 //! and the cursor. Plain data; `update::history` changes it, `render::history` draws it.
 
 use crate::core::history::{History, HistoryRun};
+use crate::protocol::HistoryFailure;
 
 /// What the overlay holds while open.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,7 +12,7 @@ pub struct HistoryView {
     /// Every role's runs instead of `role`'s.
     pub all_roles: bool,
     /// The engine's answer: `None` while loading, else the history or why it failed.
-    pub loaded: Option<Result<History, String>>,
+    pub loaded: Option<Result<History, HistoryFailure>>,
     /// Index of the selected run in [`HistoryView::runs`].
     pub cursor: usize,
 }

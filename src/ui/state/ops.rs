@@ -6,6 +6,7 @@
 //! what an operation may do next: that is `core::operation` (`rollback_options`, `next_step`).
 
 use crate::core::drill::DrillRecord;
+use crate::core::name::typed_name_confirms;
 use crate::core::operation::{Operation, Outcome, RollbackMode, StepState};
 use crate::core::plan::{OperationKind, Plan};
 use std::collections::VecDeque;
@@ -21,7 +22,7 @@ pub const MAX_TYPED: usize = 64;
 pub struct OpView {
     /// The operation as folded so far.
     pub op: Operation,
-    /// Found unfinished at start-up (`Msg::Interrupted`), not begun while we watched.
+    /// Found unfinished at start-up (`EngineMsg::Interrupted`), not begun while we watched.
     pub interrupted: bool,
     /// The operator already answered the pending choice; do not ask again until the operation
     /// moves on.
@@ -86,11 +87,11 @@ pub struct Preview {
 
 impl Preview {
     /// True when Enter would start the operation: a plan without blockers for this role and
-    /// the role's name typed exactly.
+    /// the role's name typed as [`typed_name_confirms`] demands.
     pub fn confirmable(&self) -> bool {
-        self.plan
-            .as_ref()
-            .is_some_and(|p| p.can_confirm() && p.role == self.role && self.typed == p.role)
+        self.plan.as_ref().is_some_and(|p| {
+            p.can_confirm() && p.role == self.role && typed_name_confirms(&p.role, &self.typed)
+        })
     }
 }
 
@@ -162,7 +163,7 @@ pub struct DrillView {
     /// The drill's record (legs, hold, verdict).
     pub record: DrillRecord,
     /// Where its Markdown report was written, once it was.
-    pub report: Option<String>,
+    pub report: Option<std::path::PathBuf>,
 }
 
 impl Default for OpsState {

@@ -2,9 +2,10 @@
 //! logs what was asked. Must not run outside demo mode (the action does not exist elsewhere).
 
 use super::super::state::UiState;
-use super::{log_now, ChaosAction, Effect};
+use super::log_now;
 use crate::core::snapshot::Severity;
 use crate::core::text::sanitize;
+use crate::protocol::{ChaosAction, ChaosRequest, Effect};
 
 pub(super) fn chaos_on_master(state: &mut UiState, action: ChaosAction) -> Vec<Effect> {
     let Some(role) = state.selected_role() else {
@@ -23,7 +24,7 @@ pub(super) fn chaos_on_master(state: &mut UiState, action: ChaosAction) -> Vec<E
     };
     let text = format!("DEMO: {verb} {}", sanitize(&master));
     log_now(state, Severity::Warn, Some(sanitize(&role_name)), text);
-    vec![Effect::Chaos { vm: master, action }]
+    vec![Effect::Chaos(ChaosRequest { vm: master, action })]
 }
 
 pub(super) fn chaos_heal(state: &mut UiState) -> Vec<Effect> {
@@ -34,9 +35,11 @@ pub(super) fn chaos_heal(state: &mut UiState) -> Vec<Effect> {
     let effects: Vec<Effect> = role
         .vms
         .iter()
-        .map(|vm| Effect::Chaos {
-            vm: vm.name.clone(),
-            action: ChaosAction::Heal,
+        .map(|vm| {
+            Effect::Chaos(ChaosRequest {
+                vm: vm.name.clone(),
+                action: ChaosAction::Heal,
+            })
         })
         .collect();
     log_now(

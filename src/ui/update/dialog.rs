@@ -1,8 +1,9 @@
 //! Keys and actions while a dialog is open: the dialogs are modal, so the front one gets every
 //! key (the keymap is bypassed; only ctrl-c still quits).
 //!
-//! Every dialog that mutates asks for the role name, typed (DESIGN: every mutation needs it):
-//! printable characters type, backspace deletes, Enter acts only on an exact match.
+//! Every dialog that mutates asks for the role name, typed (every mutation needs it): printable
+//! characters type, backspace deletes, Enter acts only when
+//! [`typed_name_confirms`] (the exact, same-case name).
 //! Preview: `tab` cycles the target (re-asking for the plan), arrows/page keys scroll, Esc
 //! cancels. Abort: Enter with the name aborts, Esc keeps going. Choice: arrows move (letters
 //! and digits type: role names contain them), Enter with the name picks, Esc decides later
@@ -12,9 +13,11 @@
 use super::super::action::Action;
 use super::super::state::ops::{Choice, Dialog, Preview, MAX_TYPED};
 use super::super::state::UiState;
-use super::{log_now, Effect};
+use super::log_now;
+use crate::core::name::typed_name_confirms;
 use crate::core::snapshot::Severity;
 use crate::core::text::sanitize;
+use crate::protocol::{Effect, OpEffect, UiEffect};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 /// Handles a key when a dialog is open; `None` when no dialog is (the keymap takes it).
@@ -27,7 +30,7 @@ pub(super) fn key(state: &mut UiState, key: &KeyEvent) -> Option<Vec<Effect>> {
     }
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     if ctrl && key.code == KeyCode::Char('c') {
-        return Some(vec![Effect::Quit]);
+        return Some(vec![Effect::Ui(UiEffect::Quit)]);
     }
     if ctrl || key.modifiers.contains(KeyModifiers::ALT) {
         return Some(Vec::new());
@@ -47,13 +50,30 @@ pub(super) fn key(state: &mut UiState, key: &KeyEvent) -> Option<Vec<Effect>> {
 /// else exists until the dialog is answered.
 pub(super) fn action(state: &mut UiState, action: Action) -> Vec<Effect> {
     match action {
-        Action::Quit => vec![Effect::Quit],
+        Action::Quit => vec![Effect::Ui(UiEffect::Quit)],
         Action::Close => {
             state.dirty = true;
             close_front(state);
             Vec::new()
         }
-        _ => Vec::new(),
+        // Listed one by one so a new action has to be placed here on purpose.
+        Action::Up
+        | Action::Down
+        | Action::First
+        | Action::Last
+        | Action::NextPane
+        | Action::PrevPane
+        | Action::Refresh
+        | Action::Help
+        | Action::ChaosKill
+        | Action::ChaosHang
+        | Action::ChaosHeal
+        | Action::Failover
+        | Action::Switchover
+        | Action::Abort
+        | Action::Drill
+        | Action::History
+        | Action::ExportTimeline => Vec::new(),
     }
 }
 
@@ -120,12 +140,12 @@ fn confirm(state: &mut UiState) -> Vec<Effect> {
     let Some(target) = plan.to.clone() else {
         return Vec::new();
     };
-    let effect = Effect::StartOperation {
-        role: plan.role.clone(),
+    let effect = Effect::Op(OpEffect::StartOperation {
+        role: plan.role.as_str().into(),
         kind: plan.kind,
         target,
         confirmed_name: p.typed.clone(),
-    };
+    });
     let text = format!("{} confirmed by typing the role name", plan.kind.as_str());
     let role = sanitize(&plan.role);
     state.ops.dialogs.pop_front();
@@ -156,11 +176,11 @@ fn cycle_target(state: &mut UiState) -> Vec<Effect> {
     p.error = None;
     p.typed.clear();
     p.scroll = 0;
-    vec![Effect::RequestPlan {
-        role: p.role.clone(),
+    vec![Effect::Op(OpEffect::RequestPlan {
+        role: p.role.as_str().into(),
         kind: p.kind,
         target: Some(next),
-    }]
+    })]
 }
 
 /// Typing into a dialog's name field: a printable character (up to [`MAX_TYPED`]) or
@@ -181,7 +201,7 @@ fn edit_typed(typed: &mut String, code: KeyCode) -> bool {
     }
 }
 
-/// Whether the front dialog's typed text is exactly the role of its operation.
+/// Whether the front dialog's typed text confirms the role of its operation.
 fn name_typed(state: &UiState) -> bool {
     let front = state.ops.dialogs.front();
     let typed = match front {
@@ -191,7 +211,7 @@ fn name_typed(state: &UiState) -> bool {
     front
         .and_then(Dialog::op_id)
         .and_then(|id| state.ops.get(id))
-        .is_some_and(|v| !v.op.role.is_empty() && *typed == v.op.role)
+        .is_some_and(|v| typed_name_confirms(&v.op.role, typed))
 }
 
 fn abort_key(state: &mut UiState, code: KeyCode) -> Vec<Effect> {
@@ -209,7 +229,7 @@ fn abort_key(state: &mut UiState, code: KeyCode) -> Vec<Effect> {
             let role = state.ops.get(&op_id).map(|v| sanitize(&v.op.role));
             let text = "abort confirmed by typing the role name".to_owned();
             log_now(state, Severity::Warn, role, text);
-            vec![Effect::AbortOperation { op_id }]
+            vec![Effect::Op(OpEffect::AbortOperation { op_id })]
         }
         KeyCode::Esc => {
             state.ops.dialogs.pop_front();
@@ -272,8 +292,8 @@ fn choose(state: &mut UiState) -> Vec<Effect> {
         format!("chose by typing the role name: {}", choice.label()),
     );
     vec![match choice {
-        Choice::Resume => Effect::ResumeOperation { op_id },
-        Choice::Rollback(mode) => Effect::ChooseRollback { op_id, mode },
+        Choice::Resume => Effect::Op(OpEffect::ResumeOperation { op_id }),
+        Choice::Rollback(mode) => Effect::Op(OpEffect::ChooseRollback { op_id, mode }),
     }]
 }
 

@@ -1,21 +1,23 @@
 //! Drills in the cockpit: the engine reports a drill's record after every phase
-//! (`Msg::Drill`); the cockpit follows it, keeps its legs' step streams on screen between the
+//! (`EngineMsg::Drill`); the cockpit follows it, keeps its legs' step streams on screen between the
 //! legs (their own summaries are skipped), and opens the drill's summary with the verdict when
 //! it ends. Pure like the rest of `update`.
 
 use super::super::state::ops::{Dialog, DrillView};
 use super::super::state::UiState;
-use super::{log_now, Effect};
+use super::log_now;
 use crate::core::drill::DrillRecord;
 use crate::core::plan::human_duration;
 use crate::core::snapshot::Severity;
 use crate::core::text::sanitize;
+use crate::protocol::Effect;
+use std::path::PathBuf;
 
 /// The drill's latest record (and report path, once written).
 pub(super) fn on_drill(
     state: &mut UiState,
     record: DrillRecord,
-    report: Option<String>,
+    report: Option<PathBuf>,
 ) -> Vec<Effect> {
     state.dirty = true;
     let id = record.drill_id.clone();

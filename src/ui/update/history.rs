@@ -1,18 +1,19 @@
-//! The history overlay's transitions: `h` opens it on the selected role and asks the engine to
-//! load the history ([`Effect::LoadHistory`]); the engine's `Msg::History` fills it. While it
-//! is open it takes the navigation keys (`↑↓ j k g G` move the cursor, `tab` switches between
-//! the role and every role, `r` reloads, `esc` or `h` close); help and quit still work; every
-//! other action waits until it is closed. An operation beginning or finishing while it is open
-//! asks for the history again.
+//! The history overlay's transitions: `h` opens it on the selected role and asks the engine to load
+//! the history (`ReadEffect::LoadHistory`); the engine's `EngineMsg::History` fills it. While it is
+//! open it takes the navigation keys (`↑↓ j k g G` move the cursor, `tab` switches between the role
+//! and every role, `r` reloads, `esc` or `h` close); help and quit still work; every other action
+//! waits until it is closed. An operation beginning or finishing while it is open asks for the
+//! history again.
 //!
 //! Pure like the rest of `update`. Exists in read-only mode (a read), not on a wall.
 
 use super::super::action::Action;
 use super::super::state::history::HistoryView;
 use super::super::state::UiState;
-use super::Effect;
 use crate::core::history::History;
 use crate::core::operation::OpEvent;
+use crate::protocol::Effect;
+use crate::protocol::{HistoryFailure, ReadEffect};
 use std::collections::BTreeSet;
 
 /// `h`: open on the selected role and ask for the history, or close it.
@@ -22,7 +23,7 @@ pub(super) fn toggle(state: &mut UiState) -> Vec<Effect> {
     }
     let role = state.selected_role().map(|r| r.role.clone());
     state.history = Some(HistoryView::loading(role));
-    vec![Effect::LoadHistory]
+    vec![Effect::Read(ReadEffect::LoadHistory)]
 }
 
 /// An action while the overlay is open: `Some` when the overlay took it (or swallowed it).
@@ -42,16 +43,29 @@ pub(super) fn action(state: &mut UiState, action: Action) -> Option<Vec<Effect>>
         }
         Action::Refresh => {
             view.loaded = None;
-            return Some(vec![Effect::LoadHistory]);
+            return Some(vec![Effect::Read(ReadEffect::LoadHistory)]);
         }
-        _ => {}
+        // One role only (no toggle), or an action that waits until the overlay is closed.
+        Action::NextPane
+        | Action::PrevPane
+        | Action::ChaosKill
+        | Action::ChaosHang
+        | Action::ChaosHeal
+        | Action::Failover
+        | Action::Switchover
+        | Action::Abort
+        | Action::Drill
+        | Action::ExportTimeline => {}
     }
     Some(Vec::new())
 }
 
 /// The engine's answer: fills the open overlay (an answer with nothing open is dropped). Runs
 /// of operations this cockpit follows and that have not finished read RUNNING.
-pub(super) fn on_loaded(state: &mut UiState, loaded: Result<History, String>) -> Vec<Effect> {
+pub(super) fn on_loaded(
+    state: &mut UiState,
+    loaded: Result<History, HistoryFailure>,
+) -> Vec<Effect> {
     let live: BTreeSet<String> = state
         .ops
         .ops
@@ -75,5 +89,5 @@ pub(super) fn on_loaded(state: &mut UiState, loaded: Result<History, String>) ->
 /// rows stay on screen until the answer arrives).
 pub(super) fn on_op_event(state: &UiState, event: &OpEvent) -> Option<Effect> {
     let moved = matches!(event, OpEvent::Begun { .. } | OpEvent::Finished { .. });
-    (moved && state.history.is_some()).then_some(Effect::LoadHistory)
+    (moved && state.history.is_some()).then_some(Effect::Read(ReadEffect::LoadHistory))
 }

@@ -9,12 +9,10 @@
 
 use super::action::Action;
 use super::state::{LogEntry, Mode, Pane, UiState, LOG_CAPACITY};
-use crate::core::drill::DrillRecord;
-use crate::core::history::History;
-use crate::core::operation::{OpEvent, Operation, RollbackMode};
-use crate::core::plan::{OperationKind, Plan};
+use crate::core::plan::OperationKind;
 use crate::core::snapshot::{EngineEvent, FleetSnapshot, Severity};
 use crate::core::text::sanitize;
+use crate::protocol::{ChaosAction, Effect, EngineMsg, ReadEffect, UiEffect};
 use crossterm::event::KeyEvent;
 
 mod chaos;
@@ -43,103 +41,8 @@ pub enum Msg {
     Event(EngineEvent),
     /// The terminal changed size.
     Resize(u16, u16),
-    /// The engine's answer to [`Effect::RequestPlan`] (ignored unless its preview is open).
-    Plan(Plan),
-    /// Planning failed; the text says why (shown in the open preview).
-    PlanError(String),
-    /// One journalled event of an operation, in journal order (never dropped).
-    OpEvent {
-        /// The operation it belongs to (`Begun` carries it too).
-        op_id: String,
-        /// The event.
-        event: OpEvent,
-    },
-    /// Unfinished operations found at start-up (their journals replayed); each opens a dialog.
-    Interrupted(Vec<Operation>),
-    /// A drill's record after one of its phases (legs, hold, verdict); its legs' steps come
-    /// as `OpEvent`s like any operation's.
-    Drill {
-        /// The record as saved.
-        record: Box<DrillRecord>,
-        /// The Markdown report's path, once written.
-        report: Option<String>,
-    },
-    /// The engine's answer to [`Effect::LoadHistory`]: the history, or why it could not be read
-    /// (ignored unless the history overlay is open). Arrives in every mode: it is a read.
-    History(Result<History, String>),
-}
-
-/// What the cockpit asks its surroundings to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
-    /// Leave: restore the terminal and return from `run`.
-    Quit,
-    /// Ring the terminal bell (a role went MASTER DOWN or SPLIT).
-    Bell,
-    /// Refresh the Azure inventory now.
-    RefreshInventory,
-    /// Demo only: break or heal a VM in the emulator.
-    Chaos {
-        /// The VM (raw name as in the snapshot).
-        vm: String,
-        /// What to do to it.
-        action: ChaosAction,
-    },
-    /// Plan a failover or switchover; the engine answers `Msg::Plan` or `Msg::PlanError`.
-    RequestPlan {
-        /// The role (raw name).
-        role: String,
-        /// Failover or switchover.
-        kind: OperationKind,
-        /// The standby the operator picked; `None` lets the planner choose.
-        target: Option<String>,
-    },
-    /// Start the previewed plan: the operator typed the role's name exactly.
-    StartOperation {
-        /// The role (raw name).
-        role: String,
-        /// Failover or switchover.
-        kind: OperationKind,
-        /// The target of the previewed plan.
-        target: String,
-        /// What the operator typed (equal to `role`).
-        confirmed_name: String,
-    },
-    /// Halt a running operation after its running step (confirmed by the operator).
-    AbortOperation {
-        /// The operation.
-        op_id: String,
-    },
-    /// How to go on after an abort, a failure or an interruption.
-    ChooseRollback {
-        /// The operation.
-        op_id: String,
-        /// One of the operation's `rollback_options()`.
-        mode: RollbackMode,
-    },
-    /// Carry on with an operation found interrupted at start-up.
-    ResumeOperation {
-        /// The operation.
-        op_id: String,
-    },
-    /// Read the run history from the state directory; the engine answers `Msg::History`.
-    LoadHistory,
-    /// Write the role's newest operation as a Markdown timeline; the engine logs the file.
-    ExportTimeline {
-        /// The role (raw name).
-        role: String,
-    },
-}
-
-/// Demo-mode chaos the emulator understands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChaosAction {
-    /// Stop the VM's service (service probe fails, VM stays up).
-    KillService,
-    /// Hang the whole VM (both probes fail).
-    HangVm,
-    /// Undo any chaos on the VM.
-    Heal,
+    /// A message from the engine (plans, operation events, drills, history).
+    Engine(EngineMsg),
 }
 
 /// Applies one message; returns the effects to execute, in order.
@@ -173,26 +76,27 @@ pub fn update(state: &mut UiState, msg: Msg) -> Vec<Effect> {
             state.dirty = true;
             Vec::new()
         }
-        Msg::Plan(_)
-        | Msg::PlanError(_)
-        | Msg::OpEvent { .. }
-        | Msg::Interrupted(_)
-        | Msg::Drill { .. }
-            if !state.mode.allows_mutation() =>
-        {
+        Msg::Engine(msg) if msg.is_operation() && !state.mode.allows_mutation() => {
             tracing::debug!("operation message ignored in {:?} mode", state.mode);
             Vec::new()
         }
-        Msg::Plan(plan) => ops::on_plan(state, plan),
-        Msg::PlanError(error) => ops::on_plan_error(state, &error),
-        Msg::OpEvent { op_id, event } => {
+        Msg::Engine(msg) => engine_msg(state, msg),
+    }
+}
+
+/// Routes the engine's answers (the mode was checked by the caller).
+fn engine_msg(state: &mut UiState, msg: EngineMsg) -> Vec<Effect> {
+    match msg {
+        EngineMsg::Plan(plan) => ops::on_plan(state, plan),
+        EngineMsg::PlanError(error) => ops::on_plan_error(state, &error.to_string()),
+        EngineMsg::OpEvent { op_id, event } => {
             let mut effects = ops::on_event(state, &op_id, &event);
             effects.extend(history::on_op_event(state, &event));
             effects
         }
-        Msg::Interrupted(found) => ops::on_interrupted(state, found),
-        Msg::Drill { record, report } => drill::on_drill(state, *record, report),
-        Msg::History(loaded) => history::on_loaded(state, loaded),
+        EngineMsg::Interrupted(found) => ops::on_interrupted(state, found),
+        EngineMsg::Drill { record, report } => drill::on_drill(state, *record, report),
+        EngineMsg::History(loaded) => history::on_loaded(state, loaded),
     }
 }
 
@@ -221,7 +125,7 @@ fn apply_action(state: &mut UiState, action: Action) -> Vec<Effect> {
         Action::PrevPane => state.focus = state.focus.prev(),
         Action::Help => state.help_open = !state.help_open,
         Action::Close => close(state),
-        Action::Quit => return vec![Effect::Quit],
+        Action::Quit => return vec![Effect::Ui(UiEffect::Quit)],
         Action::Refresh => {
             log_now(
                 state,
@@ -229,7 +133,7 @@ fn apply_action(state: &mut UiState, action: Action) -> Vec<Effect> {
                 None,
                 "inventory refresh requested".into(),
             );
-            return vec![Effect::RefreshInventory];
+            return vec![Effect::Read(ReadEffect::RefreshInventory)];
         }
         Action::ChaosKill => return chaos_on_master(state, ChaosAction::KillService),
         Action::ChaosHang => return chaos_on_master(state, ChaosAction::HangVm),
@@ -251,7 +155,9 @@ fn export_timeline(state: &mut UiState) -> Vec<Effect> {
     };
     let text = "timeline export requested".to_string();
     log_now(state, Severity::Info, Some(sanitize(&role)), text);
-    vec![Effect::ExportTimeline { role }]
+    vec![Effect::Read(ReadEffect::ExportTimeline {
+        role: role.into(),
+    })]
 }
 
 fn close(state: &mut UiState) {

@@ -7,11 +7,12 @@
 
 use super::super::state::ops::{outcome_word, Choice, Dialog, OpView, Preview};
 use super::super::state::UiState;
-use super::{log_now, push_log, Effect};
+use super::{log_now, push_log};
 use crate::core::operation::{OpEvent, Operation, Outcome};
 use crate::core::plan::{human_duration, OperationKind, Plan};
 use crate::core::snapshot::Severity;
 use crate::core::text::sanitize;
+use crate::protocol::{Effect, OpEffect};
 
 /// `f` / `s` on the selected role: open the preview (planning…) and ask the engine for a plan.
 pub(super) fn request(state: &mut UiState, kind: OperationKind) -> Vec<Effect> {
@@ -40,11 +41,11 @@ pub(super) fn request(state: &mut UiState, kind: OperationKind) -> Vec<Effect> {
         })));
     let text = format!("{} plan requested", kind.as_str());
     log_now(state, Severity::Info, Some(sanitize(&name)), text);
-    vec![Effect::RequestPlan {
-        role: name,
+    vec![Effect::Op(OpEffect::RequestPlan {
+        role: name.into(),
         kind,
         target: None,
-    }]
+    })]
 }
 
 /// The preview waiting for a plan of this role and kind.

@@ -5,10 +5,11 @@
 //! Pure like the rest of `update`; must not read the clock.
 
 use super::super::state::{state_index, Alarm, Freshness, UiState};
-use super::{log_now, Effect};
+use super::log_now;
 use crate::core::leader::LeaderState;
 use crate::core::snapshot::{FleetSnapshot, Severity};
 use crate::core::text::sanitize;
+use crate::protocol::{Effect, UiEffect};
 use std::collections::HashMap;
 
 pub(super) fn apply_snapshot(state: &mut UiState, snapshot: FleetSnapshot) -> Vec<Effect> {
@@ -66,7 +67,7 @@ pub(super) fn apply_snapshot(state: &mut UiState, snapshot: FleetSnapshot) -> Ve
     check_stale(state);
     state.dirty = true;
     if bell {
-        vec![Effect::Bell]
+        vec![Effect::Ui(UiEffect::Bell)]
     } else {
         Vec::new()
     }

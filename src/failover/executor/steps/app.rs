@@ -4,7 +4,7 @@
 //! verify wants N healthy service probes in a row there.
 
 use super::{arm_error, own_error, Cadence, Ctx, StepOutcome, StepResult};
-use crate::azure::{ArmError, RunCommandOutput, WriteOutcome, WriteStatus};
+use crate::azure::{ArmCode, ArmError, RunCommandOutput, WriteOutcome, WriteStatus};
 use crate::core::model::{PowerState, ProbeStatus, VmProbes};
 use crate::core::operation::StepError;
 use crate::core::plan::Blocker;
@@ -253,7 +253,7 @@ fn earlier_command_running(e: &ArmError) -> bool {
     match e {
         ArmError::Http(h) => {
             h.status == 409
-                && h.code == "OperationNotAllowed"
+                && h.arm_code() == ArmCode::OperationNotAllowed
                 && h.message.to_ascii_lowercase().contains("run command")
                 && h.message.to_ascii_lowercase().contains("in progress")
         }

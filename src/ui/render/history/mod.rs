@@ -53,7 +53,7 @@ pub fn render(buf: &mut Buffer, area: Rect, theme: &Theme, view: &HistoryView) {
             );
         }
         Some(Err(e)) => {
-            let text = format!("history unavailable: {}", clean(e));
+            let text = format!("history unavailable: {}", clean(&e.to_string()));
             for (i, line) in wrap(&text, body.width as usize).iter().enumerate() {
                 if i as u16 >= body.height {
                     break;

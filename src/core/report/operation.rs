@@ -14,13 +14,9 @@ pub fn operation_timeline_markdown(op: &Operation, rto_target: Duration) -> Stri
     section(op, rto_target, 2, None)
 }
 
-/// The section at heading `level`, titled `title` (else from the operation).
-pub(super) fn section(
-    op: &Operation,
-    rto_target: Duration,
-    level: usize,
-    title: Option<&str>,
-) -> String {
+/// The section at heading `level`, titled `title` (else from the operation); the drill report
+/// nests one per leg.
+pub fn section(op: &Operation, rto_target: Duration, level: usize, title: Option<&str>) -> String {
     let mut out = String::new();
     let hashes = "#".repeat(level.max(1));
     let from = op.from.as_deref().map(sanitize);
@@ -47,7 +43,7 @@ fn capitalized(word: &str) -> String {
 }
 
 /// The words for an outcome.
-pub(super) fn outcome_word(o: Option<Outcome>) -> &'static str {
+pub fn outcome_word(o: Option<Outcome>) -> &'static str {
     match o {
         Some(Outcome::Succeeded) => "succeeded",
         Some(Outcome::Failed) => "failed",

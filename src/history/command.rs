@@ -33,10 +33,7 @@ pub struct HistoryCommand {
 /// Runs the command; returns the exit code.
 pub async fn run(cmd: &HistoryCommand, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
     let Some(dir) = StateDir::discover(cmd.state_dir.as_deref()) else {
-        let _ = writeln!(
-            err,
-            "error: no state directory: pass --state-dir or set BATON_STATE_DIR, XDG_STATE_HOME or HOME"
-        );
+        let _ = writeln!(err, "error: {}", crate::core::wording::MISSING_STATE_DIR);
         return 2;
     };
     let store = LocalStore::new(dir);
