@@ -6,7 +6,7 @@
 //! the SSH session's shell), so a crashed baton never leaves a stale lock behind, and a resume
 //! from any other baton on the host can take it at once. The lock is per open file: two
 //! executors in one process exclude each other as two processes do. It is a *host-local*
-//! lock; batons on different hosts sharing a role need the blob-lease lock of DESIGN.md.
+//! lock; batons on different hosts sharing a role need a shared one (a blob lease, to come).
 
 use super::operator::Operator;
 use super::state_dir::StateDir;
