@@ -95,10 +95,7 @@ fn report(
     at: OffsetDateTime,
 ) -> Option<EngineEvent> {
     let (severity, text) = match result {
-        Err(e) => (
-            Severity::Warn,
-            format!("inventory refresh failed: {}", sanitize(&e.to_string())),
-        ),
+        Err(e) => (Severity::Warn, failure_text(e)),
         Ok(inv) if was_failing => (
             Severity::Info,
             format!("inventory refreshed again ({} ARM requests)", inv.requests),
@@ -111,6 +108,29 @@ fn report(
         role: None,
         text,
     })
+}
+
+/// What an operator needs first of a failed refresh, in the order a narrow pane keeps it: the
+/// HTTP status and ARM code, when baton tries again, then the request id; the whole error
+/// (method, URL, message) when it is not an HTTP answer. The stale banner keeps the full text.
+fn failure_text(e: &ArmError) -> String {
+    let Some(status) = e.status() else {
+        return format!("inventory refresh failed: {}", sanitize(&e.to_string()));
+    };
+    let mut text = format!("inventory refresh: HTTP {status}");
+    if let Some(code) = e.code() {
+        text.push_str(&format!(" {}", sanitize(code)));
+    }
+    if let Some(wait) = e.retry_after() {
+        text.push_str(&format!(
+            ", retry after {}",
+            crate::core::plan::human_duration(wait)
+        ));
+    }
+    if let Some(id) = e.request_id() {
+        text.push_str(&format!(" (request-id {})", sanitize(id)));
+    }
+    text
 }
 
 #[cfg(test)]
@@ -128,6 +148,22 @@ mod tests {
             method: "GET".into(),
             url: "https://arm/x".into(),
         }))
+    }
+
+    #[test]
+    fn a_throttled_refresh_says_status_code_wait_and_request_id_first() {
+        let text = failure_text(&throttled(Some(Duration::from_secs(12))));
+        assert_eq!(
+            text,
+            "inventory refresh: HTTP 429 SubscriptionRequestsThrottled, retry after 12s \
+             (request-id req-1)"
+        );
+        let dropped = ArmError::Transport {
+            method: "GET".into(),
+            url: "https://arm/x".into(),
+            reason: "connection reset".into(),
+        };
+        assert!(failure_text(&dropped).contains("connection reset"));
     }
 
     #[test]
