@@ -1,9 +1,10 @@
-//! The bearer token never lands on disk: a full failover by the real binary at
-//! `BATON_LOG=trace` (azure_core's request logging included, were it not filtered) leaves no
-//! trace of the token anywhere under the state directory, and the log directory and files are
-//! private to the operator.
+//! The bearer token never lands on disk: a full failover, a drill and a cockpit session by the
+//! real binary at `BATON_LOG=trace` (azure_core's request logging included, were it not
+//! filtered) leave no trace of the token anywhere under the state directory, and every file
+//! baton created there is 0600 in 0700 folders.
 
 mod failover_support;
+mod tmux_support;
 
 use failover_support::*;
 use std::os::unix::fs::PermissionsExt;
@@ -29,7 +30,7 @@ fn mode(p: &Path) -> u32 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_trace_level_failover_logs_no_token() {
+async fn a_trace_level_failover_drill_and_cockpit_log_no_token() {
     let (emu, config) = start().await;
     chaos(&emu, "app-a", "kill-service").await;
     let tmp = tempfile::tempdir().unwrap();
@@ -56,6 +57,40 @@ async fn a_trace_level_failover_logs_no_token() {
     );
     assert_master(&emu, &config, "app", "app-b").await;
 
+    // A drill and a cockpit session at trace level, same state directory.
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("--config")
+        .arg(&cfg)
+        .args(["drill", "db", "--yes", "--hold", "1"])
+        .env("XDG_STATE_HOME", &state)
+        .env("BATON_STATE_DIR", state.join("baton"))
+        .env("BATON_LOG", "trace")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cockpit = tmux_support::Tmux::start(
+        120,
+        40,
+        &format!(
+            "env XDG_STATE_HOME={} BATON_STATE_DIR={} BATON_LOG=trace {} --config {}",
+            state.display(),
+            state.join("baton").display(),
+            env!("CARGO_BIN_EXE_baton"),
+            cfg.display()
+        ),
+    );
+    cockpit.wait_for("four roles", |s| s.contains("roles 4:"));
+    cockpit.keys(&["h"]);
+    cockpit.wait_for("the history", |s| s.contains("History"));
+    cockpit.keys(&["Escape"]);
+    cockpit.quit();
+
     let token = emu.token();
     let logs = state.join("baton").join("logs");
     let files = files_under(&state);
@@ -74,6 +109,15 @@ async fn a_trace_level_failover_logs_no_token() {
     assert_eq!(mode(&logs), 0o700, "log directory");
     for f in log_files {
         assert_eq!(mode(f), 0o600, "{}", f.display());
+    }
+    // Everything baton created is private: journals, audit, locks, drill records, reports.
+    for f in files_under(&state.join("baton")) {
+        assert_eq!(mode(&f), 0o600, "{}", f.display());
+        let mut dir = f.parent();
+        while let Some(d) = dir.filter(|d| d.starts_with(state.join("baton"))) {
+            assert_eq!(mode(d), 0o700, "{}", d.display());
+            dir = d.parent();
+        }
     }
     emu.shutdown().await;
 }
