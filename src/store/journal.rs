@@ -252,21 +252,7 @@ impl Journal {
     /// (log warning) and tolerated; a journal that cannot be read or replayed is reported and
     /// skipped, so one bad file never hides the others.
     pub fn open_interrupted(dir: &StateDir) -> Vec<Operation> {
-        Journal::scan(dir)
-            .into_iter()
-            .filter_map(|scan| match scan {
-                Ok((op, torn)) => {
-                    if let Some(t) = torn {
-                        tracing::warn!(op = %op.op_id, line = t.line, "journal ends in a torn line");
-                    }
-                    (!op.is_finished()).then_some(op)
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "journal skipped");
-                    None
-                }
-            })
-            .collect()
+        unfinished(Journal::scan(dir))
     }
 
     /// Every journal replayed, with its torn line if any, or why it could not be.
@@ -325,6 +311,29 @@ fn sync_dir(dir: &Path) {
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
     }
+}
+
+/// The unfinished operations among replayed journals. A torn last line is logged and tolerated;
+/// a journal that could not be read is logged and skipped, so one bad file never hides the
+/// others. Shared by every backend (`StoreExt::unfinished_operations`).
+pub(crate) fn unfinished<E: std::fmt::Display>(
+    scans: Vec<Result<(Operation, Option<TornLine>), E>>,
+) -> Vec<Operation> {
+    scans
+        .into_iter()
+        .filter_map(|scan| match scan {
+            Ok((op, torn)) => {
+                if let Some(t) = torn {
+                    tracing::warn!(op = %op.op_id, line = t.line, "journal ends in a torn line");
+                }
+                (!op.is_finished()).then_some(op)
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "journal skipped");
+                None
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -133,22 +133,7 @@ pub trait StoreExt: Store {
     /// Every operation whose journal has no `Finished`; unreadable journals are logged and
     /// skipped, so one bad journal never hides the others.
     async fn unfinished_operations(&self) -> Vec<Operation> {
-        self.scan_journals()
-            .await
-            .into_iter()
-            .filter_map(|scan| match scan {
-                Ok((op, torn)) => {
-                    if let Some(t) = torn {
-                        tracing::warn!(op = %op.op_id, line = t.line, "journal ends in a torn line");
-                    }
-                    (!op.is_finished()).then_some(op)
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "journal skipped");
-                    None
-                }
-            })
-            .collect()
+        journal::unfinished(self.scan_journals().await)
     }
 
     /// Every readable operation of `role`, replayed; unreadable journals are skipped.
