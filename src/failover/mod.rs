@@ -117,7 +117,7 @@
 //! `--state-dir DIR`, else `$BATON_STATE_DIR`, else `$XDG_STATE_HOME/baton`, else
 //! `~/.local/state/baton`.
 //!
-//! # Headless ([`headless`])
+//! # Headless (`crate::headless::operation`)
 //!
 //! `baton failover ROLE [--to VM] [--yes] [--json] [--resume [--rollback MODE]]
 //! [--force-detach] [--override-cooldown COMMENT] [--state-dir DIR]` and `baton switchover ROLE
@@ -128,7 +128,6 @@
 //! config or authentication errors. Ctrl-C requests an abort between steps.
 
 pub mod executor;
-pub mod headless;
 pub mod timeline;
 
 // The durable state moved to `crate::store`; these paths stay valid for callers.
@@ -140,3 +139,14 @@ pub use journal::{Journal, JournalError, Loaded, TornLine};
 pub use lock::{LockError, LockInfo, RoleLock};
 pub use operator::Operator;
 pub use state_dir::{StateDir, STATE_DIR_ENV};
+
+use crate::core::operation::RollbackMode;
+
+/// The command-line spelling of a rollback mode.
+pub fn mode_word(mode: RollbackMode) -> &'static str {
+    match mode {
+        RollbackMode::RestoreEndpoint => "restore-endpoint",
+        RollbackMode::ReattachOld => "reattach-old",
+        RollbackMode::RollForward => "roll-forward",
+    }
+}
