@@ -8,7 +8,7 @@ mod drill_support;
 use baton::core::drill::Verdict;
 use baton::core::operation::{DrillLeg, OpEvent};
 use baton::core::plan::StepKind;
-use baton::drill::{store, DrillError, DrillUpdate};
+use baton::drill::{store, DrillError, DrillUpdate, OpStreamEvent};
 use baton::failover::{Journal, StateDir};
 use drill_support::*;
 use tokio::sync::{mpsc, watch};
