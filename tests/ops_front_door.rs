@@ -2,7 +2,8 @@
 //! first event and every event carries it; an abort armed before the first event halts the
 //! operation before any step, and one sent on the first event halts it too; a halted operation
 //! is resumed by its id; a drill's one stream is in order (each leg announced before its
-//! events, each update with its record); a wrong confirmation starts nothing. No test here
+//! events, each update with its record); a wrong confirmation, an unknown role or
+//! an unknown id starts nothing. No test here
 //! reads a journal or a record from disk.
 
 mod failover_support;
@@ -270,7 +271,7 @@ async fn a_drill_streams_legs_and_updates_in_order_each_update_with_its_record()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_wrong_confirmation_starts_nothing() {
+async fn a_wrong_confirmation_an_unknown_role_or_id_starts_nothing() {
     let (emu, config) = start().await;
     let tmp = tempfile::tempdir().unwrap();
     let runner = runner(&emu, &config, &StateDir::new(tmp.path()));
@@ -291,6 +292,20 @@ async fn a_wrong_confirmation_starts_nothing() {
         .expect_err("refused");
     assert!(matches!(unknown, StartError::UnknownRole(_)), "{unknown:?}");
     assert_eq!(unknown.exit_code(), 2);
+    let missing = runner
+        .start(StartRequest::Resume {
+            role: "web".into(),
+            op_id: "no-such-operation".into(),
+            rollback: None,
+            force_detach: false,
+            override_cooldown: None,
+        })
+        .await
+        .expect_err("nothing to resume");
+    assert!(
+        matches!(&missing, StartError::OperationNotFound { op_id, .. } if op_id == "no-such-operation"),
+        "{missing:?}"
+    );
     assert_master(&emu, &config, "web", "web-a").await;
     emu.shutdown().await;
 }

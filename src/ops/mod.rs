@@ -23,7 +23,7 @@ use crate::core::drill::DrillRecord;
 use crate::core::operation::{OpEvent, Operation};
 use crate::core::plan::Plan;
 use crate::drill::{Drill, DrillPlan, DrillRequest};
-use crate::failover::{Audit, Executor, ExecutorOptions, Operator, Request, StateDir};
+use crate::failover::{Audit, ExecError, Executor, ExecutorOptions, Operator, Request, StateDir};
 use crate::store::{SharedStore, StoreExt};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -207,12 +207,22 @@ impl Runner {
             role: role.to_owned(),
             op_id: op_id.to_owned(),
         };
+        // Listed, not replayed: an id that is not there is "not found", while a journal that
+        // is there but unreadable is the store's error, said as such.
+        let listed = self
+            .store
+            .journals_of_role(role)
+            .await
+            .map_err(ExecError::from_store)?;
+        if !listed.iter().any(|id| id == op_id) {
+            return Err(not_found());
+        }
         let loaded = self
             .store
             .load_journal(role, op_id)
             .await
-            .map_err(|_| not_found())?;
-        let op = loaded.operation().map_err(|e| StartError::Exec(e.into()))?;
+            .map_err(ExecError::from_store)?;
+        let op = loaded.operation().map_err(ExecError::from)?;
         if op.is_finished() {
             return Err(not_found());
         }

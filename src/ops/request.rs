@@ -111,10 +111,22 @@ pub enum StartError {
     },
     /// Planning or starting the operation failed.
     #[error(transparent)]
-    Exec(#[from] ExecError),
+    Exec(Box<ExecError>),
     /// Planning or starting the drill failed.
     #[error(transparent)]
-    Drill(#[from] DrillError),
+    Drill(Box<DrillError>),
+}
+
+impl From<ExecError> for StartError {
+    fn from(e: ExecError) -> StartError {
+        StartError::Exec(Box::new(e))
+    }
+}
+
+impl From<DrillError> for StartError {
+    fn from(e: DrillError) -> StartError {
+        StartError::Drill(Box::new(e))
+    }
 }
 
 impl StartError {
@@ -123,7 +135,7 @@ impl StartError {
         match self {
             StartError::UnknownRole(_) => 2,
             StartError::Exec(e) if e.is_auth() => 2,
-            StartError::Drill(e) if e.is_auth() || matches!(e, DrillError::Usage(_)) => 2,
+            StartError::Drill(e) if e.is_auth() || matches!(**e, DrillError::Usage(_)) => 2,
             StartError::NotConfirmed { .. }
             | StartError::Blocked { .. }
             | StartError::OperationNotFound { .. }
