@@ -249,7 +249,7 @@ async fn run_drill(explicit: Option<&Path>, args: DrillArgs) -> anyhow::Result<u
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    let args = baton::drill::headless::DrillArgs {
+    let args = baton::headless::drill::DrillArgs {
         role: args.role,
         to: args.to,
         hold: args
@@ -265,7 +265,7 @@ async fn run_drill(explicit: Option<&Path>, args: DrillArgs) -> anyhow::Result<u
         state_dir: args.state_dir,
     };
     let mut io = Stdio::new();
-    Ok(baton::drill::headless::run(&config, &args, io.term()).await)
+    Ok(baton::headless::drill::run(&config, &args, io.term()).await)
 }
 
 /// The process's terminal, for the headless commands: both outputs sanitized.
@@ -284,8 +284,8 @@ impl Stdio {
         }
     }
 
-    fn term(&mut self) -> baton::failover::headless::Terminal<'_> {
-        baton::failover::headless::Terminal {
+    fn term(&mut self) -> baton::headless::Terminal<'_> {
+        baton::headless::Terminal {
             out: &mut self.out,
             err: &mut self.err,
             input: &mut self.input,
@@ -301,7 +301,7 @@ fn parse_rollback(s: &str) -> Result<baton::core::operation::RollbackMode, Strin
         RollbackMode::RollForward,
     ]
     .into_iter()
-    .find(|m| baton::failover::headless::mode_word(*m) == s)
+    .find(|m| baton::failover::mode_word(*m) == s)
     .ok_or_else(|| "one of restore-endpoint, reattach-old, roll-forward".to_string())
 }
 
@@ -314,7 +314,7 @@ async fn run_move(
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    let args = baton::failover::headless::HeadlessArgs {
+    let args = baton::headless::operation::HeadlessArgs {
         role: args.role,
         kind,
         to: args.to,
@@ -327,7 +327,7 @@ async fn run_move(
         state_dir: args.state_dir,
     };
     let mut io = Stdio::new();
-    Ok(baton::failover::headless::run(&config, &args, io.term()).await)
+    Ok(baton::headless::operation::run(&config, &args, io.term()).await)
 }
 
 /// Runs the parsed command line; returns the process exit code.

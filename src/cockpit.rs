@@ -6,14 +6,15 @@
 //! left drawing without its engine would show data that silently stops changing.
 //!
 //! The engine's inventory and probes read through [`crate::azure::ReadClient`] in every mode.
-//! Writes happen only in operator and demo modes, where the cockpit also gives the engine an
-//! [`OpsSetup`] with a write client: failovers, switchovers and drills the operator confirmed
+//! Writes happen only in operator and demo modes, where the cockpit also gives the engine a
+//! [`Runner`] with a write client: failovers, switchovers and drills the operator confirmed
 //! by typing the role's name. Read-only and wall modes build no write client at all.
 
 use crate::azure::ArmError;
 use crate::config::Config;
-use crate::engine::{self, ChaosPort, EngineSetup, HistorySource, OpsSetup, TaskFailure};
+use crate::engine::{self, ChaosPort, EngineSetup, HistorySource, TaskFailure};
 use crate::failover::{Operator, StateDir};
+use crate::ops::Runner;
 use crate::setup;
 use crate::ui::{self, Keymap, KeymapError, Mode, Theme, ThemeEnv, ThemeError, UiError, UiOptions};
 use std::collections::BTreeMap;
@@ -64,17 +65,17 @@ pub enum CockpitError {
 
 /// A write client and state directory for failovers — only in operator and demo modes, so a
 /// read-only or wall cockpit holds no write client at all.
-fn operations_for(mode: Mode, config: &Config) -> Result<Option<OpsSetup>, CockpitError> {
+fn operations_for(mode: Mode, config: &Config) -> Result<Option<Runner>, CockpitError> {
     if !matches!(mode, Mode::Operator | Mode::Demo) {
         return Ok(None);
     }
     let state_dir = StateDir::discover(None).ok_or(CockpitError::NoStateDir)?;
-    Ok(Some(OpsSetup {
-        config: Arc::new(config.clone()),
-        arm: setup::arm_client(config)?,
+    Ok(Some(Runner::new(
+        setup::arm_client(config)?,
+        Arc::new(config.clone()),
         state_dir,
-        operator: Operator::from_env(),
-    }))
+        Operator::from_env(),
+    )))
 }
 
 /// Runs the cockpit until the operator quits.

@@ -1,4 +1,4 @@
-//! The headless command through its library entry point (`drill::headless::run`, what `baton
+//! The headless command through its library entry point (`headless::drill::run`, what `baton
 //! drill` calls) with in-memory terminals: `--yes --json --report DIR` exits 0 with one JSON
 //! object per line and both reports; a wrong typed role name does nothing (exit 1); a drill
 //! during an incident is refused with the reason (exit 1); `--resume` with nothing to resume
@@ -6,8 +6,8 @@
 
 mod drill_support;
 
-use baton::drill::headless::{run, DrillArgs};
-use baton::failover::headless::Terminal;
+use baton::headless::drill::{run, DrillArgs};
+use baton::headless::Terminal;
 use drill_support::*;
 use std::path::Path;
 use std::time::Duration;

@@ -8,7 +8,7 @@ mod drill_support;
 use baton::core::drill::Verdict;
 use baton::core::operation::{DrillLeg, OpEvent};
 use baton::core::plan::StepKind;
-use baton::drill::{store, DrillError, DrillUpdate};
+use baton::drill::{store, DrillError, DrillUpdate, OpStreamEvent};
 use baton::failover::{Journal, StateDir};
 use drill_support::*;
 use tokio::sync::{mpsc, watch};
@@ -29,20 +29,10 @@ async fn crash_drill(
     dir: &StateDir,
     crash: Crash,
 ) -> bool {
-    // Streams of one: the drill cannot run far ahead of what the test has seen.
-    let (tx, mut events) = mpsc::channel(1);
-    let (utx, mut updates) = mpsc::channel(1);
-    let role = config.role("web").unwrap().clone();
-    let drill = baton::drill::Drill::new(
-        arm(emu),
-        config.clone(),
-        role,
-        dir.clone(),
-        operator(),
-        options(config),
-        tx,
-        utx,
-    );
+    // A stream of one: the drill cannot run far ahead of what the test has seen.
+    let (tx, mut stream) = mpsc::channel(1);
+    let (exec, _) = executor(emu, config, dir, "web", 1);
+    let drill = baton::drill::Drill::new(exec, config.clone(), dir.clone(), tx);
     let req = request(dir.root());
     let plan = drill.plan(&req).await.unwrap();
     let (_a, abort) = watch::channel(false);
@@ -50,15 +40,13 @@ async fn crash_drill(
     tokio::pin!(run);
     loop {
         tokio::select! {
-            ev = events.recv() => {
-                let hit = matches!((crash, ev),
-                    (Crash::AfterStep(s), Some(OpEvent::StepDone { step, .. })) if s == step);
+            item = stream.recv() => {
+                let hit = match (crash, item) {
+                    (Crash::AfterStep(s), Some(OpStreamEvent::Op { event: OpEvent::StepDone { step, .. }, .. })) => s == step,
+                    (Crash::InHold, Some(OpStreamEvent::Drill { update: DrillUpdate::HoldProbe { .. }, .. })) => true,
+                    _ => false,
+                };
                 if hit {
-                    return true;
-                }
-            }
-            up = updates.recv() => {
-                if matches!((crash, up), (Crash::InHold, Some(DrillUpdate::HoldProbe { .. }))) {
                     return true;
                 }
             }

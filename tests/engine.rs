@@ -12,8 +12,9 @@ use baton::core::operation::{OpEvent, Outcome};
 use baton::core::plan::OperationKind;
 use baton::core::snapshot::FleetSnapshot;
 use baton::emulator::EmulatorHandle;
-use baton::engine::{self, ChaosPort, EngineHandle, EngineSetup, OpsSetup};
+use baton::engine::{self, ChaosPort, EngineHandle, EngineSetup};
 use baton::failover::{Operator, StateDir};
+use baton::ops::Runner;
 use baton::probe::ScheduleParams;
 use baton::setup;
 use serde_json::json;
@@ -30,11 +31,7 @@ fn start_engine(emu: &EmulatorHandle, refresh: Duration) -> EngineHandle {
     start_engine_with(emu, refresh, None)
 }
 
-fn start_engine_with(
-    emu: &EmulatorHandle,
-    refresh: Duration,
-    ops: Option<OpsSetup>,
-) -> EngineHandle {
+fn start_engine_with(emu: &EmulatorHandle, refresh: Duration, ops: Option<Runner>) -> EngineHandle {
     let config = config_of(emu);
     let schedule = ScheduleParams {
         interval: Duration::from_millis(50),
@@ -58,12 +55,12 @@ fn ops_engine(emu: &EmulatorHandle, state: &Path, tweak: impl FnOnce(&mut Config
     config.heartbeat.interval = Duration::from_millis(50);
     config.heartbeat.timeout = Duration::from_millis(40);
     tweak(&mut config);
-    let ops = OpsSetup {
-        config: Arc::new(config),
-        arm: arm(emu),
-        state_dir: StateDir::new(state),
-        operator: Operator::from_env(),
-    };
+    let ops = Runner::new(
+        arm(emu),
+        Arc::new(config),
+        StateDir::new(state),
+        Operator::from_env(),
+    );
     start_engine_with(emu, Duration::from_millis(200), Some(ops))
 }
 
@@ -292,6 +289,57 @@ async fn switchover_from_the_cockpit_streams_events_and_moves_the_master() {
     })
     .await;
     assert_eq!(state_of(&after, "web"), LeaderState::Healthy);
+    engine.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cockpit_abort_on_the_first_event_halts_the_operation() {
+    let (emu, state) = (start(150.0).await, tempfile::tempdir().expect("state dir"));
+    let mut engine = ops_engine(&emu, state.path(), |_| {});
+    let mut ui = engine.take_ops().expect("ops channel");
+    let mut rx = engine.snapshots();
+    until(&mut rx, "all healthy", all_healthy).await;
+    let effects = engine.effects();
+    let go = Effect::Op(OpEffect::StartOperation {
+        role: "web".into(),
+        kind: OperationKind::Switchover,
+        target: "web-b".into(),
+        confirmed_name: "web".into(),
+    });
+    effects.send(go).await.expect("effects");
+    let mut aborted = false;
+    let mut seen = Vec::new();
+    tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            match ui.recv().await {
+                Some(EngineMsg::OpEvent { op_id, event }) => {
+                    // The first event already names the operation, and its abort is armed.
+                    if !aborted {
+                        let abort = Effect::Op(OpEffect::AbortOperation { op_id });
+                        effects.send(abort).await.expect("effects");
+                        aborted = true;
+                    }
+                    let halted = matches!(event, OpEvent::AbortRequested { .. });
+                    seen.push(event);
+                    if halted {
+                        return;
+                    }
+                }
+                Some(_) => {}
+                None => panic!("ops channel closed"),
+            }
+        }
+    })
+    .await
+    .expect("the operation halts");
+    assert!(
+        matches!(seen.first(), Some(OpEvent::Begun { .. })),
+        "{seen:?}"
+    );
+    assert!(
+        !seen.iter().any(|e| matches!(e, OpEvent::Finished { .. })),
+        "halted, not finished: {seen:?}"
+    );
     engine.shutdown().await;
 }
 

@@ -13,8 +13,9 @@ mod ui_fixtures;
 
 use baton::core::operation::Outcome;
 use baton::core::plan::OperationKind;
-use baton::failover::headless::{run, HeadlessArgs, Terminal};
 use baton::failover::{ExecError, Journal, Request, RunEnd, StateDir};
+use baton::headless::operation::{run, HeadlessArgs};
+use baton::headless::Terminal;
 use baton::store::LocalStore;
 use failover_support::*;
 use std::os::unix::fs::PermissionsExt;

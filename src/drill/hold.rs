@@ -41,11 +41,11 @@ impl Drill {
         h.ended_at = None;
         record.hold = Some(h.clone());
         self.save(record).await?;
-        self.update(DrillUpdate::HoldStarted {
+        let started = DrillUpdate::HoldStarted {
             vm: record.to.clone(),
             until: hold_until(now, hold),
-        })
-        .await;
+        };
+        self.update(started, record).await;
         let (tx, _rx) = mpsc::channel(1);
         let exec = self.executor(tx);
         let interval = self.opts.verify_interval.max(Duration::from_millis(1));
@@ -66,17 +66,18 @@ impl Drill {
             } else {
                 h.probes_failed += 1;
             }
-            // Saved now and then, so a crash keeps most of the counts.
+            // The stream gets every count with its record; the store now and then, so a
+            // crash keeps most of the counts.
+            record.hold = Some(h.clone());
             if !ok || (h.probes_ok + h.probes_failed) % 10 == 0 {
-                record.hold = Some(h.clone());
                 self.save(record).await?;
             }
-            self.update(DrillUpdate::HoldProbe {
+            let probe = DrillUpdate::HoldProbe {
                 ok,
                 n_ok: h.probes_ok,
                 n_failed: h.probes_failed,
-            })
-            .await;
+            };
+            self.update(probe, record).await;
         };
         if end == HoldEnd::Held {
             h.ended_at = Some(OffsetDateTime::now_utc());
@@ -84,7 +85,7 @@ impl Drill {
         let passed = h.passed();
         record.hold = Some(h);
         self.save(record).await?;
-        self.update(DrillUpdate::HoldEnded { passed }).await;
+        self.update(DrillUpdate::HoldEnded { passed }, record).await;
         Ok(end)
     }
 }

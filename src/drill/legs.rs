@@ -1,15 +1,16 @@
 //! One leg of a drill: planned (or given), run or resumed through a fresh `Executor` whose
-//! events are forwarded unchanged, and noted in the record as it begins and ends. Finds a leg's
-//! operation in the journals by its `DrillLink`, so a crash between `Begun` and the record's
-//! save loses nothing.
+//! events are forwarded into the drill's one ordered stream, and noted in the record as it
+//! begins (under the id the drill chose for it) and ends. Finds a leg's operation in the
+//! journals by that id or its `DrillLink`, so a crash between a save and `Begun` loses nothing.
 
-use super::{Drill, DrillError, DrillUpdate};
+use super::{Drill, DrillError, DrillUpdate, OpStreamEvent};
 use crate::core::drill::{DrillRecord, LegRecord};
 use crate::core::operation::{DrillLeg, DrillLink, OpEvent, Operation, Outcome};
 use crate::core::plan::{OperationKind, Plan};
-use crate::failover::headless::mode_word;
+use crate::failover::mode_word;
 use crate::failover::{ExecError, Request, RunEnd, RunReport};
 use crate::store::StoreExt;
+use time::OffsetDateTime;
 use tokio::sync::{mpsc, watch};
 
 /// How a leg ended, for the drill.
@@ -22,7 +23,8 @@ pub(super) enum LegEnd {
 }
 
 enum Start {
-    Plan(Box<Plan>),
+    /// A new leg: its plan and the id chosen for its operation.
+    Plan(Box<Plan>, String),
     Resume(Box<Operation>),
 }
 
@@ -55,11 +57,6 @@ impl Drill {
             Some(op) => {
                 note_leg(record, leg, &op);
                 self.save(record).await?;
-                self.update(DrillUpdate::LegStarted {
-                    leg,
-                    op_id: op.op_id.clone(),
-                })
-                .await;
                 Start::Resume(Box::new(op))
             }
             None => {
@@ -79,35 +76,57 @@ impl Drill {
                         record.role
                     )));
                 }
-                Start::Plan(Box::new(plan))
+                // The leg's id is chosen here, before its `Begun`: the record names it from
+                // the start (a crash before `Begun` leaves an id without a journal, and the
+                // next run plans the leg afresh).
+                let op_id = uuid::Uuid::new_v4().to_string();
+                upsert(record, leg, &op_id, OffsetDateTime::now_utc());
+                self.save(record).await?;
+                Start::Plan(Box::new(plan), op_id)
             }
         };
+        let op_id = match &start {
+            Start::Plan(_, id) => id.clone(),
+            Start::Resume(op) => op.op_id.clone(),
+        };
+        let started = DrillUpdate::LegStarted {
+            leg,
+            op_id: op_id.clone(),
+        };
+        self.update(started, record).await;
         let (tx, rx) = mpsc::channel(256);
         let exec = self.executor(tx);
         let how = how.to_owned();
         let work = async move {
             let r = match start {
-                Start::Plan(plan) => exec.run(&req, &plan, &how, abort).await,
+                Start::Plan(plan, id) => exec.run_as(&id, &req, &plan, &how, abort).await,
                 Start::Resume(op) => exec.resume(*op, &req, abort).await,
             };
             drop(exec); // closes the stream so the forwarder ends
             r
         };
-        let (result, ()) = tokio::join!(work, self.forward(rx, record, leg));
+        let (result, ()) = tokio::join!(work, self.forward(rx, &op_id));
         let report = match result {
             Ok(r) => r,
-            Err(e) => return Ok(LegEnd::Ended(not_run(record, leg, &src, &e))),
+            Err(e) => {
+                if self.leg_op(record, leg).await.is_none() {
+                    // Refused before its `Begun`: there is no operation to point at.
+                    record.legs.retain(|l| l.leg != leg);
+                    self.save(record).await?;
+                }
+                return Ok(LegEnd::Ended(not_run(record, leg, &src, &e)));
+            }
         };
         note_leg(record, leg, &report.operation);
         self.note_audit_lost(report.audit_lost.iter().cloned());
         self.save(record).await?;
         let l = record.leg(leg);
-        self.update(DrillUpdate::LegEnded {
+        let ended = DrillUpdate::LegEnded {
             leg,
             outcome: l.and_then(|l| l.outcome),
             rto_ms: l.and_then(|l| l.rto_ms),
-        })
-        .await;
+        };
+        self.update(ended, record).await;
         Ok(run_end(record, leg, &report))
     }
 
@@ -116,34 +135,14 @@ impl Drill {
         self.executor(tx).plan(req).await
     }
 
-    /// Passes the leg's events on; notes the leg in the record when its `Begun` comes by.
-    async fn forward(
-        &self,
-        mut rx: mpsc::Receiver<OpEvent>,
-        record: &mut DrillRecord,
-        leg: DrillLeg,
-    ) {
-        while let Some(ev) = rx.recv().await {
-            if let OpEvent::Begun {
-                op_id,
-                at,
-                drill: Some(link),
-                ..
-            } = &ev
-            {
-                if link.leg == leg && link.drill_id == record.drill_id {
-                    upsert(record, leg, op_id, *at);
-                    if let Err(e) = self.save(record).await {
-                        tracing::warn!(error = %e, "drill record not saved at the leg's start");
-                    }
-                    self.update(DrillUpdate::LegStarted {
-                        leg,
-                        op_id: op_id.clone(),
-                    })
-                    .await;
-                }
-            }
-            let _ = self.events.send(ev).await;
+    /// Passes the leg's events on, in the drill's one ordered stream.
+    async fn forward(&self, mut rx: mpsc::Receiver<OpEvent>, op_id: &str) {
+        while let Some(event) = rx.recv().await {
+            let ev = OpStreamEvent::Op {
+                op_id: op_id.to_owned(),
+                event,
+            };
+            let _ = self.stream.send(ev).await;
         }
     }
 

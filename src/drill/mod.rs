@@ -26,8 +26,11 @@
 //!    verified), writes the reports ([`report`]), saves the record with the verdict, audits
 //!    `drill_finished`.
 //!
-//! Progress goes out as [`DrillUpdate`]s on a bounded channel (waited on, never dropped); the
-//! legs' own [`OpEvent`]s go to the events channel, exactly as the executor sends them.
+//! Progress goes out as [`DrillUpdate`]s, each with the record as it stands after it, on one
+//! bounded channel of [`OpStreamEvent`]s (waited on, never dropped) that also carries the legs'
+//! own [`OpEvent`]s exactly as the executor sends them: one sender, so the stream is in the
+//! order things happened. Each leg's operation id is chosen before the leg runs, so
+//! `LegStarted` names it before the leg's `Begun`.
 //!
 //! # When it does not go to plan
 //!
@@ -45,7 +48,6 @@
 //! `<role>-<yyyymmddThhmmssZ>-<id8>.md` and `.json` in `--report DIR`, else `$STATE/reports/`.
 //! See [`report`] for the layout and how step durations add up to each leg's time.
 
-pub mod headless;
 mod hold;
 mod legs;
 mod plan;
@@ -57,7 +59,7 @@ pub use crate::store::drill as store;
 mod types;
 
 pub use plan::incident_roles;
-pub use types::{DrillError, DrillOutcome, DrillPlan, DrillRequest, DrillUpdate};
+pub use types::{DrillError, DrillOutcome, DrillPlan, DrillRequest, DrillUpdate, OpStreamEvent};
 
 use crate::azure::ArmClient;
 use crate::config::{Config, RoleConfig};
@@ -71,6 +73,8 @@ use tokio::sync::mpsc;
 
 /// Runs drills of one role.
 pub struct Drill {
+    /// The executor every leg (and plan) is a copy of, streaming elsewhere.
+    exec: Executor,
     arm: ArmClient,
     fleet: Config,
     role: RoleConfig,
@@ -84,50 +88,39 @@ pub struct Drill {
     audit_lost: Mutex<Vec<String>>,
     operator: Operator,
     opts: ExecutorOptions,
-    events: mpsc::Sender<OpEvent>,
-    updates: mpsc::Sender<DrillUpdate>,
+    stream: mpsc::Sender<OpStreamEvent>,
 }
 
 impl Drill {
-    /// A drill runner for `role`, acting through `arm` like an [`Executor`]; `fleet` is the
-    /// whole config (every role for the incident check, `failover.rto_target`). The legs'
-    /// events go to `events`, drill progress to `updates` (both bounded; waited on).
-    #[allow(clippy::too_many_arguments)]
+    /// A drill runner for the role of `exec`, whose legs run as copies of `exec` (same client,
+    /// store, operator and options); `fleet` is the whole config (every role for the incident
+    /// check, `failover.rto_target`), `dir` where reports go by default. The legs' events and
+    /// the drill's updates go, in the order they happen, to `stream` (bounded; waited on).
+    /// Outside tests of the drill itself, build it through `crate::ops::Runner`.
     pub fn new(
-        arm: ArmClient,
+        exec: Executor,
         fleet: Config,
-        role: RoleConfig,
         dir: StateDir,
-        operator: Operator,
-        opts: ExecutorOptions,
-        events: mpsc::Sender<OpEvent>,
-        updates: mpsc::Sender<DrillUpdate>,
+        stream: mpsc::Sender<OpStreamEvent>,
     ) -> Drill {
         Drill {
-            arm,
+            arm: exec.arm().clone(),
+            role: exec.role().clone(),
+            store: exec.store().clone(),
+            operator: exec.audit().operator().clone(),
+            opts: exec.options().clone(),
+            exec,
             fleet,
-            role,
-            store: dir.clone().into(),
             dir,
             versions: Mutex::default(),
             audit_lost: Mutex::default(),
-            operator,
-            opts,
-            events,
-            updates,
+            stream,
         }
     }
 
     /// The role drilled.
     pub fn role(&self) -> &RoleConfig {
         &self.role
-    }
-
-    /// The same runner keeping its state in `store` instead of the state directory's local
-    /// store (reports still go to the state directory's `reports/`).
-    pub fn with_store(mut self, store: SharedStore) -> Drill {
-        self.store = store;
-        self
     }
 
     /// The audit log the drill and its legs write.
@@ -147,6 +140,18 @@ impl Drill {
             versions.insert(record.drill_id.clone(), version);
         }
         Some(record)
+    }
+
+    /// The drill `drill_id` of this role as stored, remembered as the version to save over.
+    pub async fn load(&self, drill_id: &str) -> Result<DrillRecord, DrillError> {
+        let (record, version) = self
+            .store
+            .load_drill(&self.role.spec.name, drill_id)
+            .await?;
+        if let Ok(mut versions) = self.versions.lock() {
+            versions.insert(record.drill_id.clone(), version);
+        }
+        Ok(record)
     }
 
     /// Saves the record on the condition that it is still the version this runner saw last
@@ -174,22 +179,16 @@ impl Drill {
 
     /// An executor for one leg or plan, streaming to `tx`.
     fn executor(&self, tx: mpsc::Sender<OpEvent>) -> Executor {
-        Executor::new(
-            self.arm.clone(),
-            self.role.clone(),
-            self.store.clone(),
-            self.operator.clone(),
-            self.opts.clone(),
-            tx,
-        )
+        self.exec.with_events(tx)
     }
 
-    /// Sends an update, then yields twice: a consumer polled alongside in the same `join!`
-    /// (the headless printer; `join!` rotates which branch goes first) is then polled before
-    /// the next event is produced, so updates and events print in the order they happened.
-    async fn update(&self, u: DrillUpdate) {
-        let _ = self.updates.send(u).await;
-        tokio::task::yield_now().await;
-        tokio::task::yield_now().await;
+    /// Sends an update with the record as it stands after it, into the same stream as the
+    /// legs' events: one sender, so the order they are sent in is the order they arrive in.
+    async fn update(&self, update: DrillUpdate, record: &DrillRecord) {
+        let record = Box::new(record.clone());
+        let _ = self
+            .stream
+            .send(OpStreamEvent::Drill { update, record })
+            .await;
     }
 }

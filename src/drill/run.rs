@@ -17,8 +17,22 @@ use tokio::sync::watch;
 impl Drill {
     /// Runs a confirmed plan (see the module doc). `confirmation` says how the operator
     /// confirmed (`typed role name`, `--yes`), for the audit of the leg out.
+    /// The drill gets a fresh id; [`Drill::run_as`] takes the caller's.
     pub async fn run(
         &self,
+        req: &DrillRequest,
+        plan: &DrillPlan,
+        confirmation: &str,
+        abort: watch::Receiver<bool>,
+    ) -> Result<DrillOutcome, DrillError> {
+        let drill_id = uuid::Uuid::new_v4().to_string();
+        self.run_as(&drill_id, req, plan, confirmation, abort).await
+    }
+
+    /// [`Drill::run`] under the id `drill_id`, assigned by the caller before the run.
+    pub async fn run_as(
+        &self,
+        drill_id: &str,
         req: &DrillRequest,
         plan: &DrillPlan,
         confirmation: &str,
@@ -27,7 +41,7 @@ impl Drill {
         if !plan.can_confirm() {
             return Err(DrillError::Blocked(Box::new(plan.clone())));
         }
-        let record = self.new_record(req, plan)?;
+        let record = self.new_record(drill_id, req, plan)?;
         self.take_audit_lost();
         // Both justify what follows: stored first, or the drill does not begin.
         self.require_audit(&AuditEvent::DrillBegun {
@@ -49,14 +63,14 @@ impl Drill {
             .await?;
         }
         self.save(&record).await?;
-        self.update(DrillUpdate::Begun {
+        let begun = DrillUpdate::Begun {
             drill_id: record.drill_id.clone(),
             role: record.role.clone(),
             from: record.from.clone(),
             to: record.to.clone(),
             hold_secs: record.hold_secs,
-        })
-        .await;
+        };
+        self.update(begun, &record).await;
         let dir = req.report_dir.clone();
         self.advance(record, Some(plan.out.clone()), confirmation, dir, abort)
             .await
@@ -87,16 +101,21 @@ impl Drill {
         })
         .await?;
         self.save(&record).await?;
-        self.update(DrillUpdate::Resumed {
+        let resumed = DrillUpdate::Resumed {
             drill_id: record.drill_id.clone(),
             by,
-        })
-        .await;
+        };
+        self.update(resumed, &record).await;
         let how = format!("drill {} resumed", record.drill_id);
         self.advance(record, None, &how, report_dir, abort).await
     }
 
-    fn new_record(&self, req: &DrillRequest, plan: &DrillPlan) -> Result<DrillRecord, DrillError> {
+    fn new_record(
+        &self,
+        drill_id: &str,
+        req: &DrillRequest,
+        plan: &DrillPlan,
+    ) -> Result<DrillRecord, DrillError> {
         let to = plan.out.to.clone().unwrap_or_default();
         let from = plan
             .out
@@ -122,7 +141,7 @@ impl Drill {
             })
             .collect();
         Ok(DrillRecord {
-            drill_id: uuid::Uuid::new_v4().to_string(),
+            drill_id: drill_id.to_owned(),
             role: self.role.spec.name.clone(),
             from,
             to,
@@ -235,12 +254,12 @@ impl Drill {
         let lost = self.audit().note(&record.role, None, &finished).await;
         self.note_audit_lost(lost);
         let summary = report::verdict_line(&record);
-        self.update(DrillUpdate::Finished {
+        let finished = DrillUpdate::Finished {
             verdict,
             summary: summary.clone(),
             reports: reports.clone(),
-        })
-        .await;
+        };
+        self.update(finished, &record).await;
         Ok(DrillOutcome {
             record,
             verdict,

@@ -3,7 +3,7 @@
 
 use super::report::ReportPaths;
 use crate::core::drill::{DrillRecord, Verdict};
-use crate::core::operation::{DrillLeg, Outcome};
+use crate::core::operation::{DrillLeg, OpEvent, Outcome};
 use crate::core::plan::{Blocker, IncidentRole, Plan};
 use crate::failover::ExecError;
 use crate::fleet::FleetReadError;
@@ -147,6 +147,29 @@ pub enum DrillUpdate {
         summary: String,
         /// The reports.
         reports: ReportPaths,
+    },
+}
+
+/// One item of a running operation's or drill's stream, in the order it happened: an
+/// operation event (a drill's legs are operations too) or a drill update with the drill's
+/// record as it stands after it. `crate::ops` hands it out; it is defined here, below the ops
+/// module, because the drill runner is the producer that interleaves both kinds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OpStreamEvent {
+    /// One journalled event of an operation (on disk before it is sent).
+    Op {
+        /// The operation it belongs to, known before its `Begun`.
+        op_id: String,
+        /// The event.
+        event: OpEvent,
+    },
+    /// A drill's progress.
+    Drill {
+        /// What happened.
+        update: DrillUpdate,
+        /// The drill's record after it (the hold's counts included, which are saved to the
+        /// store only now and then).
+        record: Box<DrillRecord>,
     },
 }
 

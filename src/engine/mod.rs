@@ -28,7 +28,6 @@ mod supervise;
 pub use chaos::ChaosPort;
 pub use combine::{build_snapshot, SNAPSHOT_EVERY};
 pub use history::HistorySource;
-pub use operations::OpsSetup;
 pub use supervise::TaskFailure;
 
 use crate::azure::ReadClient;
@@ -63,8 +62,9 @@ pub struct EngineSetup {
     pub refresh_interval: Duration,
     /// Where demo chaos goes; `None` outside the demo.
     pub chaos: Option<ChaosPort>,
-    /// Failover/switchover support; `None` in read-only and wall modes (nothing can write).
-    pub ops: Option<OpsSetup>,
+    /// The operations runner (failovers, switchovers, drills); `None` in read-only and wall
+    /// modes (nothing can write).
+    pub ops: Option<crate::ops::Runner>,
 }
 
 /// The running engine: channels for the UI and the tasks behind them.

@@ -9,10 +9,13 @@
 //! role once, derives the role (`core::leader::derive`), and builds the plan with every blocker:
 //! the lock holder (someone else's flock), the cooldown, an unfinished operation of the role
 //! (`OperationRunning`: resume it first), plus the plan's own (target, split, master healthy for
-//! a failover…). [`Executor::run`] takes the lock, journals `Begun` with the plan's steps, and
-//! drives the steps. Events go out, in order and never dropped, on the bounded
-//! `mpsc::Sender<OpEvent>` given to [`Executor::new`] (the executor waits when it is full), so
-//! the cockpit and the headless CLI stream them live; every event is on disk before it is sent.
+//! a failover…). [`Executor::run_as`] takes the lock, journals `Begun` with the plan's steps
+//! under the id its caller chose, and drives the steps. Events go out, in order and never
+//! dropped, on the bounded `mpsc::Sender<OpEvent>` given to [`Executor::new`] (the executor
+//! waits when it is full); every event is on disk before it is sent. Outside tests of the
+//! executor itself, only `crate::ops::Runner` builds executors: it checks the confirmation,
+//! plans again at confirmation time, assigns the id and hands the stream to the cockpit and
+//! the headless commands (`crate::headless`).
 //!
 //! # Steps
 //!
@@ -117,7 +120,7 @@
 //! `--state-dir DIR`, else `$BATON_STATE_DIR`, else `$XDG_STATE_HOME/baton`, else
 //! `~/.local/state/baton`.
 //!
-//! # Headless ([`headless`])
+//! # Headless (`crate::headless::operation`, through `crate::ops::Runner`)
 //!
 //! `baton failover ROLE [--to VM] [--yes] [--json] [--resume [--rollback MODE]]
 //! [--force-detach] [--override-cooldown COMMENT] [--state-dir DIR]` and `baton switchover ROLE
@@ -128,7 +131,6 @@
 //! config or authentication errors. Ctrl-C requests an abort between steps.
 
 pub mod executor;
-pub mod headless;
 pub mod timeline;
 
 // The durable state moved to `crate::store`; these paths stay valid for callers.
@@ -140,3 +142,14 @@ pub use journal::{Journal, JournalError, Loaded, TornLine};
 pub use lock::{LockError, LockInfo, RoleLock};
 pub use operator::Operator;
 pub use state_dir::{StateDir, STATE_DIR_ENV};
+
+use crate::core::operation::RollbackMode;
+
+/// The command-line spelling of a rollback mode.
+pub fn mode_word(mode: RollbackMode) -> &'static str {
+    match mode {
+        RollbackMode::RestoreEndpoint => "restore-endpoint",
+        RollbackMode::ReattachOld => "reattach-old",
+        RollbackMode::RollForward => "roll-forward",
+    }
+}

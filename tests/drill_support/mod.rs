@@ -7,7 +7,7 @@ mod failover_support;
 
 use baton::config::Config;
 use baton::core::operation::OpEvent;
-use baton::drill::{Drill, DrillRequest, DrillUpdate};
+use baton::drill::{Drill, DrillRequest, DrillUpdate, OpStreamEvent};
 use baton::emulator::EmulatorHandle;
 use baton::failover::StateDir;
 #[allow(unused_imports)] // each test binary uses a different subset
@@ -16,26 +16,32 @@ use std::path::Path;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// A drill runner for `role`; both streams are buffered generously so nothing waits on them.
+/// A drill runner for `role` (the drill itself under test, so built directly rather than
+/// through `ops::Runner`); its one stream is split into leg events and drill updates, both
+/// buffered generously so nothing waits on them.
 pub fn drill(
     emu: &EmulatorHandle,
     config: &Config,
     dir: &StateDir,
     role: &str,
 ) -> (Drill, mpsc::Receiver<OpEvent>, mpsc::Receiver<DrillUpdate>) {
+    let (stream_tx, mut stream) = mpsc::channel(100_000);
     let (tx, rx) = mpsc::channel(100_000);
     let (utx, urx) = mpsc::channel(100_000);
-    let role = config.role(role).expect("role").clone();
-    let d = Drill::new(
-        arm(emu),
-        config.clone(),
-        role,
-        dir.clone(),
-        operator(),
-        options(config),
-        tx,
-        utx,
-    );
+    let (exec, _) = executor(emu, config, dir, role, 1);
+    let d = Drill::new(exec, config.clone(), dir.clone(), stream_tx);
+    tokio::spawn(async move {
+        while let Some(item) = stream.recv().await {
+            match item {
+                OpStreamEvent::Op { event, .. } => {
+                    let _ = tx.send(event).await;
+                }
+                OpStreamEvent::Drill { update, .. } => {
+                    let _ = utx.send(update).await;
+                }
+            }
+        }
+    });
     (d, rx, urx)
 }
 

@@ -1,42 +1,35 @@
 //! The cockpit's side of failovers, switchovers and drills: turns the UI's operation effects
-//! into executor (or drill runner, `drills`) calls and their journalled events into UI messages.
+//! into [`Runner`] calls and the handle's one ordered stream into UI messages.
 //!
-//! It exists only when the cockpit was given an [`ArmClient`] (operator and demo modes): in
-//! read-only and wall modes nothing here is built, so nothing can write. The executor owns
-//! every rule (lock, journal, audit, cooldown); this task only routes.
+//! It exists only when the cockpit was given a runner (operator and demo modes): in read-only
+//! and wall modes nothing here is built, so nothing can write. The runner owns every rule
+//! (confirmation, planning again at confirmation time, ids) and the engines under it own the
+//! rest (lock, journal, audit, cooldown); this task only routes. An operation's abort switch is
+//! registered under the id the runner assigned before it started (a drill's legs under the ids
+//! their `LegStarted` names), so an abort works from the first event on.
 
-use crate::azure::ArmClient;
-use crate::config::Config;
-use crate::core::name::{typed_name_confirms, RoleName};
-use crate::core::operation::{OpEvent, Operation, RollbackMode};
+use crate::core::name::RoleName;
+use crate::core::operation::{Operation, RollbackMode};
 use crate::core::plan::OperationKind;
 use crate::core::snapshot::{EngineEvent, Severity};
-use crate::failover::{Executor, ExecutorOptions, Operator, Request, RunReport, StateDir};
+use crate::drill::{DrillRequest, DrillUpdate};
+use crate::failover::Request;
+use crate::ops::{
+    AbortSwitch, Confirmation, OpEnd, OpHandle, OpStreamEvent, Runner, StartError, StartRequest,
+};
 use crate::protocol::{EngineMsg, OpEffect, PlanFailure};
-use crate::store::{SharedStore, StoreExt};
+use crate::store::StoreExt;
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, watch};
 
-mod drills;
+mod plans;
 
 /// Longest an ended operation's role waits for a fresh inventory before it stops showing
 /// FAILING OVER.
 const SETTLE_LIMIT: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// What the operations task needs.
-#[derive(Clone)]
-pub struct OpsSetup {
-    /// The validated config (roles, timeouts).
-    pub config: Arc<Config>,
-    /// The write client.
-    pub arm: ArmClient,
-    /// Where journals, locks and the audit live.
-    pub state_dir: StateDir,
-    /// Who is acting.
-    pub operator: Operator,
-}
 
 /// Channels the operations task talks on.
 pub(super) struct OpsChannels {
@@ -55,22 +48,25 @@ pub(super) struct OpsChannels {
 /// Shared state of the task and the runs it spawns.
 #[derive(Clone)]
 struct Ops {
-    setup: OpsSetup,
+    runner: Runner,
     ch: Arc<OpsChannels>,
-    aborts: Arc<Mutex<BTreeMap<String, watch::Sender<bool>>>>,
-    /// The store of `setup.state_dir`, shared by every run.
-    store: SharedStore,
+    /// Abort switches of running operations by operation id (a drill's under each leg's id).
+    aborts: Arc<Mutex<BTreeMap<String, AbortSwitch>>>,
+    /// The role of every operation this task offered or streamed, so a resume or rollback
+    /// asked for by id reads that one journal.
+    roles: Arc<Mutex<BTreeMap<String, String>>>,
 }
 
 /// Offers interrupted operations, then serves operation effects until the channel closes.
-pub(super) async fn run(setup: OpsSetup, ch: OpsChannels, mut effects: mpsc::Receiver<OpEffect>) {
+pub(super) async fn run(runner: Runner, ch: OpsChannels, mut effects: mpsc::Receiver<OpEffect>) {
     let ops = Ops {
-        store: setup.state_dir.clone().into(),
-        setup,
+        runner,
         ch: Arc::new(ch),
         aborts: Arc::default(),
+        roles: Arc::default(),
     };
-    let interrupted = ops.store.unfinished_operations().await;
+    let interrupted = ops.runner.store().unfinished_operations().await;
+    ops.remember_roles(&interrupted);
     if !interrupted.is_empty()
         && ops
             .ch
@@ -100,10 +96,12 @@ pub(super) async fn run(setup: OpsSetup, ch: OpsChannels, mut effects: mpsc::Rec
                 target,
                 confirmed_name,
             } => {
-                tokio::spawn(async move {
-                    ops.start_drill(role.as_str(), target, &confirmed_name)
-                        .await
-                });
+                let request = StartRequest::Drill {
+                    role: role.as_str().to_owned(),
+                    request: ops.drill_request(Some(target)),
+                    confirmation: Confirmation::Typed(confirmed_name),
+                };
+                tokio::spawn(async move { ops.launch(role.as_str(), request).await });
             }
             OpEffect::StartOperation {
                 role,
@@ -111,10 +109,15 @@ pub(super) async fn run(setup: OpsSetup, ch: OpsChannels, mut effects: mpsc::Rec
                 target,
                 confirmed_name,
             } => {
-                tokio::spawn(async move {
-                    ops.start(role.as_str(), kind, target, &confirmed_name)
-                        .await
-                });
+                let request = StartRequest::Operation {
+                    role: role.as_str().to_owned(),
+                    request: Request {
+                        to: Some(target),
+                        ..Request::new(kind)
+                    },
+                    confirmation: Confirmation::Typed(confirmed_name),
+                };
+                tokio::spawn(async move { ops.launch(role.as_str(), request).await });
             }
             OpEffect::AbortOperation { op_id } => ops.abort(&op_id),
             OpEffect::ChooseRollback { op_id, mode } => {
@@ -128,185 +131,119 @@ pub(super) async fn run(setup: OpsSetup, ch: OpsChannels, mut effects: mpsc::Rec
 }
 
 impl Ops {
-    /// An executor for `role` whose events go to a fresh channel.
-    fn executor(&self, role: &str) -> Option<(Executor, mpsc::Receiver<OpEvent>)> {
-        let role = self.setup.config.role(role)?.clone();
-        let (tx, rx) = mpsc::channel(256);
-        let exec = Executor::new(
-            self.setup.arm.clone(),
-            role,
-            self.store.clone(),
-            self.setup.operator.clone(),
-            ExecutorOptions::from_config(&self.setup.config),
-            tx,
-        );
-        Some((exec, rx))
-    }
-
-    async fn plan(&self, role: &str, kind: OperationKind, target: Option<String>) {
-        let Some((exec, _)) = self.executor(role) else {
-            return self
-                .tell_ui(EngineMsg::PlanError(PlanFailure::UnknownRole {
-                    role: role.into(),
-                }))
-                .await;
-        };
-        let req = Request {
-            to: target,
-            ..Request::new(kind)
-        };
-        let msg = match exec.plan(&req).await {
-            Ok(plan) => EngineMsg::Plan(plan),
-            Err(e) => EngineMsg::PlanError(PlanFailure::Refused {
-                reason: e.to_string(),
-            }),
-        };
-        self.tell_ui(msg).await;
-    }
-
-    async fn start(&self, role: &str, kind: OperationKind, target: String, confirmed: &str) {
-        if !self.confirmed(role, confirmed).await {
-            return;
+    /// A drill of the configured hold (`failover.drill_hold`), reports in the state directory.
+    /// Forcing a drill during an incident is left to `baton drill --force-during-incident`:
+    /// the cockpit shows the incident blocker and never lifts it.
+    fn drill_request(&self, to: Option<String>) -> DrillRequest {
+        DrillRequest {
+            to,
+            hold: self.runner.config().failover.drill_hold,
+            ..DrillRequest::default()
         }
-        let Some((exec, rx)) = self.executor(role) else {
-            return;
-        };
-        let req = Request {
-            to: Some(target),
-            ..Request::new(kind)
-        };
-        // Plan again at confirmation time: the world may have moved since the preview.
-        let plan = match exec.plan(&req).await {
-            Ok(plan) if plan.can_confirm() => plan,
-            Ok(plan) => {
-                let why: Vec<String> = plan.blockers.iter().map(ToString::to_string).collect();
-                let text = format!("not started, blocked now: {}", why.join("; "));
-                return self.log(Severity::Critical, role, &text).await;
-            }
-            Err(e) => return self.log(Severity::Critical, role, &e.to_string()).await,
-        };
-        let abort = self.register_abort(None);
-        let forward = tokio::spawn(self.clone().forward(rx, abort.0.clone()));
-        self.mark_running(role, true);
-        let result = exec.run(&req, &plan, "typed role name", abort.1).await;
-        drop(exec); // closes the event channel so the forwarder ends
-        self.finish(role, result, forward).await;
     }
 
-    /// True when the typed name confirms the role (the UI checked it too: this is the
-    /// engine's own check); else logs that nothing was done.
-    async fn confirmed(&self, role: &str, typed: &str) -> bool {
-        if typed_name_confirms(role, typed) {
-            return true;
-        }
-        let text = "confirmation did not match: nothing done";
-        self.log(Severity::Critical, role, text).await;
-        false
-    }
-
-    async fn continue_op(&self, op_id: &str, mode: Option<RollbackMode>) {
-        let Some(op) = self.find(op_id).await else {
+    async fn continue_op(&self, op_id: &str, rollback: Option<RollbackMode>) {
+        let role = self.roles.lock().ok().and_then(|r| r.get(op_id).cloned());
+        let Some(role) = role else {
             return self
                 .tell_ui(EngineMsg::PlanError(PlanFailure::OperationNotFound {
                     op_id: op_id.to_string(),
                 }))
                 .await;
         };
-        let role = op.role.clone();
-        let Some((exec, rx)) = self.executor(&role) else {
-            return;
+        let request = StartRequest::Resume {
+            role: role.clone(),
+            op_id: op_id.to_owned(),
+            rollback,
+            force_detach: false,
+            override_cooldown: None,
         };
-        let req = Request {
-            to: Some(op.to.clone()),
-            ..Request::new(op.kind)
-        };
-        let abort = self.register_abort(Some(op_id));
-        let forward = tokio::spawn(self.clone().forward_known(rx, op_id.to_string()));
-        self.mark_running(&role, true);
-        let result = match mode {
-            Some(mode) => exec.rollback(op, mode, &req, abort.1).await,
-            None => exec.resume(op, &req, abort.1).await,
-        };
-        drop(exec); // closes the event channel so the forwarder ends
-        self.finish(&role, result, forward).await;
+        self.launch(&role, request).await;
     }
 
-    async fn find(&self, op_id: &str) -> Option<Operation> {
-        self.store
-            .unfinished_operations()
-            .await
-            .into_iter()
-            .find(|op| op.op_id == op_id)
+    /// Starts through the runner and follows the handle to its end.
+    async fn launch(&self, role: &str, request: StartRequest) {
+        match self.runner.start(request).await {
+            Ok(handle) => self.follow(handle).await,
+            Err(StartError::OperationNotFound { op_id, .. }) => {
+                let failure = PlanFailure::OperationNotFound { op_id };
+                self.tell_ui(EngineMsg::PlanError(failure)).await;
+            }
+            Err(e) => self.log(Severity::Critical, role, &e.to_string()).await,
+        }
+    }
+
+    async fn follow(&self, handle: OpHandle) {
+        let OpHandle {
+            id,
+            role,
+            abort,
+            mut events,
+            done,
+        } = handle;
+        let mut ids = vec![id.as_str().to_owned()];
+        self.register(&ids[0], &role, &abort);
+        self.mark_running(&role, true);
+        let mut ui_open = true;
+        while let Some(item) = events.recv().await {
+            let msg = match item {
+                OpStreamEvent::Op { op_id, event } => EngineMsg::OpEvent { op_id, event },
+                OpStreamEvent::Drill { update, record } => {
+                    if let DrillUpdate::LegStarted { op_id, .. } = &update {
+                        self.register(op_id, &role, &abort);
+                        ids.push(op_id.clone());
+                    }
+                    EngineMsg::Drill {
+                        record,
+                        report: report_of(&update),
+                    }
+                }
+            };
+            // A closed UI (the cockpit quitting) stops the messages, not the run: the stream is
+            // still drained so the run never waits on it.
+            ui_open = ui_open && self.ch.ui.send(msg).await.is_ok();
+        }
+        let end = done.await;
+        self.settle(&role).await;
+        if let Ok(mut aborts) = self.aborts.lock() {
+            for id in &ids {
+                aborts.remove(id);
+            }
+        }
+        let lost = match end {
+            Ok(OpEnd::Operation(Ok(report))) => report.audit_lost,
+            Ok(OpEnd::Drill(Ok(outcome))) => outcome.audit_lost,
+            Ok(OpEnd::Operation(Err(e))) => vec![e.to_string()],
+            Ok(OpEnd::Drill(Err(e))) => vec![e.to_string()],
+            Err(e) => vec![format!("the run ended abnormally: {e}")],
+        };
+        for text in &lost {
+            self.log(Severity::Critical, &role, text).await;
+        }
+    }
+
+    fn register(&self, op_id: &str, role: &str, abort: &AbortSwitch) {
+        if let Ok(mut aborts) = self.aborts.lock() {
+            aborts.insert(op_id.to_owned(), abort.clone());
+        }
+        if let Ok(mut roles) = self.roles.lock() {
+            roles.insert(op_id.to_owned(), role.to_owned());
+        }
+    }
+
+    fn remember_roles(&self, ops: &[Operation]) {
+        if let Ok(mut roles) = self.roles.lock() {
+            for op in ops {
+                roles.insert(op.op_id.clone(), op.role.clone());
+            }
+        }
     }
 
     fn abort(&self, op_id: &str) {
         if let Ok(aborts) = self.aborts.lock() {
-            if let Some(tx) = aborts.get(op_id) {
-                let _ = tx.send(true);
+            if let Some(switch) = aborts.get(op_id) {
+                switch.abort();
             }
-        }
-    }
-
-    /// A fresh abort switch, registered under `op_id` now or once `Begun` names it.
-    fn register_abort(&self, op_id: Option<&str>) -> (watch::Sender<bool>, watch::Receiver<bool>) {
-        let (tx, rx) = watch::channel(false);
-        if let (Some(id), Ok(mut aborts)) = (op_id, self.aborts.lock()) {
-            aborts.insert(id.to_string(), tx.clone());
-        }
-        (tx, rx)
-    }
-
-    /// Forwards a new operation's events; its id comes with `Begun`.
-    async fn forward(self, mut rx: mpsc::Receiver<OpEvent>, abort: watch::Sender<bool>) {
-        let mut op_id = String::new();
-        while let Some(event) = rx.recv().await {
-            if let OpEvent::Begun { op_id: id, .. } = &event {
-                op_id = id.clone();
-                if let Ok(mut aborts) = self.aborts.lock() {
-                    aborts.insert(op_id.clone(), abort.clone());
-                }
-            }
-            let msg = EngineMsg::OpEvent {
-                op_id: op_id.clone(),
-                event,
-            };
-            if self.ch.ui.send(msg).await.is_err() {
-                return;
-            }
-        }
-    }
-
-    async fn forward_known(self, mut rx: mpsc::Receiver<OpEvent>, op_id: String) {
-        while let Some(event) = rx.recv().await {
-            let msg = EngineMsg::OpEvent {
-                op_id: op_id.clone(),
-                event,
-            };
-            if self.ch.ui.send(msg).await.is_err() {
-                return;
-            }
-        }
-    }
-
-    async fn finish(
-        &self,
-        role: &str,
-        result: Result<RunReport, crate::failover::ExecError>,
-        forward: tokio::task::JoinHandle<()>,
-    ) {
-        // The executor is dropped by now, so the forwarder drains and ends.
-        let _ = forward.await;
-        self.settle(role).await;
-        match result {
-            Ok(report) => {
-                if let Ok(mut aborts) = self.aborts.lock() {
-                    aborts.remove(&report.op_id);
-                }
-                for lost in &report.audit_lost {
-                    self.log(Severity::Critical, role, lost).await;
-                }
-            }
-            Err(e) => self.log(Severity::Critical, role, &e.to_string()).await,
         }
     }
 
@@ -345,5 +282,19 @@ impl Ops {
             text: text.to_string(),
         };
         let _ = self.ch.events.send(event).await;
+    }
+}
+
+/// The Markdown report's path, once the drill has one.
+fn report_of(update: &DrillUpdate) -> Option<PathBuf> {
+    match update {
+        DrillUpdate::Finished { reports, .. } => Some(reports.markdown.clone()),
+        DrillUpdate::Begun { .. }
+        | DrillUpdate::Resumed { .. }
+        | DrillUpdate::LegStarted { .. }
+        | DrillUpdate::LegEnded { .. }
+        | DrillUpdate::HoldStarted { .. }
+        | DrillUpdate::HoldProbe { .. }
+        | DrillUpdate::HoldEnded { .. } => None,
     }
 }

@@ -58,6 +58,7 @@ impl Executor {
     /// Runs a confirmed plan: takes the lock (another holder is [`ExecError::Locked`]), refuses
     /// when an operation of the role is unfinished, journals `Begun`, then drives every step.
     /// `confirmation` says how the operator confirmed (`typed role name`, `--yes`), for the audit.
+    /// The operation gets a fresh id; [`Executor::run_as`] takes the caller's.
     pub async fn run(
         &self,
         req: &Request,
@@ -65,6 +66,21 @@ impl Executor {
         confirmation: &str,
         abort: watch::Receiver<bool>,
     ) -> Result<RunReport, ExecError> {
+        let op_id = uuid::Uuid::new_v4().to_string();
+        self.run_as(&op_id, req, plan, confirmation, abort).await
+    }
+
+    /// [`Executor::run`] under the id `op_id`, assigned by the caller before the run, so the
+    /// caller can name the operation (and abort it) before its `Begun` is journalled.
+    pub async fn run_as(
+        &self,
+        op_id: &str,
+        req: &Request,
+        plan: &Plan,
+        confirmation: &str,
+        abort: watch::Receiver<bool>,
+    ) -> Result<RunReport, ExecError> {
+        let op_id = op_id.to_owned();
         let role = self.role.spec.name.clone();
         self.take_audit_lost();
         let acquired = self
@@ -82,7 +98,6 @@ impl Executor {
         if let Some(op) = self.interrupted().await.into_iter().next() {
             return Err(interrupted(op));
         }
-        let op_id = uuid::Uuid::new_v4().to_string();
         lock.set_op(&op_id).await?;
         // Stored before anything else is: an operation nobody can account for never starts.
         let confirmed = AuditEvent::Confirmed {

@@ -252,6 +252,26 @@ impl Executor {
         }
     }
 
+    /// The same executor streaming to `events` instead: one per run, so each run's stream
+    /// closes when its executor is dropped (a drill's legs, the runner's operations).
+    pub fn with_events(&self, events: mpsc::Sender<OpEvent>) -> Executor {
+        Executor {
+            arm: self.arm.clone(),
+            role: self.role.clone(),
+            store: self.store.clone(),
+            audit: self.audit.clone(),
+            opts: self.opts.clone(),
+            events,
+            http: self.http.clone(),
+            audit_lost: std::sync::Mutex::default(),
+        }
+    }
+
+    /// The write client it acts through.
+    pub fn arm(&self) -> &ArmClient {
+        &self.arm
+    }
+
     /// The store it keeps its state in.
     pub fn store(&self) -> &SharedStore {
         &self.store

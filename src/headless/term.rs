@@ -2,13 +2,14 @@
 //! setup of the role, state directory and client, the typed confirmation, the refusal of a
 //! blocked plan, and how plans and events are printed. Writes only to the writers it is given.
 
-use crate::azure::ArmClient;
-use crate::config::{Config, RoleConfig};
+use crate::config::Config;
 use crate::core::name::typed_name_confirms;
-use crate::core::operation::{OpEvent, RollbackMode};
+use crate::core::operation::OpEvent;
 use crate::core::plan::{human_duration, Plan};
-use crate::failover::{Audit, AuditEvent, StateDir};
+use crate::failover::{Audit, AuditEvent, Operator, StateDir};
+use crate::ops::{Confirmation, Runner};
 use std::io::{BufRead, Write};
+use std::sync::Arc;
 
 /// Where the command writes and reads.
 pub struct Terminal<'a> {
@@ -20,28 +21,34 @@ pub struct Terminal<'a> {
     pub input: &'a mut (dyn BufRead + Send),
 }
 
-/// The role's config, the state directory and a write client, or the exit code (2) after
-/// saying what is missing.
+/// The operations runner of the command (write client, state directory, operator, options
+/// from `config`), or the exit code (2) after saying what is missing (the role, the state
+/// directory, a credential).
 pub fn prepare(
     config: &Config,
     role: &str,
     state_dir: Option<&std::path::Path>,
     err: &mut (dyn Write + Send),
-) -> Result<(RoleConfig, StateDir, ArmClient), u8> {
-    let Some(role) = config.role(role).cloned() else {
+) -> Result<Runner, u8> {
+    if config.role(role).is_none() {
         let _ = writeln!(
             err,
             "error: no role named `{role}` in {}",
             config.source.display()
         );
         return Err(2);
-    };
+    }
     let Some(dir) = StateDir::discover(state_dir) else {
         let _ = writeln!(err, "error: {}", crate::core::wording::MISSING_STATE_DIR);
         return Err(2);
     };
     match crate::setup::arm_client(config) {
-        Ok(arm) => Ok((role, dir, arm)),
+        Ok(arm) => Ok(Runner::new(
+            arm,
+            Arc::new(config.clone()),
+            dir,
+            Operator::from_env(),
+        )),
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             Err(2)
@@ -73,13 +80,13 @@ pub async fn confirm_role(
     audit: &Audit,
     role: &str,
     yes: bool,
-) -> Option<String> {
+) -> Option<Confirmation> {
     if yes {
-        return Some("--yes".to_owned());
+        return Some(Confirmation::Yes);
     }
     let _ = writeln!(err, "Type the role name ({role}) to confirm:");
     match read_line(input) {
-        Some(typed) if typed_name_confirms(role, &typed) => Some("typed role name".to_owned()),
+        Some(typed) if typed_name_confirms(role, &typed) => Some(Confirmation::Typed(typed)),
         typed => {
             let typed = typed.unwrap_or_default();
             let refused = AuditEvent::ConfirmationRefused {
@@ -100,15 +107,6 @@ pub fn warn_audit_lost(err: &mut (dyn Write + Send), lost: impl IntoIterator<Ite
     }
 }
 
-/// The command-line spelling of a rollback mode.
-pub fn mode_word(mode: RollbackMode) -> &'static str {
-    match mode {
-        RollbackMode::RestoreEndpoint => "restore-endpoint",
-        RollbackMode::ReattachOld => "reattach-old",
-        RollbackMode::RollForward => "roll-forward",
-    }
-}
-
 pub(crate) fn read_line(input: &mut (dyn BufRead + Send)) -> Option<String> {
     let mut line = String::new();
     match input.read_line(&mut line) {
@@ -117,7 +115,7 @@ pub(crate) fn read_line(input: &mut (dyn BufRead + Send)) -> Option<String> {
     }
 }
 
-pub(crate) fn confirm(
+pub(super) fn confirm(
     err: &mut (dyn Write + Send),
     input: &mut (dyn BufRead + Send),
     word: &str,

@@ -1,25 +1,24 @@
 //! `baton drill ROLE` without the cockpit: print the plan of the way out and every blocker (the
 //! incident included), ask for the role name unless `--yes`, run (or `--resume` an interrupted
-//! drill), stream one line per leg event and per drill update (JSON lines with `--json`), then
-//! the verdict line and the report paths. Writes only to the writers it is given; shares the
-//! terminal helpers of `failover::headless`. Exit codes: 0 PASS; 1 FAIL, blocked, refused,
+//! drill) through the `crate::ops::Runner`, print its one ordered stream, one line per leg
+//! event and per drill update (JSON lines with `--json`), then the verdict line and the report
+//! paths. Writes only to the writers it is given; shares the
+//! terminal helpers of `crate::headless`. Exit codes: 0 PASS; 1 FAIL, blocked, refused,
 //! locked; 2 usage, config or auth.
 
-use super::{Drill, DrillError, DrillOutcome, DrillPlan, DrillRequest, DrillUpdate};
-use crate::config::Config;
-use crate::core::drill::Verdict;
-use crate::core::operation::OpEvent;
-use crate::core::text::sanitize;
-use crate::drill::report::human_ms;
-use crate::failover::headless::{
+use super::{
     confirm_role, prepare, print_event, print_plan, refuse_blocked, warn_audit_lost, Terminal,
 };
-use crate::failover::{ExecutorOptions, Operator};
+use crate::config::Config;
+use crate::core::drill::Verdict;
+use crate::core::text::sanitize;
+use crate::drill::report::human_ms;
+use crate::drill::{DrillError, DrillOutcome, DrillPlan, DrillRequest, DrillUpdate};
+use crate::ops::{OpEnd, OpStreamEvent, Runner, StartError, StartRequest};
 use crate::term_out::Sanitized;
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::time::Duration;
-use tokio::sync::{mpsc, watch};
 
 /// What the command line asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,23 +54,64 @@ pub async fn run(config: &Config, args: &DrillArgs, term: Terminal<'_>) -> u8 {
     // gets no control byte from an ARM message or a VM name.
     let (mut out, mut err) = (Sanitized::new(out), Sanitized::new(err));
     let (out, err): (&mut (dyn Write + Send), &mut (dyn Write + Send)) = (&mut out, &mut err);
-    let (role, dir, arm) = match prepare(config, &args.role, args.state_dir.as_deref(), err) {
-        Ok(parts) => parts,
+    let runner = match prepare(config, &args.role, args.state_dir.as_deref(), err) {
+        Ok(runner) => runner,
         Err(code) => return code,
     };
-    let (tx, rx) = mpsc::channel(256);
-    let (utx, urx) = mpsc::channel(256);
-    let drill = Drill::new(
-        arm,
-        config.clone(),
-        role,
-        dir,
-        Operator::from_env(),
-        ExecutorOptions::from_config(config),
-        tx,
-        utx,
-    );
-    let req = DrillRequest {
+    let start = if args.resume {
+        resume_request(&runner, args, err).await
+    } else {
+        new_request(&runner, args, out, err, input).await
+    };
+    let start = match start {
+        Ok(start) => start,
+        Err(code) => return code,
+    };
+    let mut handle = match runner.start(start).await {
+        Ok(handle) => handle,
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return e.exit_code();
+        }
+    };
+    let abort = handle.abort.clone();
+    let ctrl_c = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            abort.abort();
+        }
+    });
+    // One stream, in the order things happened: nothing to interleave here.
+    while let Some(item) = handle.events.recv().await {
+        match item {
+            OpStreamEvent::Op { event, .. } => print_event(out, &event, args.json),
+            OpStreamEvent::Drill { update, .. } => print_update(out, &update, args.json),
+        }
+    }
+    let end = handle.done.await;
+    ctrl_c.abort();
+    match end {
+        Ok(OpEnd::Drill(Ok(outcome))) => finish(out, err, &outcome, args.json),
+        Ok(OpEnd::Drill(Err(e))) => error_code(err, &e),
+        Ok(OpEnd::Operation(_)) => {
+            let _ = writeln!(err, "error: an operation ended where a drill was started");
+            1
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: the drill's task ended abnormally: {e}");
+            1
+        }
+    }
+}
+
+/// A new drill: prints the plan, refuses a blocked one, asks for the role name.
+async fn new_request(
+    runner: &Runner,
+    args: &DrillArgs,
+    out: &mut (dyn Write + Send),
+    err: &mut (dyn Write + Send),
+    input: &mut (dyn BufRead + Send),
+) -> Result<StartRequest, u8> {
+    let request = DrillRequest {
         to: args.to.clone(),
         hold: args.hold,
         switch_back: args.switch_back,
@@ -79,65 +119,52 @@ pub async fn run(config: &Config, args: &DrillArgs, term: Terminal<'_>) -> u8 {
         comment: args.comment.clone(),
         report_dir: args.report_dir.clone(),
     };
-    let (abort_tx, abort) = watch::channel(false);
-    let ctrl_c = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            let _ = abort_tx.send(true);
+    let plan = match runner.plan_drill(&args.role, &request).await {
+        Ok(p) => p,
+        Err(StartError::Drill(e)) => return Err(error_code(err, &e)),
+        Err(e) => {
+            let _ = writeln!(err, "error: {e}");
+            return Err(e.exit_code());
         }
-    });
-    let result = if args.resume {
-        let Some(record) = drill.unfinished().await else {
-            let _ = writeln!(err, "no interrupted drill of role {}", args.role);
-            ctrl_c.abort();
-            return 1;
-        };
-        let _ = writeln!(
-            err,
-            "resuming drill {} of role {}: {} -> {}",
-            record.drill_id, record.role, record.from, record.to
-        );
-        let dir = req.report_dir.clone();
-        let work = async move {
-            let r = drill.resume(record, dir, abort).await;
-            drop(drill); // closes both streams so the printer ends
-            r
-        };
-        let (r, ()) = tokio::join!(work, print_streams(rx, urx, out, args.json));
-        r
-    } else {
-        let plan = match drill.plan(&req).await {
-            Ok(p) => p,
-            Err(e) => {
-                ctrl_c.abort();
-                return error_code(err, &e);
-            }
-        };
-        print_drill_plan(out, &plan, args.json);
-        if !plan.can_confirm() {
-            ctrl_c.abort();
-            return refuse_blocked(err, &drill.audit(), &plan.out).await;
-        }
-        if let (Some(c), false) = (&req.force_during_incident, plan.incident.is_empty()) {
-            let _ = writeln!(err, "forced during an incident: {c}");
-        }
-        let Some(how) = confirm_role(err, input, &drill.audit(), &plan.out.role, args.yes).await
-        else {
-            ctrl_c.abort();
-            return 1;
-        };
-        let work = async move {
-            let r = drill.run(&req, &plan, &how, abort).await;
-            drop(drill);
-            r
-        };
-        let (r, ()) = tokio::join!(work, print_streams(rx, urx, out, args.json));
-        r
     };
-    ctrl_c.abort();
-    match result {
-        Ok(outcome) => finish(out, err, &outcome, args.json),
-        Err(e) => error_code(err, &e),
+    print_drill_plan(out, &plan, args.json);
+    let audit = runner.audit();
+    if !plan.can_confirm() {
+        return Err(refuse_blocked(err, &audit, &plan.out).await);
     }
+    if let (Some(c), false) = (&request.force_during_incident, plan.incident.is_empty()) {
+        let _ = writeln!(err, "forced during an incident: {c}");
+    }
+    let confirmation = confirm_role(err, input, &audit, &plan.out.role, args.yes)
+        .await
+        .ok_or(1u8)?;
+    Ok(StartRequest::Drill {
+        role: plan.out.role.clone(),
+        request,
+        confirmation,
+    })
+}
+
+/// The role's interrupted drill, by its id.
+async fn resume_request(
+    runner: &Runner,
+    args: &DrillArgs,
+    err: &mut (dyn Write + Send),
+) -> Result<StartRequest, u8> {
+    let Some(record) = runner.unfinished_drill(&args.role).await else {
+        let _ = writeln!(err, "no interrupted drill of role {}", args.role);
+        return Err(1);
+    };
+    let _ = writeln!(
+        err,
+        "resuming drill {} of role {}: {} -> {}",
+        record.drill_id, record.role, record.from, record.to
+    );
+    Ok(StartRequest::DrillResume {
+        role: record.role,
+        drill_id: record.drill_id,
+        report_dir: args.report_dir.clone(),
+    })
 }
 
 fn print_drill_plan(out: &mut (dyn Write + Send), plan: &DrillPlan, json: bool) {
@@ -165,32 +192,6 @@ fn print_drill_plan(out: &mut (dyn Write + Send), plan: &DrillPlan, json: bool) 
 
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
-/// Prints both streams as they come, until both are closed.
-async fn print_streams(
-    mut ops: mpsc::Receiver<OpEvent>,
-    mut ups: mpsc::Receiver<DrillUpdate>,
-    out: &mut (dyn Write + Send),
-    json: bool,
-) {
-    let (mut ops_open, mut ups_open) = (true, true);
-    while ops_open || ups_open {
-        // Events first when both are ready: a leg's events are all sent before the updates
-        // that follow it (leg ended, hold, finished); the drill yields after each update so
-        // the ones that precede events (begun, leg started) are printed first.
-        tokio::select! {
-            biased;
-            ev = ops.recv(), if ops_open => match ev {
-                Some(ev) => print_event(out, &ev, json),
-                None => ops_open = false,
-            },
-            up = ups.recv(), if ups_open => match up {
-                Some(up) => print_update(out, &up, json),
-                None => ups_open = false,
-            },
-        }
-    }
 }
 
 fn print_update(out: &mut (dyn Write + Send), up: &DrillUpdate, json: bool) {

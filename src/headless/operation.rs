@@ -1,25 +1,21 @@
 //! `baton failover ROLE` / `baton switchover ROLE` without the cockpit: print the plan and every
-//! blocker, ask for the role name (unless `--yes`), run, and stream one line per operation event
-//! (JSON lines with `--json`). Writes only to the writers it is given (the CLI passes stdout and
+//! blocker, ask for the role name (unless `--yes`), start through the `crate::ops::Runner` (which
+//! plans again at confirmation time), and stream one line per operation event (JSON lines with
+//! `--json`). Writes only to the writers it is given (the CLI passes stdout and
 //! stderr); exit codes: 0 done, 1 failed / blocked / refused / locked, 2 usage, config or auth.
 
-use super::executor::{ExecError, Executor, ExecutorOptions, Request, RunEnd, RunReport};
-use super::operator::Operator;
+use super::term::confirm;
+use super::{
+    confirm_role, prepare, print_event, print_plan, refuse_blocked, warn_audit_lost, Terminal,
+};
 use crate::config::Config;
-use crate::core::operation::{OpEvent, Outcome, RollbackMode};
+use crate::core::operation::{Outcome, RollbackMode};
 use crate::core::plan::OperationKind;
+use crate::failover::{mode_word, ExecError, Request, RunEnd, RunReport};
+use crate::ops::{OpEnd, OpStreamEvent, Runner, StartError, StartRequest};
 use crate::term_out::Sanitized;
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
-use tokio::sync::{mpsc, watch};
-
-mod term;
-
-use term::confirm;
-pub use term::{
-    confirm_role, event_line, mode_word, prepare, print_event, print_plan, refuse_blocked,
-    warn_audit_lost, Terminal,
-};
 
 /// What the command line asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,25 +49,9 @@ pub async fn run(config: &Config, args: &HeadlessArgs, term: Terminal<'_>) -> u8
     // gets no control byte from an ARM message or a VM name.
     let (mut out, mut err) = (Sanitized::new(out), Sanitized::new(err));
     let (out, err): (&mut (dyn Write + Send), &mut (dyn Write + Send)) = (&mut out, &mut err);
-    let (role, dir, arm) = match prepare(config, &args.role, args.state_dir.as_deref(), err) {
-        Ok(parts) => parts,
+    let runner = match prepare(config, &args.role, args.state_dir.as_deref(), err) {
+        Ok(runner) => runner,
         Err(code) => return code,
-    };
-    let (tx, rx) = mpsc::channel(256);
-    let exec = Executor::new(
-        arm,
-        role,
-        dir,
-        Operator::from_env(),
-        ExecutorOptions::from_config(config),
-        tx,
-    );
-    let req = Request {
-        kind: args.kind,
-        to: args.to.clone(),
-        force_detach: args.force_detach,
-        override_cooldown: args.override_cooldown.clone(),
-        drill: None,
     };
     if args.force_detach && !args.yes {
         let _ = writeln!(
@@ -83,68 +63,93 @@ pub async fn run(config: &Config, args: &HeadlessArgs, term: Terminal<'_>) -> u8
             return 1;
         }
     }
-    let (abort_tx, abort) = watch::channel(false);
+    let start = if args.resume {
+        resume_request(&runner, args, err).await
+    } else {
+        new_request(&runner, args, out, err, input).await
+    };
+    let start = match start {
+        Ok(start) => start,
+        Err(code) => return code,
+    };
+    let mut handle = match runner.start(start).await {
+        Ok(handle) => handle,
+        Err(e) => return start_error(err, &e),
+    };
+    let abort = handle.abort.clone();
     let ctrl_c = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            let _ = abort_tx.send(true);
+            abort.abort();
         }
     });
-    let code = if args.resume {
-        resume(exec, &req, args, abort, rx, out, err).await
-    } else {
-        start(exec, &req, args, abort, rx, out, err, input).await
-    };
+    while let Some(item) = handle.events.recv().await {
+        match item {
+            OpStreamEvent::Op { event, .. } => print_event(out, &event, args.json),
+            // A failover's or switchover's stream has no drill in it.
+            OpStreamEvent::Drill { .. } => {}
+        }
+    }
+    let end = handle.done.await;
     ctrl_c.abort();
-    code
+    match end {
+        Ok(OpEnd::Operation(result)) => finish(err, result),
+        Ok(OpEnd::Drill(_)) => {
+            let _ = writeln!(err, "error: a drill ended where an operation was started");
+            1
+        }
+        Err(e) => {
+            let _ = writeln!(err, "error: the operation's task ended abnormally: {e}");
+            1
+        }
+    }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn start(
-    exec: Executor,
-    req: &Request,
+/// A new operation: prints the plan, refuses a blocked one, asks for the role name.
+async fn new_request(
+    runner: &Runner,
     args: &HeadlessArgs,
-    abort: watch::Receiver<bool>,
-    rx: mpsc::Receiver<OpEvent>,
     out: &mut (dyn Write + Send),
     err: &mut (dyn Write + Send),
     input: &mut (dyn BufRead + Send),
-) -> u8 {
-    let plan = match exec.plan(req).await {
-        Ok(p) => p,
-        Err(e) => return error_code(err, &e),
+) -> Result<StartRequest, u8> {
+    let request = Request {
+        kind: args.kind,
+        to: args.to.clone(),
+        force_detach: args.force_detach,
+        override_cooldown: args.override_cooldown.clone(),
+        drill: None,
     };
+    let plan = runner
+        .plan(&args.role, &request)
+        .await
+        .map_err(|e| start_error(err, &e))?;
     print_plan(out, &plan, args.json);
     if let Some(comment) = &args.override_cooldown {
         let _ = writeln!(err, "cooldown overridden: {comment}");
     }
+    let audit = runner.audit();
     if !plan.can_confirm() {
-        return refuse_blocked(err, exec.audit(), &plan).await;
+        return Err(refuse_blocked(err, &audit, &plan).await);
     }
-    let Some(how) = confirm_role(err, input, exec.audit(), &plan.role, args.yes).await else {
-        return 1;
-    };
-    let work = async move {
-        let r = exec.run(req, &plan, &how, abort).await;
-        drop(exec);
-        r
-    };
-    let (result, ()) = tokio::join!(work, print_events(rx, out, args.json));
-    finish(err, result)
+    let confirmation = confirm_role(err, input, &audit, &plan.role, args.yes)
+        .await
+        .ok_or(1u8)?;
+    Ok(StartRequest::Operation {
+        role: plan.role.clone(),
+        request,
+        confirmation,
+    })
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn resume(
-    exec: Executor,
-    req: &Request,
+/// The role's unfinished operation, by its id.
+async fn resume_request(
+    runner: &Runner,
     args: &HeadlessArgs,
-    abort: watch::Receiver<bool>,
-    rx: mpsc::Receiver<OpEvent>,
-    out: &mut (dyn Write + Send),
     err: &mut (dyn Write + Send),
-) -> u8 {
-    let Some(op) = exec.interrupted().await.into_iter().next() else {
+) -> Result<StartRequest, u8> {
+    let Some(op) = runner.unfinished_operation(&args.role).await else {
         let _ = writeln!(err, "no interrupted operation of role {}", args.role);
-        return 1;
+        return Err(1);
     };
     let _ = writeln!(
         err,
@@ -155,17 +160,18 @@ async fn resume(
         op.from.as_deref().unwrap_or("?"),
         op.to
     );
-    let mode = args.rollback;
-    let work = async move {
-        let r = match mode {
-            Some(m) => exec.rollback(op, m, req, abort).await,
-            None => exec.resume(op, req, abort).await,
-        };
-        drop(exec);
-        r
-    };
-    let (result, ()) = tokio::join!(work, print_events(rx, out, args.json));
-    finish(err, result)
+    Ok(StartRequest::Resume {
+        role: op.role,
+        op_id: op.op_id,
+        rollback: args.rollback,
+        force_detach: args.force_detach,
+        override_cooldown: args.override_cooldown.clone(),
+    })
+}
+
+fn start_error(err: &mut (dyn Write + Send), e: &StartError) -> u8 {
+    let _ = writeln!(err, "error: {e}");
+    e.exit_code()
 }
 
 fn finish(err: &mut (dyn Write + Send), result: Result<RunReport, ExecError>) -> u8 {
@@ -215,11 +221,5 @@ fn error_code(err: &mut (dyn Write + Send), e: &ExecError) -> u8 {
         2
     } else {
         1
-    }
-}
-
-async fn print_events(mut rx: mpsc::Receiver<OpEvent>, out: &mut (dyn Write + Send), json: bool) {
-    while let Some(ev) = rx.recv().await {
-        print_event(out, &ev, json);
     }
 }
