@@ -111,21 +111,20 @@ fn report(
 }
 
 /// What an operator needs first of a failed refresh, in the order a narrow pane keeps it: the
-/// HTTP status and ARM code, when baton tries again, then the request id; the whole error
-/// (method, URL, message) when it is not an HTTP answer. The stale banner keeps the full text.
+/// HTTP status and when baton tries again, then the ARM code and the request id; the whole
+/// error (method, URL, message) when it is not an HTTP answer. The stale banner keeps the full
+/// text.
 fn failure_text(e: &ArmError) -> String {
     let Some(status) = e.status() else {
         return format!("inventory refresh failed: {}", sanitize(&e.to_string()));
     };
-    let mut text = format!("inventory refresh: HTTP {status}");
+    let mut text = format!("inventory refresh failed: HTTP {status}");
+    if let Some(wait) = e.retry_after() {
+        let wait = crate::core::plan::human_duration(wait);
+        text.push_str(&format!(", retry after {wait}:"));
+    }
     if let Some(code) = e.code() {
         text.push_str(&format!(" {}", sanitize(code)));
-    }
-    if let Some(wait) = e.retry_after() {
-        text.push_str(&format!(
-            ", retry after {}",
-            crate::core::plan::human_duration(wait)
-        ));
     }
     if let Some(id) = e.request_id() {
         text.push_str(&format!(" (request-id {})", sanitize(id)));
@@ -151,11 +150,11 @@ mod tests {
     }
 
     #[test]
-    fn a_throttled_refresh_says_status_code_wait_and_request_id_first() {
+    fn a_throttled_refresh_says_status_and_wait_first_then_code_and_request_id() {
         let text = failure_text(&throttled(Some(Duration::from_secs(12))));
         assert_eq!(
             text,
-            "inventory refresh: HTTP 429 SubscriptionRequestsThrottled, retry after 12s \
+            "inventory refresh failed: HTTP 429, retry after 12s: SubscriptionRequestsThrottled \
              (request-id req-1)"
         );
         let dropped = ArmError::Transport {
