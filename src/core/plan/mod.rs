@@ -159,8 +159,9 @@ pub struct PlanInput<'a> {
     /// The role as derived by `core::leader`. Derive it with `operation_running = false` when
     /// planning the resume of the operation that is running.
     pub status: &'a RoleStatus,
-    /// Optional NIC facts, used only to name NICs in the preview (`web-a-nic`); without them
-    /// the plan says "web-a's NIC".
+    /// Optional Azure facts: they name NICs in the preview (`web-a-nic`; without them the plan
+    /// says "web-a's NIC") and tell whether a health probe gates the endpoint's backend pool
+    /// (without them it is assumed not to: expose stays after verify).
     pub facts: Option<&'a super::model::AzureFacts>,
     /// The target the operator chose, if any.
     pub requested_target: Option<&'a str>,
@@ -193,7 +194,7 @@ pub struct Plan {
     pub steps: Vec<PlanStep>,
     /// Every reason the plan cannot be confirmed now (all of them, not the first).
     pub blockers: Vec<Blocker>,
-    /// Sum of the estimates of the steps still to do, concurrent steps counted once.
+    /// Length of the critical path through the steps still to do (concurrent steps overlap).
     #[serde(serialize_with = "ser_millis")]
     pub estimated_total: Duration,
 }
@@ -226,7 +227,8 @@ pub struct PlanStep {
     /// Upper bound before the step fails.
     #[serde(serialize_with = "ser_millis")]
     pub timeout: Duration,
-    /// The earlier step this one may run alongside (detach ∥ isolate in a failover).
+    /// The earlier step this one may run alongside: it needs that partner (and the partner's
+    /// own partner, and so on) started, not ended (detach ∥ isolate in a failover).
     pub concurrent_with: Option<StepKind>,
     /// The facts show nothing to do; the executor re-observes and skips it.
     pub already_done: bool,
@@ -254,19 +256,41 @@ pub fn build(input: PlanInput<'_>) -> Plan {
     }
 }
 
-/// Sums the estimates; a step concurrent with its predecessor adds only what outlasts it.
+/// The length of the critical path: each step starts when every earlier step it waits for has
+/// ended, or (for its partner, and its partner's partner…) has started.
 fn total_estimate(steps: &[PlanStep]) -> Duration {
-    let mut total = Duration::ZERO;
-    for step in steps {
-        let partner = step
-            .concurrent_with
-            .and_then(|p| steps.iter().find(|s| s.kind == p));
-        total += match partner {
-            Some(p) => step.estimate.saturating_sub(p.estimate),
-            None => step.estimate,
-        };
+    let mut spans: Vec<(Duration, Duration)> = Vec::with_capacity(steps.len());
+    for (i, step) in steps.iter().enumerate() {
+        let partners = partner_chain(steps, step.concurrent_with);
+        let start = steps[..i]
+            .iter()
+            .zip(&spans)
+            .map(|(earlier, (s, e))| {
+                if partners.contains(&earlier.kind) {
+                    *s
+                } else {
+                    *e
+                }
+            })
+            .max()
+            .unwrap_or(Duration::ZERO);
+        spans.push((start, start + step.estimate));
     }
-    total
+    spans.iter().map(|(_, e)| *e).max().unwrap_or(Duration::ZERO)
+}
+
+/// `first` and, through each one's own partner, every step it runs alongside.
+fn partner_chain(steps: &[PlanStep], first: Option<StepKind>) -> Vec<StepKind> {
+    let mut chain = Vec::new();
+    let mut next = first;
+    while let Some(kind) = next.filter(|k| !chain.contains(k)) {
+        chain.push(kind);
+        next = steps
+            .iter()
+            .find(|s| s.kind == kind)
+            .and_then(|s| s.concurrent_with);
+    }
+    chain
 }
 
 /// Serializes a duration as whole milliseconds, which every JSON reader understands.
