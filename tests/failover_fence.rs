@@ -72,7 +72,10 @@ async fn a_hung_master_is_powered_off_beside_the_attach_and_before_the_commit() 
     let power_off = first(&log, "POST", "virtualMachines/web-a/powerOff");
     let attach = first(&log, "POST", "virtualMachines/web-b/attachDetachDataDisks");
     assert!(detach < power_off, "the power-off comes after the detach");
-    assert!(power_off < attach, "the power-off is on its way when the attach is sent");
+    assert!(
+        power_off < attach,
+        "the power-off is on its way when the attach is sent"
+    );
 
     let events = journal_events(&dir, "web", &report.op_id);
     let detach_done = at(&events, ended(StepKind::Detach), "detach done");
@@ -89,7 +92,10 @@ async fn a_hung_master_is_powered_off_beside_the_attach_and_before_the_commit() 
         fence_started < attach_done && attach_started < fence_done,
         "the power-off overlaps the attach"
     );
-    assert!(fence_done < commit, "the commit never before the power-off ended");
+    assert!(
+        fence_done < commit,
+        "the commit never before the power-off ended"
+    );
     emu.shutdown().await;
 }
 

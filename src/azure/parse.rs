@@ -208,7 +208,11 @@ fn probed_pools(lb: &LoadBalancer) -> BTreeSet<String> {
         .iter()
         .filter_map(|rule| rule.properties.as_ref())
         .filter(|r| r.probe.as_ref().is_some_and(|probe| probe.id.is_some()))
-        .flat_map(|r| r.backend_address_pool.iter().chain(&r.backend_address_pools))
+        .flat_map(|r| {
+            r.backend_address_pool
+                .iter()
+                .chain(&r.backend_address_pools)
+        })
         .filter_map(|pool| pool.id.as_deref())
         .map(|id| name_from_id(id).to_owned())
         .collect()

@@ -199,7 +199,8 @@ fn detach_may_start_once_isolate_started_but_release_waits_for_both() {
         },
         "release runs beside the power-off, once it started"
     );
-    o.apply(&started(Fence, 12)).expect("power-off after detach");
+    o.apply(&started(Fence, 12))
+        .expect("power-off after detach");
     o.apply(&started(Release, 12)).expect("release");
 }
 
@@ -260,7 +261,8 @@ fn the_power_off_runs_beside_the_target_steps_and_commit_waits_for_it() {
     );
     o.apply(&started(Fence, 40)).expect("retried");
     o.apply(&done(Fence, 50)).expect("off");
-    o.apply(&started(Commit, 50)).expect("commit after the power-off");
+    o.apply(&started(Commit, 50))
+        .expect("commit after the power-off");
 }
 
 #[test]
@@ -518,7 +520,8 @@ fn a_crash_with_the_power_off_in_flight_resumes_it() {
     assert_eq!(o.interrupted_step(), Some(Fence));
     assert_eq!(o.rollback_options(), [], "steps are still running");
     o.apply(&started(Fence, 100)).expect("the power-off again");
-    o.apply(&started(Attach, 100)).expect("attach again, beside it");
+    o.apply(&started(Attach, 100))
+        .expect("attach again, beside it");
     assert_eq!(o.step(Fence).map(|s| s.attempts), Some(2));
 }
 

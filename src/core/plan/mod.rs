@@ -28,14 +28,21 @@
 //!   attach, start, verify, expose, commit. The endpoint goes first so no new client request
 //!   reaches the app while it drains and stops; an app that refuses to stop still holds its
 //!   disks, so restoring the endpoint is a complete rollback.
-//! - **Failover**: preflight, fence (power-off, only when the old master is unreachable),
-//!   isolate, detach (concurrent with isolate), release, attach, start, verify, expose, commit.
-//!   A master that lost its heartbeat may still be alive behind a partition: it is powered off
-//!   before anything is taken from it (shoot first), so it cannot keep writing or reclaim the
-//!   endpoint, and the detach no longer depends on a hung guest. A master that still answers its
-//!   vm probe is fenced by isolate and detach alone. Isolate and detach touch different
-//!   resources (NIC vs VM) and both only take things away, so they run together.
-
+//! - **Failover**: preflight, isolate, detach (∥ isolate), fence (power-off, only when the old
+//!   master is unreachable), release, attach, start, verify, expose, commit. Isolate and detach
+//!   fence the old master through the control plane (endpoint and disks taken away whatever
+//!   its guest does); they touch different resources and only take things away, so they run
+//!   together. The power-off, the extra guarantee, starts after the detach ended (never both
+//!   on one VM at once) and runs beside release … expose (each declared ∥ fence), which act on
+//!   the target: nothing in ARM orders them. Commit waits for it, so done means off.
+//! - **Backend pool behind a probed LB rule** (any kind): expose comes right after attach and
+//!   start and verify run beside it (∥ expose): the LB's health probe holds traffic back until
+//!   the app answers. A NAT rule, or a pool no probed rule feeds, keeps expose after verify.
+//!
+//! A step's partner need only have started, and so need the partner's own partner (read
+//! transitively: start ∥ expose ∥ fence); every other earlier step must have ended. The
+//! estimate is the critical path through these overlaps.
+//!
 mod blockers;
 mod holders;
 mod steps;
@@ -276,7 +283,11 @@ fn total_estimate(steps: &[PlanStep]) -> Duration {
             .unwrap_or(Duration::ZERO);
         spans.push((start, start + step.estimate));
     }
-    spans.iter().map(|(_, e)| *e).max().unwrap_or(Duration::ZERO)
+    spans
+        .iter()
+        .map(|(_, e)| *e)
+        .max()
+        .unwrap_or(Duration::ZERO)
 }
 
 /// `first` and, through each one's own partner, every step it runs alongside.

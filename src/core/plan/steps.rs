@@ -77,7 +77,12 @@ pub(super) fn build(input: &PlanInput<'_>, target: &str) -> Vec<PlanStep> {
                 },
                 other => work(input, other, target),
             };
-            finish(input, kind, shape.explain(input, kind, work), shape.partner(kind))
+            finish(
+                input,
+                kind,
+                shape.explain(input, kind, work),
+                shape.partner(kind),
+            )
         })
         .collect()
 }

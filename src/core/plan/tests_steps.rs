@@ -159,7 +159,12 @@ fn order_table_by_endpoint_and_master() {
             false,
             false,
             true,
-            [(Start, None), (Verify, None), (Expose, None), (Commit, None)],
+            [
+                (Start, None),
+                (Verify, None),
+                (Expose, None),
+                (Commit, None),
+            ],
         ),
         (
             "probed pool, hung master",
@@ -190,7 +195,12 @@ fn order_table_by_endpoint_and_master() {
             true,
             false,
             true,
-            [(Start, None), (Verify, None), (Expose, None), (Commit, None)],
+            [
+                (Start, None),
+                (Verify, None),
+                (Expose, None),
+                (Commit, None),
+            ],
         ),
     ];
     for (case, pool, probed, answers, tail) in rows {
@@ -234,9 +244,9 @@ fn a_probed_pool_joins_before_start_in_a_switchover_too() {
         [Preflight, Isolate, Fence, Detach, Release, Attach, Expose, Start, Verify, Commit]
     );
     assert_eq!(step(&plan, Start).concurrent_with, Some(Expose));
-    assert!(step(&plan, Expose)
-        .what
-        .ends_with("(beside start and verify: the LB's health probe holds traffic back until the app answers)"));
+    assert!(step(&plan, Expose).what.ends_with(
+        "(beside start and verify: the LB's health probe holds traffic back until the app answers)"
+    ));
     // 2 + 8 + 30 + 15 + 5 + 15 + max(8 expose, 25 + 3) + 1
     assert_eq!(plan.estimated_total, Duration::from_secs(104));
 }

@@ -12,8 +12,8 @@ use crate::core::plan::{Plan, StepKind};
 use crate::failover::audit::AuditEvent;
 use crate::failover::journal::Journal;
 use crate::failover::lock::RoleLock;
-use time::OffsetDateTime;
 use futures::stream::{FuturesUnordered, StreamExt};
+use time::OffsetDateTime;
 use tokio::sync::{mpsc, watch, Mutex};
 
 /// How a run of the executor ended.
@@ -249,9 +249,8 @@ impl Executor {
                         .await?;
                     in_flight.push(step);
                     let (rec, session, op) = (&rec, &session, op.clone());
-                    running.push(async move {
-                        (step, self.run_step(rec, session, &op, step).await)
-                    });
+                    running
+                        .push(async move { (step, self.run_step(rec, session, &op, step).await) });
                 }
             }
             if running.is_empty() {
@@ -394,7 +393,11 @@ impl Executor {
 /// The steps of the active leg that may start now, in plan order: not ended well, not running
 /// in this drive, not failed in it (a failure waits for the operator), and allowed by the fold.
 /// A step the journal shows running (a crash) is started again: it observes first.
-fn startable(op: &Operation, in_flight: &[StepKind], failed: &[(StepKind, StepError)]) -> Vec<StepKind> {
+fn startable(
+    op: &Operation,
+    in_flight: &[StepKind],
+    failed: &[(StepKind, StepError)],
+) -> Vec<StepKind> {
     let mut ready = Vec::new();
     let mut probe = op.clone();
     for rec in op.active_steps() {
