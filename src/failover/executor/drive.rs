@@ -218,15 +218,31 @@ impl Executor {
         let mut in_flight: Vec<StepKind> = Vec::new();
         let mut failed: Vec<(StepKind, StepError)> = Vec::new();
         let mut halted = false;
+        // A running step may hold the recorder while its event waits for room in the stream:
+        // every wait of this loop keeps polling the running steps (`alongside`), or it would
+        // wait for the lock that step holds.
+        let mut ended = Vec::new();
         let end = loop {
-            let op = rec.lock().await.op().clone();
+            for (step, result) in ended.drain(..) {
+                in_flight.retain(|s| *s != step);
+                if let Some(error) = result? {
+                    failed.push((step, error));
+                }
+            }
+            let op = alongside(&mut running, &mut ended, async {
+                rec.lock().await.op().clone()
+            })
+            .await;
             if !halted && *abort.borrow_and_update() && !op.is_halted() {
                 let by = self.audit.operator().user.clone();
                 let at = OffsetDateTime::now_utc();
-                rec.lock()
-                    .await
-                    .record(OpEvent::AbortRequested { at, by })
-                    .await?;
+                alongside(&mut running, &mut ended, async {
+                    rec.lock()
+                        .await
+                        .record(OpEvent::AbortRequested { at, by })
+                        .await
+                })
+                .await?;
                 self.note_audit(Some(&op.op_id), AuditEvent::AbortRequested);
                 halted = true;
                 continue;
@@ -243,15 +259,21 @@ impl Executor {
             if !halted {
                 for step in startable(&op, &in_flight, &failed) {
                     let at = OffsetDateTime::now_utc();
-                    rec.lock()
-                        .await
-                        .record(OpEvent::StepStarted { step, at })
-                        .await?;
+                    alongside(&mut running, &mut ended, async {
+                        rec.lock()
+                            .await
+                            .record(OpEvent::StepStarted { step, at })
+                            .await
+                    })
+                    .await?;
                     in_flight.push(step);
                     let (rec, session, op) = (&rec, &session, op.clone());
                     running
                         .push(async move { (step, self.run_step(rec, session, &op, step).await) });
                 }
+            }
+            if !ended.is_empty() {
+                continue;
             }
             if running.is_empty() {
                 break match failed.first().cloned() {
@@ -265,14 +287,7 @@ impl Executor {
                 };
             }
             tokio::select! {
-                ended = running.next() => {
-                    if let Some((step, result)) = ended {
-                        in_flight.retain(|s| *s != step);
-                        if let Some(error) = result? {
-                            failed.push((step, error));
-                        }
-                    }
-                }
+                next = running.next() => ended.extend(next),
                 changed = abort.changed(), if abort_open && !halted => {
                     abort_open = changed.is_ok();
                 }
@@ -418,6 +433,25 @@ fn startable(
         }
     }
     ready
+}
+
+/// Awaits `work` while polling the running steps, keeping what they return in `ended`.
+async fn alongside<S, T>(
+    running: &mut S,
+    ended: &mut Vec<S::Item>,
+    work: impl std::future::Future<Output = T>,
+) -> T
+where
+    S: futures::Stream + Unpin + futures::stream::FusedStream,
+{
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            biased;
+            v = &mut work => return v,
+            Some(e) = running.next(), if !running.is_terminated() => ended.push(e),
+        }
+    }
 }
 
 /// Nothing runs, nothing failed, nothing may start, yet steps are left: a bug in the plan.
