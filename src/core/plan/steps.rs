@@ -134,9 +134,7 @@ impl Shape {
             (StepKind::Expose, EndpointKind::BackendPool(_)) => {
                 "after verify: no load-balancing rule with a health probe gates this pool"
             }
-            (StepKind::Expose, EndpointKind::NatRule(_)) => {
-                "after verify: a NAT rule sends traffic at once, no health probe gates it"
-            }
+            // A NAT rule keeps expose in its usual place after verify: no words added.
             _ => return work,
         };
         work.what = format!("{} ({why})", work.what);

@@ -88,8 +88,7 @@ fn failover_fences_through_the_control_plane_first_and_powers_off_beside_the_tar
             ),
             (
                 Expose,
-                "add NAT rule lb-contoso/web-app to web-b-nic (after verify: a NAT rule sends \
-                 traffic at once, no health probe gates it)",
+                "add NAT rule lb-contoso/web-app to web-b-nic",
                 vec!["PUT Microsoft.Network/networkInterfaces/web-b-nic"]
             ),
             (
@@ -506,8 +505,7 @@ fn without_nic_facts_the_plan_names_nics_by_their_vm() {
     );
     assert_eq!(
         step(&plan, Expose).what,
-        "add NAT rule lb-contoso/web-app to web-b's NIC (after verify: a NAT rule sends \
-         traffic at once, no health probe gates it)"
+        "add NAT rule lb-contoso/web-app to web-b's NIC"
     );
 }
 
