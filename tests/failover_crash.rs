@@ -18,11 +18,12 @@ async fn crash_at(
     dir: &StateDir,
     step: StepKind,
     started: bool,
+    kind: OperationKind,
 ) -> bool {
     // A channel of one: the executor cannot run ahead of what the test has seen by more than
     // one event, so the drop lands at the boundary.
     let (exec, mut rx) = executor(emu, config, dir, "web", 1);
-    let req = Request::new(OperationKind::Switchover);
+    let req = Request::new(kind);
     let plan = exec.plan(&req).await.unwrap();
     assert!(plan.can_confirm(), "{:?}", plan.blockers);
     let (_a, abort) = watch::channel(false);
@@ -55,6 +56,17 @@ async fn crash_at(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_at_every_step_boundary_then_resumed() {
+    killed_everywhere(OperationKind::Switchover).await;
+}
+
+/// The failover of a hung master: the power-off runs beside release … expose, so a kill there
+/// leaves two steps in flight; the resume starts both again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hung_master_failover_killed_at_every_step_boundary_then_resumed() {
+    killed_everywhere(OperationKind::Failover).await;
+}
+
+async fn killed_everywhere(kind: OperationKind) {
     let (emu, config) = start().await;
     let steps = [
         StepKind::Preflight,
@@ -76,14 +88,17 @@ async fn killed_at_every_step_boundary_then_resumed() {
             );
             let tmp = tempfile::tempdir().unwrap();
             let dir = StateDir::new(tmp.path());
-            let crashed = crash_at(&emu, &config, &dir, step, started).await;
+            if kind == OperationKind::Failover {
+                chaos(&emu, "web-a", "hang-vm").await;
+            }
+            let crashed = crash_at(&emu, &config, &dir, step, started, kind).await;
             assert!(crashed, "{label}: the boundary was reached");
             let ops = Journal::open_interrupted(&dir);
             assert_eq!(ops.len(), 1, "{label}");
             let op = ops.into_iter().next().unwrap();
             // A fresh start is refused while the journal shows an unfinished operation.
             let (exec, _rx) = executor(&emu, &config, &dir, "web", 10_000);
-            let req = Request::new(OperationKind::Switchover);
+            let req = Request::new(kind);
             let (_a, abort) = watch::channel(false);
             let report = exec.resume(op, &req, abort).await.unwrap();
             assert_eq!(report.end, RunEnd::Finished(Outcome::Succeeded), "{label}");
@@ -105,7 +120,17 @@ async fn interrupted_operation_blocks_a_new_one() {
     let (emu, config) = start().await;
     let tmp = tempfile::tempdir().unwrap();
     let dir = StateDir::new(tmp.path());
-    assert!(crash_at(&emu, &config, &dir, StepKind::Detach, false).await);
+    assert!(
+        crash_at(
+            &emu,
+            &config,
+            &dir,
+            StepKind::Detach,
+            false,
+            OperationKind::Switchover
+        )
+        .await
+    );
     let (exec, _rx) = executor(&emu, &config, &dir, "web", 10_000);
     let req = Request::new(OperationKind::Switchover);
     let plan = exec.plan(&req).await.unwrap();

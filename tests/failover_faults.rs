@@ -348,6 +348,22 @@ async fn switchover_survives_every_fault_at_every_step() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hung_master_failover_survives_every_fault_at_every_step() {
+    let (emu, config) = start().await;
+    for t in &SWITCHOVER_TARGETS {
+        // The failover has no stop command: its fence is the power-off (next test).
+        if t.step == "fence" {
+            continue;
+        }
+        for f in ALL_FAULTS {
+            chaos(&emu, "web-a", "hang-vm").await;
+            case(&emu, &config, OperationKind::Failover, t, f).await;
+        }
+    }
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failover_power_off_survives_every_fault() {
     let (emu, config) = start().await;
     let power_off = Target {

@@ -9,7 +9,7 @@ use azure_mgmt_compute::package_2024_07_01::models::{Disk, InstanceViewStatus, V
 use azure_mgmt_network::package_2024_03::models::{
     LoadBalancer, NetworkInterface, NetworkInterfaceIpConfiguration,
 };
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Power state by lower-cased VM id, from the subscription-wide `statusOnly` list.
 pub type PowerMap = HashMap<String, PowerState>;
@@ -195,7 +195,27 @@ pub fn lb_facts(lb: &LoadBalancer, resource_group: &str) -> LoadBalancerFacts {
         resource_group: resource_group.to_owned(),
         nat_rules,
         backend_pools,
+        probed_pools: probed_pools(lb),
     }
+}
+
+/// Backend pools fed by a load-balancing rule that names a health probe.
+fn probed_pools(lb: &LoadBalancer) -> BTreeSet<String> {
+    let Some(p) = lb.properties.as_ref() else {
+        return BTreeSet::new();
+    };
+    p.load_balancing_rules
+        .iter()
+        .filter_map(|rule| rule.properties.as_ref())
+        .filter(|r| r.probe.as_ref().is_some_and(|probe| probe.id.is_some()))
+        .flat_map(|r| {
+            r.backend_address_pool
+                .iter()
+                .chain(&r.backend_address_pools)
+        })
+        .filter_map(|pool| pool.id.as_deref())
+        .map(|id| name_from_id(id).to_owned())
+        .collect()
 }
 
 #[cfg(test)]

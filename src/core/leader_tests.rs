@@ -418,6 +418,7 @@ fn load_balancer_back_reference_must_agree() {
         resource_group: "rg".into(),
         nat_rules: Default::default(),
         backend_pools: Default::default(),
+        probed_pools: Default::default(),
     };
     lb.nat_rules
         .insert("web-app".into(), vec!["web-a-nic".into()]);

@@ -6,7 +6,7 @@
 //! does, through [`same_name`].
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use super::name::same_name;
 
@@ -201,6 +201,10 @@ pub struct LoadBalancerFacts {
     pub nat_rules: BTreeMap<String, Vec<String>>,
     /// Backend pool name → NIC names of its member ipconfigs.
     pub backend_pools: BTreeMap<String, Vec<String>>,
+    /// Backend pools fed by a load-balancing rule that has a health probe: the LB sends a new
+    /// member no traffic until its app answers the probe.
+    #[serde(default)]
+    pub probed_pools: BTreeSet<String>,
 }
 
 /// Everything one inventory refresh learned, across all resource groups.

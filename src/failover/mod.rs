@@ -32,17 +32,21 @@
 //! | preflight | re-plan under the lock with the journal's target | no blocker (else the operation ends `Failed`; nothing was changed) |
 //! | isolate | NIC PUT removing the endpoint from every NIC but the destination's | each NIC read back has no reference |
 //! | fence (switchover, rollback) | stop command (Run Command) on every other VM holding the endpoint or a disk, unless stopped or its service probe is already down | that VM's service probe fails |
-//! | fence (failover) | power-off of every other holder that does not answer its vm probe (one that answers is fenced by isolate + detach) | instance view says stopped/deallocated |
+//! | fence (failover) | after detach: power-off of every other holder or old master that does not answer its vm probe (one that answers is fenced by isolate + detach) | instance view says stopped/deallocated |
 //! | detach | attachDetachDataDisks on each owner (disk `managedBy` or VM model) other than the destination; `ForceDetach` only with break-glass | the VM model no longer lists the disks |
 //! | release | read each disk until `managedBy` is empty and `diskState` is Unattached (or it is on the destination); notes say which disk waits on what | every disk free |
 //! | attach | refuses any disk another VM still owns; attachDetachDataDisks at the configured LUNs | each disk's `managedBy` = destination |
 //! | start | start command on the destination, unless its service probe answers already | Run Command succeeded |
-//! | verify | service probe of the destination every `verify_interval` | `verify_successes` healthy in a row |
+//! | verify | service probe of the destination every `verify_interval` (250 ms) | `verify_successes` healthy in a row |
 //! | expose | refuses while any other NIC holds the endpoint (two masters); NIC PUT adding it | the destination's NIC read back references it |
 //! | commit | — (then `Finished`, audit, lock released) | — |
 //!
-//! In an unplanned failover the plan declares detach concurrent with isolate: both only take
-//! things away from the old master, on different resources, so they run together.
+//! The executor starts every step the operation lets start (its earlier steps ended, its
+//! declared partners started): in an unplanned failover isolate ∥ detach, then the power-off of
+//! an unreachable old master beside release … expose on the target, commit after it; for a
+//! backend pool behind a probed LB rule, expose beside start and verify. A detach from an
+//! unreachable VM that outlasts [`ExecutorOptions::detach_window`] falls back to power-off
+//! first, then detach again. See `docs/failover.md` (step order) and `core::plan`.
 //!
 //! **Timeouts** are per step ([`ExecutorOptions::timings`], from `[failover.timeouts]`): past
 //! it the step fails with code `Timeout` and the last progress note ("last seen: waiting for

@@ -114,8 +114,9 @@ impl Operation {
                 state: rec.state,
             });
         }
+        let partners = partner_chain(steps, rec.concurrent_with);
         for earlier in &steps[..index] {
-            let partner = rec.concurrent_with == Some(earlier.kind);
+            let partner = partners.contains(&earlier.kind);
             let ready = if partner {
                 earlier.state != StepState::Pending
             } else {
@@ -283,6 +284,22 @@ impl Operation {
                 .then(|| "no abort was requested".to_string()),
         }
     }
+}
+
+/// The steps `first` names and, through each one's own partner, every step they run alongside:
+/// a step running alongside a partner does not wait for what that partner does not wait for
+/// (start ∥ expose ∥ fence: start needs the power-off started, not ended).
+fn partner_chain(steps: &[StepRecord], first: Option<StepKind>) -> Vec<StepKind> {
+    let mut chain = Vec::new();
+    let mut next = first;
+    while let Some(kind) = next.filter(|k| !chain.contains(k)) {
+        chain.push(kind);
+        next = steps
+            .iter()
+            .find(|s| s.kind == kind)
+            .and_then(|s| s.concurrent_with);
+    }
+    chain
 }
 
 /// A plan is usable when it has steps, no step twice, and each concurrency names an earlier step.

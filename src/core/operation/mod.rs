@@ -10,8 +10,9 @@
 //! interrupted step (started, never ended: the crash case) is resumed by starting it again.
 //!
 //! Legal order: a step starts only when every earlier step of its leg is done or skipped, except
-//! the partner it is declared concurrent with (detach ∥ isolate in a failover), which need only
-//! have started. Nothing follows `Finished`.
+//! the partner it is declared concurrent with (detach ∥ isolate, release ∥ fence in a
+//! failover) and, transitively, that partner's own partner (start ∥ expose ∥ fence), which need
+//! only have started. Nothing follows `Finished`.
 //!
 //! `AbortRequested` halts the operation: running steps may end, nothing new starts until the
 //! operator picks a [`RollbackMode`] with `RollbackChosen`. The options depend on detach:

@@ -58,37 +58,38 @@ pub(super) fn refuse(op: &mut Operation, ev: OpEvent) -> TransitionError {
     err
 }
 
-/// The whole failover, one step at a time, isolate ∥ detach.
+/// The whole failover of an unreachable master: isolate ∥ detach, then the power-off beside
+/// release … expose, commit after the power-off ended.
 pub(super) fn full_failover() -> Vec<OpEvent> {
     vec![
         begun_failover(),
         started(Preflight, 1),
         done(Preflight, 2),
-        started(Fence, 2),
+        started(Isolate, 2),
+        started(Detach, 3),
+        done(Isolate, 10),
+        done(Detach, 20),
+        started(Fence, 20),
+        started(Release, 20),
         OpEvent::StepProgress {
             step: Fence,
-            at: t(10),
+            at: t(25),
             note: "LRO InProgress".into(),
         },
-        done(Fence, 32),
-        started(Isolate, 32),
-        started(Detach, 33),
-        done(Isolate, 40),
-        done(Detach, 50),
-        started(Release, 50),
-        done(Release, 54),
-        started(Attach, 54),
-        done(Attach, 68),
-        started(Start, 68),
-        done(Start, 93),
-        started(Verify, 93),
-        done(Verify, 96),
-        started(Expose, 96),
-        done(Expose, 104),
-        started(Commit, 104),
-        done(Commit, 105),
+        done(Release, 24),
+        started(Attach, 24),
+        done(Attach, 38),
+        done(Fence, 40),
+        started(Start, 38),
+        done(Start, 63),
+        started(Verify, 63),
+        done(Verify, 64),
+        started(Expose, 64),
+        done(Expose, 72),
+        started(Commit, 72),
+        done(Commit, 73),
         OpEvent::Finished {
-            at: t(105),
+            at: t(73),
             outcome: Outcome::Succeeded,
         },
     ]
@@ -106,12 +107,14 @@ fn begun_carries_the_plan() {
     let kinds: Vec<StepKind> = o.steps.iter().map(|s| s.kind).collect();
     assert_eq!(
         kinds,
-        [Preflight, Fence, Isolate, Detach, Release, Attach, Start, Verify, Expose, Commit]
+        [Preflight, Isolate, Detach, Fence, Release, Attach, Start, Verify, Expose, Commit]
     );
     assert_eq!(
         o.step(Detach).map(|s| s.concurrent_with),
         Some(Some(Isolate))
     );
+    assert_eq!(o.step(Attach).map(|s| s.concurrent_with), Some(Some(Fence)));
+    assert_eq!(o.step(Commit).map(|s| s.concurrent_with), Some(None));
     assert_eq!(o.next_step(), Some(Preflight));
     assert_eq!(o.interrupted_step(), None);
     assert!(!o.is_finished());
@@ -123,10 +126,10 @@ fn a_whole_failover_replays_with_durations_and_rto() {
     assert_eq!(o.outcome(), Some(Outcome::Succeeded));
     assert_eq!(o.next_step(), None);
     assert_eq!(o.interrupted_step(), None);
-    assert_eq!(o.rto(), Some(Duration::from_secs(104)));
+    assert_eq!(o.rto(), Some(Duration::from_secs(72)));
     assert_eq!(
         o.elapsed(t(500)),
-        Duration::from_secs(105),
+        Duration::from_secs(73),
         "stops at the end"
     );
     let secs: Vec<(StepKind, u64)> = o
@@ -138,13 +141,13 @@ fn a_whole_failover_replays_with_durations_and_rto() {
         secs,
         [
             (Preflight, 1),
-            (Fence, 30),
             (Isolate, 8),
             (Detach, 17),
+            (Fence, 20),
             (Release, 4),
             (Attach, 14),
             (Start, 25),
-            (Verify, 3),
+            (Verify, 1),
             (Expose, 8),
             (Commit, 1)
         ]
@@ -165,13 +168,7 @@ fn elapsed_while_running_and_with_a_clock_behind() {
 
 #[test]
 fn detach_may_start_once_isolate_started_but_release_waits_for_both() {
-    let mut o = op(&[
-        begun_failover(),
-        started(Preflight, 1),
-        done(Preflight, 2),
-        started(Fence, 2),
-        done(Fence, 3),
-    ]);
+    let mut o = op(&[begun_failover(), started(Preflight, 1), done(Preflight, 2)]);
     assert_eq!(
         refuse(&mut o, started(Detach, 4)),
         TransitionError::OutOfOrder {
@@ -193,7 +190,79 @@ fn detach_may_start_once_isolate_started_but_release_waits_for_both() {
         }
     );
     o.apply(&done(Isolate, 12)).expect("isolate");
+    assert_eq!(
+        refuse(&mut o, started(Release, 12)),
+        TransitionError::OutOfOrder {
+            step: Release,
+            waiting_for: Fence,
+            partner: true
+        },
+        "release runs beside the power-off, once it started"
+    );
+    o.apply(&started(Fence, 12))
+        .expect("power-off after detach");
     o.apply(&started(Release, 12)).expect("release");
+}
+
+#[test]
+fn the_power_off_runs_beside_the_target_steps_and_commit_waits_for_it() {
+    let mut o = op(&[
+        begun_failover(),
+        started(Preflight, 1),
+        done(Preflight, 2),
+        started(Isolate, 2),
+        started(Detach, 2),
+        done(Isolate, 5),
+    ]);
+    assert_eq!(
+        refuse(&mut o, started(Fence, 3)),
+        TransitionError::OutOfOrder {
+            step: Fence,
+            waiting_for: Detach,
+            partner: false
+        },
+        "never a power-off and a detach on the same VM at once"
+    );
+    for ev in [
+        done(Detach, 10),
+        started(Fence, 10),
+        started(Release, 10),
+        done(Release, 12),
+        started(Attach, 12),
+        done(Attach, 20),
+        started(Start, 20),
+        done(Start, 25),
+        started(Verify, 25),
+        done(Verify, 26),
+        started(Expose, 26),
+        done(Expose, 30),
+    ] {
+        o.apply(&ev).expect("beside the power-off");
+    }
+    assert_eq!(o.running_steps(), [Fence]);
+    assert_eq!(o.next_step(), Some(Fence));
+    assert_eq!(
+        refuse(&mut o, started(Commit, 31)),
+        TransitionError::OutOfOrder {
+            step: Commit,
+            waiting_for: Fence,
+            partner: false
+        }
+    );
+    o.apply(&failed(Fence, 32)).expect("power-off failed");
+    assert_eq!(o.next_step(), Some(Fence), "resume retries the power-off");
+    assert_eq!(
+        refuse(&mut o, started(Commit, 33)),
+        TransitionError::OutOfOrder {
+            step: Commit,
+            waiting_for: Fence,
+            partner: false
+        }
+    );
+    o.apply(&started(Fence, 40)).expect("retried");
+    o.apply(&done(Fence, 50)).expect("off");
+    o.apply(&started(Commit, 50))
+        .expect("commit after the power-off");
 }
 
 #[test]
@@ -286,7 +355,7 @@ fn illegal_transitions_are_refused() {
         ),
         TransitionError::OutcomeNotReached {
             outcome: Outcome::Succeeded,
-            why: "step fence is Pending".into()
+            why: "step isolate is Pending".into()
         }
     );
 }
@@ -308,6 +377,9 @@ fn a_step_outside_the_plan_is_unknown() {
         panic!("begun");
     };
     plan_steps.retain(|s| s.kind != Fence);
+    for s in &mut plan_steps {
+        s.concurrent_with = s.concurrent_with.filter(|p| *p != Fence);
+    }
     let short = OpEvent::Begun {
         op_id,
         role,
@@ -359,6 +431,10 @@ fn a_failed_step_is_retried_and_keeps_its_history() {
         begun_failover(),
         started(Preflight, 1),
         done(Preflight, 2),
+        started(Isolate, 2),
+        started(Detach, 2),
+        done(Isolate, 2),
+        done(Detach, 2),
         started(Fence, 2),
         failed(Fence, 20),
     ];
@@ -390,8 +466,6 @@ fn replay_of_a_crash_log_finds_the_interrupted_steps_and_resumes() {
         begun_failover(),
         started(Preflight, 1),
         done(Preflight, 2),
-        started(Fence, 2),
-        done(Fence, 30),
         started(Isolate, 30),
         started(Detach, 31),
         done(Isolate, 38),
@@ -410,7 +484,7 @@ fn replay_of_a_crash_log_finds_the_interrupted_steps_and_resumes() {
         reason: "no disk attached to web-a".into(),
     })
     .expect("observed done");
-    assert_eq!(o.next_step(), Some(Release));
+    assert_eq!(o.next_step(), Some(Fence));
     assert_eq!(o.step(Detach).map(|s| s.attempts), Some(2));
 }
 
@@ -420,13 +494,35 @@ fn a_crash_during_the_concurrent_pair_interrupts_both() {
         begun_failover(),
         started(Preflight, 1),
         done(Preflight, 2),
-        started(Fence, 2),
-        done(Fence, 3),
         started(Isolate, 3),
         started(Detach, 3),
     ]);
     assert_eq!(o.running_steps(), [Isolate, Detach]);
     assert_eq!(o.interrupted_step(), Some(Isolate));
+}
+
+#[test]
+fn a_crash_with_the_power_off_in_flight_resumes_it() {
+    let mut o = op(&[
+        begun_failover(),
+        started(Preflight, 1),
+        done(Preflight, 2),
+        started(Isolate, 3),
+        started(Detach, 3),
+        done(Isolate, 5),
+        done(Detach, 9),
+        started(Fence, 9),
+        started(Release, 9),
+        done(Release, 12),
+        started(Attach, 12),
+    ]);
+    assert_eq!(o.running_steps(), [Fence, Attach]);
+    assert_eq!(o.interrupted_step(), Some(Fence));
+    assert_eq!(o.rollback_options(), [], "steps are still running");
+    o.apply(&started(Fence, 100)).expect("the power-off again");
+    o.apply(&started(Attach, 100))
+        .expect("attach again, beside it");
+    assert_eq!(o.step(Fence).map(|s| s.attempts), Some(2));
 }
 
 #[test]
@@ -438,15 +534,17 @@ fn skipping_follows_the_order_unless_the_step_is_running() {
         reason: "already done".into(),
     };
     assert_eq!(
-        refuse(&mut o, skip(Fence)),
+        refuse(&mut o, skip(Isolate)),
         TransitionError::OutOfOrder {
-            step: Fence,
+            step: Isolate,
             waiting_for: Preflight,
             partner: false
         }
     );
     o.apply(&started(Preflight, 1)).expect("start");
     o.apply(&done(Preflight, 1)).expect("done");
+    o.apply(&skip(Isolate)).expect("skip from pending");
+    o.apply(&skip(Detach)).expect("skip from pending");
     o.apply(&skip(Fence)).expect("skip from pending");
     let fence = o.step(Fence).expect("fence");
     assert_eq!(fence.state, StepState::Skipped);

@@ -176,7 +176,7 @@ fn roll_forward_clears_the_halt_and_the_plan_can_succeed() {
         outcome: Outcome::Succeeded,
     })
     .expect("succeeded");
-    assert_eq!(o.rto(), Some(Duration::from_secs(104)));
+    assert_eq!(o.rto(), Some(Duration::from_secs(72)));
 }
 
 #[test]
@@ -324,9 +324,10 @@ fn events_are_self_describing_json() {
     let begun = serde_json::to_value(begun_failover()).expect("json");
     assert_eq!(begun["event"], "begun");
     assert_eq!(begun["kind"], "failover");
-    assert_eq!(begun["plan_steps"][3]["kind"], "detach");
-    assert_eq!(begun["plan_steps"][3]["concurrent_with"], "isolate");
-    assert!(begun["plan_steps"][2].get("concurrent_with").is_none());
+    assert_eq!(begun["plan_steps"][2]["kind"], "detach");
+    assert_eq!(begun["plan_steps"][2]["concurrent_with"], "isolate");
+    assert_eq!(begun["plan_steps"][4]["concurrent_with"], "fence");
+    assert!(begun["plan_steps"][3].get("concurrent_with").is_none());
     let parsed: OpEvent = serde_json::from_str(
         r#"{"event":"step_progress","step":"release","at":"2024-05-01T12:00:00+02:00","note":"managedBy still set"}"#,
     )

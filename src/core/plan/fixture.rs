@@ -96,6 +96,7 @@ impl World {
             resource_group: "rg".into(),
             nat_rules: Default::default(),
             backend_pools: Default::default(),
+            probed_pools: Default::default(),
         });
         let mut w = World {
             spec,

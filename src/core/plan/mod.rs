@@ -28,14 +28,21 @@
 //!   attach, start, verify, expose, commit. The endpoint goes first so no new client request
 //!   reaches the app while it drains and stops; an app that refuses to stop still holds its
 //!   disks, so restoring the endpoint is a complete rollback.
-//! - **Failover**: preflight, fence (power-off, only when the old master is unreachable),
-//!   isolate, detach (concurrent with isolate), release, attach, start, verify, expose, commit.
-//!   A master that lost its heartbeat may still be alive behind a partition: it is powered off
-//!   before anything is taken from it (shoot first), so it cannot keep writing or reclaim the
-//!   endpoint, and the detach no longer depends on a hung guest. A master that still answers its
-//!   vm probe is fenced by isolate and detach alone. Isolate and detach touch different
-//!   resources (NIC vs VM) and both only take things away, so they run together.
-
+//! - **Failover**: preflight, isolate, detach (∥ isolate), fence (power-off, only when the old
+//!   master is unreachable), release, attach, start, verify, expose, commit. Isolate and detach
+//!   fence the old master through the control plane (endpoint and disks taken away whatever
+//!   its guest does); they touch different resources and only take things away, so they run
+//!   together. The power-off, the extra guarantee, starts after the detach ended (never both
+//!   on one VM at once) and runs beside release … expose (each declared ∥ fence), which act on
+//!   the target: nothing in ARM orders them. Commit waits for it, so done means off.
+//! - **Backend pool behind a probed LB rule** (any kind): expose comes right after attach and
+//!   start and verify run beside it (∥ expose): the LB's health probe holds traffic back until
+//!   the app answers. A NAT rule, or a pool no probed rule feeds, keeps expose after verify.
+//!
+//! A step's partner need only have started, and so need the partner's own partner (read
+//! transitively: start ∥ expose ∥ fence); every other earlier step must have ended. The
+//! estimate is the critical path through these overlaps.
+//!
 mod blockers;
 mod holders;
 mod steps;
@@ -160,8 +167,9 @@ pub struct PlanInput<'a> {
     /// The role as derived by `core::leader`. Derive it with `operation_running = false` when
     /// planning the resume of the operation that is running.
     pub status: &'a RoleStatus,
-    /// Optional NIC facts, used only to name NICs in the preview (`web-a-nic`); without them
-    /// the plan says "web-a's NIC".
+    /// Optional Azure facts: they name NICs in the preview (`web-a-nic`; without them the plan
+    /// says "web-a's NIC") and tell whether a health probe gates the endpoint's backend pool
+    /// (without them it is assumed not to: expose stays after verify).
     pub facts: Option<&'a super::model::AzureFacts>,
     /// The target the operator chose, if any.
     pub requested_target: Option<&'a str>,
@@ -194,7 +202,7 @@ pub struct Plan {
     pub steps: Vec<PlanStep>,
     /// Every reason the plan cannot be confirmed now (all of them, not the first).
     pub blockers: Vec<Blocker>,
-    /// Sum of the estimates of the steps still to do, concurrent steps counted once.
+    /// Length of the critical path through the steps still to do (concurrent steps overlap).
     #[serde(serialize_with = "ser_millis")]
     pub estimated_total: Duration,
 }
@@ -227,7 +235,8 @@ pub struct PlanStep {
     /// Upper bound before the step fails.
     #[serde(serialize_with = "ser_millis")]
     pub timeout: Duration,
-    /// The earlier step this one may run alongside (detach ∥ isolate in a failover).
+    /// The earlier step this one may run alongside: it needs that partner (and the partner's
+    /// own partner, and so on) started, not ended (detach ∥ isolate in a failover).
     pub concurrent_with: Option<StepKind>,
     /// The facts show nothing to do; the executor re-observes and skips it.
     pub already_done: bool,
@@ -255,19 +264,45 @@ pub fn build(input: PlanInput<'_>) -> Plan {
     }
 }
 
-/// Sums the estimates; a step concurrent with its predecessor adds only what outlasts it.
+/// The length of the critical path: each step starts when every earlier step it waits for has
+/// ended, or (for its partner, and its partner's partner…) has started.
 fn total_estimate(steps: &[PlanStep]) -> Duration {
-    let mut total = Duration::ZERO;
-    for step in steps {
-        let partner = step
-            .concurrent_with
-            .and_then(|p| steps.iter().find(|s| s.kind == p));
-        total += match partner {
-            Some(p) => step.estimate.saturating_sub(p.estimate),
-            None => step.estimate,
-        };
+    let mut spans: Vec<(Duration, Duration)> = Vec::with_capacity(steps.len());
+    for (i, step) in steps.iter().enumerate() {
+        let partners = partner_chain(steps, step.concurrent_with);
+        let start = steps[..i]
+            .iter()
+            .zip(&spans)
+            .map(|(earlier, (s, e))| {
+                if partners.contains(&earlier.kind) {
+                    *s
+                } else {
+                    *e
+                }
+            })
+            .max()
+            .unwrap_or(Duration::ZERO);
+        spans.push((start, start + step.estimate));
     }
-    total
+    spans
+        .iter()
+        .map(|(_, e)| *e)
+        .max()
+        .unwrap_or(Duration::ZERO)
+}
+
+/// `first` and, through each one's own partner, every step it runs alongside.
+fn partner_chain(steps: &[PlanStep], first: Option<StepKind>) -> Vec<StepKind> {
+    let mut chain = Vec::new();
+    let mut next = first;
+    while let Some(kind) = next.filter(|k| !chain.contains(k)) {
+        chain.push(kind);
+        next = steps
+            .iter()
+            .find(|s| s.kind == kind)
+            .and_then(|s| s.concurrent_with);
+    }
+    chain
 }
 
 /// Serializes a duration as whole milliseconds, which every JSON reader understands.

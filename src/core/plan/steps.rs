@@ -3,7 +3,7 @@
 //! the rest of an interrupted one. Pure; names the ARM calls, never makes them.
 
 use super::holders::{holder_nic, holder_vms, target_nic};
-use super::{OperationKind, PlanInput, PlanStep, StepKind};
+use super::{PlanInput, PlanStep, StepKind};
 use crate::core::leader::RoleStatus;
 use crate::core::model::{same_name, EndpointKind, PowerState, ProbeStatus};
 
@@ -57,45 +57,137 @@ impl Work {
     }
 }
 
-/// The steps in execution order for this kind (see the module doc of `plan` for why).
+/// The steps in execution order with their concurrency (see the module doc of `plan` for why).
 pub(super) fn build(input: &PlanInput<'_>, target: &str) -> Vec<PlanStep> {
-    let order: [StepKind; 10] = if input.kind.is_planned() {
-        StepKind::ALL
-    } else {
-        [
-            StepKind::Preflight,
-            StepKind::Fence,
-            StepKind::Isolate,
-            StepKind::Detach,
-            StepKind::Release,
-            StepKind::Attach,
-            StepKind::Start,
-            StepKind::Verify,
-            StepKind::Expose,
-            StepKind::Commit,
-        ]
+    let fence = work(input, StepKind::Fence, target);
+    let shape = Shape {
+        failover: !input.kind.is_planned(),
+        power_off_aside: !input.kind.is_planned() && !fence.done,
+        expose_behind_probe: probe_gated(input),
     };
-    order
-        .iter()
-        .map(|&kind| finish(input, kind, work(input, kind, target)))
+    shape
+        .order()
+        .into_iter()
+        .map(|kind| {
+            let work = match kind {
+                StepKind::Fence => Work {
+                    what: fence.what.clone(),
+                    calls: fence.calls.clone(),
+                    done: fence.done,
+                },
+                other => work(input, other, target),
+            };
+            finish(
+                input,
+                kind,
+                shape.explain(input, kind, work),
+                shape.partner(kind),
+            )
+        })
         .collect()
 }
 
-fn finish(input: &PlanInput<'_>, kind: StepKind, work: Work) -> PlanStep {
+/// What decides the order: the kind, whether a power-off runs beside the target's steps, and
+/// whether the endpoint's LB holds traffic back until the app answers its health probe.
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    failover: bool,
+    power_off_aside: bool,
+    expose_behind_probe: bool,
+}
+
+impl Shape {
+    fn order(self) -> Vec<StepKind> {
+        use StepKind::*;
+        let mut order = vec![Preflight, Isolate];
+        // Failover: network and storage fence first, through the control plane; the power-off
+        // of what was taken away comes after, beside the target's steps.
+        order.extend(if self.failover {
+            [Detach, Fence]
+        } else {
+            [Fence, Detach]
+        });
+        order.extend([Release, Attach]);
+        if self.expose_behind_probe {
+            order.extend([Expose, Start, Verify]);
+        } else {
+            order.extend([Start, Verify, Expose]);
+        }
+        order.push(Commit);
+        order
+    }
+
+    /// Says in the step's words why it sits where it does, when that is not obvious.
+    fn explain(self, input: &PlanInput<'_>, kind: StepKind, mut work: Work) -> Work {
+        if work.done {
+            return work;
+        }
+        let why = match (kind, &input.spec.endpoint.kind) {
+            (StepKind::Fence, _) if self.power_off_aside => {
+                "after detach, beside the target's steps: the NIC update and the detach fenced \
+                 it already; commit waits for the power-off"
+            }
+            (StepKind::Expose, _) if self.expose_behind_probe => {
+                "beside start and verify: the LB's health probe holds traffic back until the \
+                 app answers"
+            }
+            (StepKind::Expose, EndpointKind::BackendPool(_)) => {
+                "after verify: no load-balancing rule with a health probe gates this pool"
+            }
+            // A NAT rule keeps expose in its usual place after verify: no words added.
+            _ => return work,
+        };
+        work.what = format!("{} ({why})", work.what);
+        work
+    }
+
+    /// The earlier step `kind` runs alongside (it needs that partner started, not ended).
+    fn partner(self, kind: StepKind) -> Option<StepKind> {
+        use StepKind::*;
+        match kind {
+            Detach if self.failover => Some(Isolate),
+            Start | Verify if self.expose_behind_probe => Some(Expose),
+            Release | Attach | Start | Verify | Expose if self.power_off_aside => Some(Fence),
+            Preflight | Isolate | Fence | Detach | Release | Attach | Start | Verify | Expose
+            | Commit => None,
+        }
+    }
+}
+
+/// True when the endpoint is a backend pool that a load-balancing rule with a health probe
+/// feeds: the new member gets no traffic before its app answers, so it may join early.
+fn probe_gated(input: &PlanInput<'_>) -> bool {
+    let endpoint = &input.spec.endpoint;
+    let EndpointKind::BackendPool(pool) = &endpoint.kind else {
+        return false;
+    };
+    input.facts.is_some_and(|f| {
+        f.load_balancers.iter().any(|lb| {
+            same_name(&lb.name, &endpoint.load_balancer)
+                && lb.probed_pools.iter().any(|p| same_name(p, pool))
+        })
+    })
+}
+
+fn finish(
+    input: &PlanInput<'_>,
+    kind: StepKind,
+    work: Work,
+    partner: Option<StepKind>,
+) -> PlanStep {
     let timing = input.timings.get(kind);
     let estimate = match (work.done, kind) {
         (true, _) => std::time::Duration::ZERO,
         (false, StepKind::Verify) => timing.estimate * input.verify_successes.max(1),
         (false, _) => timing.estimate,
     };
-    let concurrent = input.kind == OperationKind::Failover && kind == StepKind::Detach;
     PlanStep {
         kind,
         what: work.what,
         azure_calls: work.calls,
         estimate,
         timeout: timing.timeout,
-        concurrent_with: concurrent.then_some(StepKind::Isolate),
+        concurrent_with: partner,
         already_done: work.done,
     }
 }

@@ -1,6 +1,7 @@
 //! The operation loop: start (lock, journal, `Begun`), resume (reopen the journal), choose a
-//! rollback, and drive the active leg step by step — abort checked between steps, the declared
-//! concurrent pair run together, a failed step stopping the loop in a resumable state.
+//! rollback, and drive the active leg: every step the operation lets start runs, alongside the
+//! others its plan declares concurrent; an abort starts nothing new; a failed step stops what
+//! waits for it and leaves the operation resumable.
 
 use super::recorder::{self, Recorder};
 use super::steps::{self, Leg, StepOutcome};
@@ -12,6 +13,7 @@ use crate::failover::audit::AuditEvent;
 use crate::store::journal::JournalError;
 use crate::store::LockGuard;
 use crate::store::StoreError;
+use futures::stream::{FuturesUnordered, StreamExt};
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, watch, Mutex};
 
@@ -262,69 +264,108 @@ impl Executor {
         })
     }
 
+    /// Drives the active leg until it finishes, a step fails, or an abort halts it: every step
+    /// the operation lets start (`Operation::can_start`: its earlier steps ended, its partners
+    /// started) is started, in plan order, and runs alongside the others. A failed step stops
+    /// only what waits for it; the run then ends `Stopped` once the running steps ended. An
+    /// abort lets the running steps end and starts nothing new. Nothing new starts unless the
+    /// role lock is still held within its margin.
     async fn drive_leg(
         &self,
         rec: &Mutex<Recorder>,
-        mut session: Session,
+        session: Session,
         lock: &dyn LockGuard,
     ) -> Result<RunEnd, ExecError> {
+        let mut abort = session.abort.clone();
+        let mut abort_open = true;
+        let mut running = FuturesUnordered::new();
+        let mut in_flight: Vec<StepKind> = Vec::new();
+        let mut failed: Vec<(StepKind, StepError)> = Vec::new();
+        let mut halted = false;
+        // A running step may hold the recorder while its event waits for room in the stream:
+        // every wait of this loop keeps polling the running steps (`alongside`), or it would
+        // wait for the lock that step holds.
+        let mut ended = Vec::new();
         let end = loop {
-            if !lock.is_held() {
-                return Err(ExecError::Store(Box::new(StoreError::LeaseLost {
-                    role: self.role.spec.name.clone(),
-                    reason: "the lock is no longer held within its safety margin".into(),
-                })));
+            for (step, result) in ended.drain(..) {
+                in_flight.retain(|s| *s != step);
+                if let Some(error) = result? {
+                    failed.push((step, error));
+                }
             }
-            let op = rec.lock().await.op().clone();
-            if *session.abort.borrow_and_update() && !op.is_halted() {
+            let op = alongside(&mut running, &mut ended, async {
+                rec.lock().await.op().clone()
+            })
+            .await;
+            if !halted && *abort.borrow_and_update() && !op.is_halted() {
                 let by = self.audit.operator().user.clone();
                 let at = OffsetDateTime::now_utc();
-                rec.lock()
-                    .await
-                    .record(OpEvent::AbortRequested { at, by })
-                    .await?;
+                alongside(&mut running, &mut ended, async {
+                    rec.lock()
+                        .await
+                        .record(OpEvent::AbortRequested { at, by })
+                        .await
+                })
+                .await?;
                 self.note_audit(Some(&op.op_id), AuditEvent::AbortRequested)
                     .await;
-                break RunEnd::Halted;
+                halted = true;
+                continue;
             }
-            if op.is_halted() {
-                break RunEnd::Halted;
-            }
-            let Some(step) = op.next_step() else {
+            halted |= op.is_halted();
+            if !halted && failed.is_empty() && in_flight.is_empty() && op.next_step().is_none() {
                 let outcome = match &op.rollback {
                     Some(r) if !r.steps.is_empty() => Outcome::RolledBack,
                     _ => Outcome::Succeeded,
                 };
                 self.finish(rec, &op.op_id, outcome).await?;
                 break RunEnd::Finished(outcome);
-            };
-            let partner = op
-                .active_steps()
-                .iter()
-                .find(|s| s.concurrent_with == Some(step) && !s.state.is_ended_well())
-                .map(|s| s.kind);
-            let failed = match partner {
-                Some(p) => {
-                    let (a, b) = tokio::join!(
-                        Box::pin(self.run_step(rec, &session, &op, step)),
-                        Box::pin(self.run_step(rec, &session, &op, p))
-                    );
-                    a?.map(|e| (step, e)).or(b?.map(|e| (p, e)))
+            }
+            if !halted {
+                // The lock must be held within its margin before anything new may start.
+                if !lock.is_held() {
+                    return Err(ExecError::Store(Box::new(StoreError::LeaseLost {
+                        role: self.role.spec.name.clone(),
+                        reason: "the lock is no longer held within its safety margin".into(),
+                    })));
                 }
-                None => self
-                    .run_step(rec, &session, &op, step)
-                    .await?
-                    .map(|e| (step, e)),
-            };
-            if let Some((step, error)) = failed {
-                if step == StepKind::Preflight {
-                    self.finish(rec, &op.op_id, Outcome::Failed).await?;
-                    break RunEnd::Finished(Outcome::Failed);
+                for step in startable(&op, &in_flight, &failed) {
+                    let at = OffsetDateTime::now_utc();
+                    alongside(&mut running, &mut ended, async {
+                        rec.lock()
+                            .await
+                            .record(OpEvent::StepStarted { step, at })
+                            .await
+                    })
+                    .await?;
+                    in_flight.push(step);
+                    let (session, op) = (&session, op.clone());
+                    running
+                        .push(async move { (step, self.run_step(rec, session, &op, step).await) });
                 }
-                break RunEnd::Stopped { step, error };
+            }
+            if !ended.is_empty() {
+                continue;
+            }
+            if running.is_empty() {
+                break match failed.first().cloned() {
+                    _ if halted => RunEnd::Halted,
+                    Some((StepKind::Preflight, _)) => {
+                        self.finish(rec, &op.op_id, Outcome::Failed).await?;
+                        RunEnd::Finished(Outcome::Failed)
+                    }
+                    Some((step, error)) => RunEnd::Stopped { step, error },
+                    None => return Err(stuck(&op)),
+                };
+            }
+            tokio::select! {
+                next = running.next() => ended.extend(next),
+                changed = abort.changed(), if abort_open && !halted => {
+                    abort_open = changed.is_ok();
+                }
             }
         };
-        session.abort.mark_unchanged();
+        abort.mark_unchanged();
         Ok(end)
     }
 
@@ -344,8 +385,8 @@ impl Executor {
         Ok(())
     }
 
-    /// Runs one step: started, act under its timeout with ARM progress forwarded as notes, then
-    /// done, skipped or failed. Returns the error when it failed.
+    /// Runs one step the caller journalled as started: act under its timeout with ARM progress
+    /// forwarded as notes, then done, skipped or failed. Returns the error when it failed.
     async fn run_step(
         &self,
         rec: &Mutex<Recorder>,
@@ -353,11 +394,6 @@ impl Executor {
         op: &Operation,
         step: StepKind,
     ) -> Result<Option<StepError>, ExecError> {
-        let at = OffsetDateTime::now_utc();
-        rec.lock()
-            .await
-            .record(OpEvent::StepStarted { step, at })
-            .await?;
         let leg = Leg::of(op, &self.role)?;
         let timing = self.opts.timings.get(step);
         let (tx, rx) = mpsc::channel(256);
@@ -461,4 +497,62 @@ fn interrupted(op: Operation) -> ExecError {
         op_id: op.op_id,
         step,
     }
+}
+
+/// The steps of the active leg that may start now, in plan order: not ended well, not running
+/// in this drive, not failed in it (a failure waits for the operator), and allowed by the fold.
+/// A step the journal shows running (a crash) is started again: it observes first.
+fn startable(
+    op: &Operation,
+    in_flight: &[StepKind],
+    failed: &[(StepKind, StepError)],
+) -> Vec<StepKind> {
+    let mut ready = Vec::new();
+    let mut probe = op.clone();
+    for rec in op.active_steps() {
+        let step = rec.kind;
+        if rec.state.is_ended_well()
+            || in_flight.contains(&step)
+            || failed.iter().any(|(f, _)| *f == step)
+        {
+            continue;
+        }
+        // Fold the start into a copy so a later step sees this one started (its partner).
+        let started = OpEvent::StepStarted {
+            step,
+            at: OffsetDateTime::UNIX_EPOCH,
+        };
+        if probe.apply(&started).is_ok() {
+            ready.push(step);
+        }
+    }
+    ready
+}
+
+/// Awaits `work` while polling the running steps, keeping what they return in `ended`.
+async fn alongside<S, T>(
+    running: &mut S,
+    ended: &mut Vec<S::Item>,
+    work: impl std::future::Future<Output = T>,
+) -> T
+where
+    S: futures::Stream + Unpin + futures::stream::FusedStream,
+{
+    tokio::pin!(work);
+    loop {
+        tokio::select! {
+            biased;
+            v = &mut work => return v,
+            Some(e) = running.next(), if !running.is_terminated() => ended.push(e),
+        }
+    }
+}
+
+/// Nothing runs, nothing failed, nothing may start, yet steps are left: a bug in the plan.
+fn stuck(op: &Operation) -> ExecError {
+    let why = op
+        .next_step()
+        .and_then(|s| op.can_start(s).err())
+        .map_or_else(|| "no step may start".to_owned(), |e| e.to_string());
+    ExecError::Invalid(format!("operation {} cannot go on: {why}", op.op_id))
 }

@@ -25,6 +25,10 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::mpsc;
 
+/// How often verify probes the new master's service: each probe is one small HTTP request to
+/// one VM, so probing four times a second while a failover waits on it costs nothing.
+pub const VERIFY_CADENCE: Duration = Duration::from_millis(250);
+
 /// Knobs of the executor; [`ExecutorOptions::from_config`] takes them from the config.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecutorOptions {
@@ -32,7 +36,8 @@ pub struct ExecutorOptions {
     pub timings: StepTimings,
     /// Healthy service probes in a row that verify wants (default 3).
     pub verify_successes: u32,
-    /// Time between two verify probes (the heartbeat interval).
+    /// Time between two verify probes: [`VERIFY_CADENCE`], or the heartbeat interval when that
+    /// is shorter. Short, so the N-in-a-row rule costs N × 250 ms, not N heartbeats.
     pub verify_interval: Duration,
     /// Timeout of one probe (the heartbeat timeout).
     pub probe_timeout: Duration,
@@ -44,6 +49,9 @@ pub struct ExecutorOptions {
     pub release_poll_fast: Duration,
     /// Time after a finished move before the role may move again (default 10 min).
     pub cooldown: Duration,
+    /// How long a detach from an unreachable VM may run before baton powers that VM off and
+    /// detaches again (default 3 × the detach estimate: 45 s).
+    pub detach_window: Duration,
 }
 
 impl Default for ExecutorOptions {
@@ -51,11 +59,12 @@ impl Default for ExecutorOptions {
         ExecutorOptions {
             timings: StepTimings::default(),
             verify_successes: 3,
-            verify_interval: Duration::from_secs(1),
+            verify_interval: VERIFY_CADENCE,
             probe_timeout: Duration::from_millis(800),
             release_poll: Duration::from_secs(2),
             release_poll_fast: Duration::from_millis(250),
             cooldown: Duration::from_secs(10 * 60),
+            detach_window: StepTimings::default().get(StepKind::Detach).estimate * 3,
         }
     }
 }
@@ -78,8 +87,9 @@ impl ExecutorOptions {
             timings.get_mut(kind).timeout = timeout;
         }
         ExecutorOptions {
+            detach_window: timings.get(StepKind::Detach).estimate * 3,
             timings,
-            verify_interval: config.heartbeat.interval,
+            verify_interval: VERIFY_CADENCE.min(config.heartbeat.interval),
             probe_timeout: config.heartbeat.timeout,
             ..ExecutorOptions::default()
         }

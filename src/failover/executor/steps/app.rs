@@ -5,7 +5,7 @@
 
 use super::{arm_error, own_error, Cadence, Ctx, StepOutcome, StepResult};
 use crate::azure::{ArmCode, ArmError, RunCommandOutput, WriteOutcome, WriteStatus};
-use crate::core::model::{PowerState, ProbeStatus, VmProbes};
+use crate::core::model::{same_name, PowerState, ProbeStatus, VmProbes};
 use crate::core::operation::StepError;
 use crate::core::plan::Blocker;
 use crate::failover::executor::observe::{holders, service_probe, View};
@@ -47,7 +47,8 @@ impl Ctx<'_> {
         Ok(StepOutcome::Done(Vec::new()))
     }
 
-    /// The other holders of the role that still need fencing. A stopped VM, or one for which
+    /// The other holders of the role, and the VMs the plan moves it away from (they may hold
+    /// nothing any more, after isolate and detach), that still need fencing. A stopped VM, or one for which
     /// `spare` gives a reason, is left alone; when nobody is left, the skip outcome (with every
     /// reason, or "nothing to `verb`") comes back as the error.
     fn to_fence(
@@ -58,7 +59,13 @@ impl Ctx<'_> {
     ) -> Result<Vec<String>, StepOutcome> {
         let mut todo = Vec::new();
         let mut reasons = Vec::new();
-        for vm in holders(&view.facts, self.role(), &self.leg.dest) {
+        let mut vms = holders(&view.facts, self.role(), &self.leg.dest);
+        for vm in &self.leg.from {
+            if !same_name(vm, &self.leg.dest) && !vms.iter().any(|v| same_name(v, vm)) {
+                vms.push(vm.clone());
+            }
+        }
+        for vm in vms {
             let power = view.facts.vm(&vm).map_or(PowerState::Unknown, |v| v.power);
             if stopped(power) {
                 reasons.push(format!("{vm} is {}", power.as_str()));

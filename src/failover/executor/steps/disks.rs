@@ -32,19 +32,11 @@ impl Ctx<'_> {
                 "no disk of the role is attached to a VM other than {dest}"
             )));
         }
-        let force = self.session.force_detach;
         let mut ids = Vec::new();
         for (owner, disks) in &by_owner {
             let names: Vec<&str> = disks.iter().map(String::as_str).collect();
-            let how = if force { "force-detach" } else { "detach" };
-            let what = format!("{how} {} from {owner}", names.join(", "));
-            let out = self
-                .audited(
-                    &what,
-                    self.arm.detach_disks(self.rg(), owner, &names, force).await,
-                )
-                .await?;
-            ids.extend(out.request_ids);
+            let unreachable = !self.leg.graceful && !view.probes.get(owner).vm.is_up();
+            ids.extend(self.detach_from(owner, &names, unreachable).await?);
         }
         for (owner, disks) in &by_owner {
             let vm = self
@@ -65,6 +57,59 @@ impl Ctx<'_> {
             }
         }
         Ok(StepOutcome::Done(ids))
+    }
+
+    /// Detaches `names` from `owner`. From an unreachable owner the detach gets a window
+    /// ([`crate::failover::ExecutorOptions::detach_window`]): a hung guest can stall it, and
+    /// then the owner is powered off first and the detach sent again (the same call: an owner
+    /// that is off lets go at once).
+    async fn detach_from(
+        &self,
+        owner: &str,
+        names: &[&str],
+        unreachable: bool,
+    ) -> Result<Vec<String>, StepError> {
+        let force = self.session.force_detach;
+        let how = if force { "force-detach" } else { "detach" };
+        let what = format!("{how} {} from {owner}", names.join(", "));
+        let window = self.exec.opts.detach_window;
+        let first = self.arm.detach_disks(self.rg(), owner, names, force);
+        let result = if unreachable {
+            match tokio::time::timeout(window, first).await {
+                Ok(result) => result,
+                Err(_) => return self.power_off_then_detach(owner, names, &what).await,
+            }
+        } else {
+            first.await
+        };
+        Ok(self.audited(&what, result).await?.request_ids)
+    }
+
+    /// The fallback when the detach from an unreachable owner stalls: power-off first, then
+    /// detach again. Each call is audited; the notes say why.
+    async fn power_off_then_detach(
+        &self,
+        owner: &str,
+        names: &[&str],
+        what: &str,
+    ) -> Result<Vec<String>, StepError> {
+        self.note(format!(
+            "the detach from {owner} did not finish within {} s (a hung guest can stall it): \
+             powering {owner} off first, then detaching again",
+            self.exec.opts.detach_window.as_secs()
+        ))
+        .await;
+        let off = format!("power off {owner} (the detach stalled)");
+        let mut ids = self
+            .audited(&off, self.arm.power_off(self.rg(), owner).await)
+            .await?
+            .request_ids;
+        let again = self
+            .arm
+            .detach_disks(self.rg(), owner, names, self.session.force_detach)
+            .await;
+        ids.extend(self.audited(what, again).await?.request_ids);
+        Ok(ids)
     }
 
     /// Waits until every disk is free or already on the destination, reading each disk.

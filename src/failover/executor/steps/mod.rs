@@ -42,6 +42,9 @@ pub(crate) struct Leg {
     pub graceful: bool,
     /// What the operation is.
     pub kind: OperationKind,
+    /// The VMs the plan moves the role away from (its `from`): a failover's power-off runs
+    /// after isolate and detach took everything from them, so they hold nothing by then.
+    pub from: Vec<String>,
 }
 
 impl Leg {
@@ -49,10 +52,19 @@ impl Leg {
     pub fn of(op: &Operation, role: &RoleConfig) -> Result<Leg, ExecError> {
         let rollback = op.rollback.as_ref().is_some_and(|r| !r.steps.is_empty());
         if !rollback {
+            let from = op
+                .from
+                .iter()
+                .flat_map(|f| f.split(','))
+                .map(str::trim)
+                .filter(|v| role.spec.vms.iter().any(|r| same_name(r, v)))
+                .map(str::to_owned)
+                .collect();
             return Ok(Leg {
                 dest: op.to.clone(),
                 graceful: op.kind.is_planned(),
                 kind: op.kind,
+                from,
             });
         }
         let old = op.from.as_deref().unwrap_or_default();
@@ -72,6 +84,7 @@ impl Leg {
             dest,
             graceful: true,
             kind: op.kind,
+            from: Vec::new(),
         })
     }
 }

@@ -1,0 +1,143 @@
+//! The order of a failover whose master hangs: isolate ∥ detach first (network and storage
+//! fence through the control plane), then the power-off of the old master beside release,
+//! attach, start and verify of the new one; commit only once the power-off ended. Proven on the
+//! emulator's request log and on the journal.
+
+mod failover_support;
+
+use baton::core::operation::{OpEvent, Outcome};
+use baton::core::plan::{OperationKind, StepKind};
+use baton::failover::{Request, RunEnd, StateDir};
+use failover_support::*;
+use serde_json::Value;
+use tokio::sync::watch;
+
+/// Index in the request log of the first request with this method whose path ends with `tail`.
+fn first(log: &[Value], method: &str, tail: &str) -> usize {
+    log.iter()
+        .position(|e| {
+            e["method"].as_str() == Some(method)
+                && e["path"]
+                    .as_str()
+                    .is_some_and(|p| p.split('?').next().is_some_and(|p| p.ends_with(tail)))
+        })
+        .unwrap_or_else(|| panic!("{method} …{tail} in the request log"))
+}
+
+/// Index in the journal of the event `pick` matches.
+fn at(events: &[OpEvent], pick: impl Fn(&OpEvent) -> bool, what: &str) -> usize {
+    events
+        .iter()
+        .position(pick)
+        .unwrap_or_else(|| panic!("{what} in the journal"))
+}
+
+fn started(step: StepKind) -> impl Fn(&OpEvent) -> bool {
+    move |e| matches!(e, OpEvent::StepStarted { step: s, .. } if *s == step)
+}
+
+fn ended(step: StepKind) -> impl Fn(&OpEvent) -> bool {
+    move |e| matches!(e, OpEvent::StepDone { step: s, .. } if *s == step)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_master_is_powered_off_beside_the_attach_and_before_the_commit() {
+    let (emu, config) = start().await;
+    chaos(&emu, "web-a", "hang-vm").await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = StateDir::new(tmp.path());
+    let (exec, _rx) = executor(&emu, &config, &dir, "web", 100_000);
+    let req = Request::new(OperationKind::Failover);
+    let plan = exec.plan(&req).await.unwrap();
+    assert!(plan.can_confirm(), "{:?}", plan.blockers);
+    assert_eq!(
+        plan.step(StepKind::Attach).and_then(|s| s.concurrent_with),
+        Some(StepKind::Fence),
+        "the plan says the power-off runs beside attach"
+    );
+    let before = requests(&emu).await.len();
+    let (_a, abort) = watch::channel(false);
+    let report = exec.run(&req, &plan, "--yes", abort).await.unwrap();
+    assert_eq!(report.end, RunEnd::Finished(Outcome::Succeeded));
+    assert_master(&emu, &config, "web", "web-b").await;
+    let s = state(&emu).await;
+    assert_eq!(
+        entry(&s, "vms", "web-a")["power"].as_str(),
+        Some("stopped"),
+        "done means the old master is off"
+    );
+
+    let log: Vec<Value> = requests(&emu).await.split_off(before);
+    let detach = first(&log, "POST", "virtualMachines/web-a/attachDetachDataDisks");
+    let power_off = first(&log, "POST", "virtualMachines/web-a/powerOff");
+    let attach = first(&log, "POST", "virtualMachines/web-b/attachDetachDataDisks");
+    assert!(detach < power_off, "the power-off comes after the detach");
+    assert!(
+        power_off < attach,
+        "the power-off is on its way when the attach is sent"
+    );
+
+    let events = journal_events(&dir, "web", &report.op_id);
+    let detach_done = at(&events, ended(StepKind::Detach), "detach done");
+    let fence_started = at(&events, started(StepKind::Fence), "fence started");
+    let fence_done = at(&events, ended(StepKind::Fence), "fence done");
+    let attach_started = at(&events, started(StepKind::Attach), "attach started");
+    let attach_done = at(&events, ended(StepKind::Attach), "attach done");
+    let commit = at(&events, started(StepKind::Commit), "commit started");
+    assert!(
+        detach_done < fence_started,
+        "never a power-off and a detach on the same VM at once"
+    );
+    assert!(
+        fence_started < attach_done && attach_started < fence_done,
+        "the power-off overlaps the attach"
+    );
+    assert!(
+        fence_done < commit,
+        "the commit never before the power-off ended"
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_power_off_lets_the_new_master_come_up_and_holds_the_commit() {
+    let (emu, config) = start().await;
+    chaos(&emu, "web-a", "hang-vm").await;
+    fault(
+        &emu,
+        serde_json::json!({"method": "POST", "path_contains": "virtualMachines/web-a/powerOff",
+            "count": 1, "status": 409, "code": "ConflictingUserInput"}),
+    )
+    .await;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = StateDir::new(tmp.path());
+    let (exec, _rx) = executor(&emu, &config, &dir, "web", 100_000);
+    let req = Request::new(OperationKind::Failover);
+    let plan = exec.plan(&req).await.unwrap();
+    let (_a, abort) = watch::channel(false);
+    let report = exec.run(&req, &plan, "--yes", abort).await.unwrap();
+    let RunEnd::Stopped { step, error } = &report.end else {
+        panic!("stopped at the power-off: {:?}", report.end);
+    };
+    assert_eq!(*step, StepKind::Fence);
+    assert_eq!(error.code, "ConflictingUserInput");
+    let op = &report.operation;
+    assert!(
+        op.step(StepKind::Expose)
+            .is_some_and(|s| s.state.is_ended_well()),
+        "the target's steps went on beside the failed power-off"
+    );
+    assert!(!op.is_finished(), "no commit while the power-off failed");
+    clear_faults(&emu).await;
+    let (exec2, _rx2) = executor(&emu, &config, &dir, "web", 100_000);
+    let (_a, abort) = watch::channel(false);
+    let again = exec2
+        .resume(report.operation.clone(), &req, abort)
+        .await
+        .unwrap();
+    assert_eq!(again.end, RunEnd::Finished(Outcome::Succeeded));
+    assert_master(&emu, &config, "web", "web-b").await;
+    let s = state(&emu).await;
+    assert_eq!(entry(&s, "vms", "web-a")["power"].as_str(), Some("stopped"));
+    emu.shutdown().await;
+}
