@@ -14,6 +14,14 @@ use azure_mgmt_network::package_2024_03::models::{LoadBalancer, NetworkInterface
 use futures::StreamExt;
 use std::future::Future;
 
+/// api-version of the Microsoft.Network calls baton makes itself (the crate's own).
+pub(crate) const NETWORK_API: &str = "2024-03-01";
+
+/// ARM path of a NIC.
+pub(crate) fn nic_path(subscription: &str, resource_group: &str, name: &str) -> String {
+    format!("/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/Microsoft.Network/networkInterfaces/{name}")
+}
+
 /// Maps an SDK error of a read to [`ArmError`].
 fn read_err(what: &str) -> impl Fn(azure_core::Error) -> ArmError + '_ {
     move |e| ArmError::from_azure(&e, "GET", what)
@@ -191,6 +199,28 @@ impl ReadClient {
                 .await
                 .map_err(read_err(&what))?;
             resp.into_body().await.map_err(read_err(&what))
+        })
+        .await
+    }
+
+    /// The NIC exactly as ARM returned it (etag included), for read-modify-writes that must PUT
+    /// back every property, known to the typed model or not.
+    pub(crate) async fn nic_raw(
+        &self,
+        resource_group: &str,
+        name: &str,
+    ) -> Result<serde_json::Value, ArmError> {
+        let what = format!("NIC {resource_group}/{name}");
+        let url = self.url(
+            &nic_path(self.subscription_id(), resource_group, name),
+            NETWORK_API,
+        );
+        self.read(&what, |_| async {
+            let resp = self.get_raw(&url).await?;
+            serde_json::from_slice(&resp.body).map_err(|e| ArmError::Decode {
+                what: what.clone(),
+                reason: e.to_string(),
+            })
         })
         .await
     }

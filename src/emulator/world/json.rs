@@ -154,49 +154,53 @@ impl World {
             .ipconfigs
             .iter()
             .map(|ip| {
+                // What was sent first, then what Azure owns on top of it.
+                let mut props = Value::Object(ip.extra.clone());
+                props["provisioningState"] = json!(nic.provisioning);
+                props["privateIPAddress"] = json!(ip.private_ip);
+                props["privateIPAllocationMethod"] =
+                    json!(if ip.static_ip { "Static" } else { "Dynamic" });
+                props["subnet"] = json!({"id": ip.subnet_id});
+                props["primary"] = json!(ip.primary);
+                props["loadBalancerInboundNatRules"] = ip
+                    .nat_rules
+                    .iter()
+                    .map(|c| child(c, "inboundNatRules"))
+                    .collect();
+                props["loadBalancerBackendAddressPools"] = ip
+                    .pools
+                    .iter()
+                    .map(|c| child(c, "backendAddressPools"))
+                    .collect();
                 json!({
                     "name": ip.name,
                     "id": ids::ipconfig(sub, &nic.rg, &nic.name, &ip.name),
                     "etag": nic.etag,
                     "type": "Microsoft.Network/networkInterfaces/ipConfigurations",
-                    "properties": {
-                        "provisioningState": nic.provisioning,
-                        "privateIPAddress": ip.private_ip,
-                        "privateIPAllocationMethod": "Dynamic",
-                        "privateIPAddressVersion": "IPv4",
-                        "subnet": {"id": ip.subnet_id},
-                        "primary": ip.primary,
-                        "loadBalancerInboundNatRules": ip.nat_rules.iter().map(|c| child(c, "inboundNatRules")).collect::<Vec<_>>(),
-                        "loadBalancerBackendAddressPools": ip.pools.iter().map(|c| child(c, "backendAddressPools")).collect::<Vec<_>>(),
-                    },
+                    "properties": props,
                 })
             })
             .collect();
-        let mut props = json!({
-            "provisioningState": nic.provisioning,
-            "resourceGuid": nic.resource_guid,
-            "ipConfigurations": ipconfigs,
-            "dnsSettings": {"dnsServers": [], "appliedDnsServers": []},
-            "macAddress": nic.mac,
-            "enableAcceleratedNetworking": true,
-            "enableIPForwarding": false,
-            "primary": true,
-            "nicType": "Standard",
-        });
+        let mut props = Value::Object(nic.sent.props.clone());
+        props["provisioningState"] = json!(nic.provisioning);
+        props["resourceGuid"] = json!(nic.resource_guid);
+        props["ipConfigurations"] = Value::Array(ipconfigs);
+        props["macAddress"] = json!(nic.mac);
+        props["primary"] = json!(true);
+        if let Some(dns) = props.get_mut("dnsSettings").filter(|d| d.is_object()) {
+            let servers = dns.get("dnsServers").cloned().unwrap_or_else(|| json!([]));
+            dns["appliedDnsServers"] = servers;
+        }
         if let Some(vm) = &nic.vm {
             props["virtualMachine"] = json!({"id": ids::vm(sub, &nic.rg, vm)});
         }
-        let mut out = json!({
-            "name": nic.name,
-            "id": ids::nic(sub, &nic.rg, &nic.name),
-            "etag": nic.etag,
-            "type": "Microsoft.Network/networkInterfaces",
-            "location": self.location,
-            "properties": props,
-        });
-        if let Some(tags) = &nic.tags {
-            out["tags"] = tags.clone();
-        }
+        let mut out = Value::Object(nic.sent.top.clone());
+        out["name"] = json!(nic.name);
+        out["id"] = json!(ids::nic(sub, &nic.rg, &nic.name));
+        out["etag"] = json!(nic.etag);
+        out["type"] = json!("Microsoft.Network/networkInterfaces");
+        out["location"] = json!(self.location);
+        out["properties"] = props;
         out
     }
 
@@ -294,6 +298,14 @@ impl World {
                 "inboundNatPools": [],
             },
         })
+    }
+}
+
+/// The members of a JSON object (empty for anything else).
+pub(crate) fn object(v: Value) -> serde_json::Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => serde_json::Map::new(),
     }
 }
 

@@ -95,15 +95,26 @@ pub(crate) struct LbChild {
     pub child: String,
 }
 
-/// One ipconfig of a NIC.
+/// One ipconfig of a NIC. `extra` holds every other property the last PUT sent (application
+/// security groups, public IP, anything newer than the emulator): Azure stores what it is sent.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct IpConfig {
     pub name: String,
     pub private_ip: String,
+    pub static_ip: bool,
     pub subnet_id: String,
     pub primary: bool,
     pub nat_rules: Vec<LbChild>,
     pub pools: Vec<LbChild>,
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What a NIC PUT sent outside the ipconfigs and outside the fields Azure controls: top-level
+/// keys (tags, anything unknown) and `properties` keys (NSG, DNS, auxiliary mode/SKU, …).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct NicSent {
+    pub top: serde_json::Map<String, serde_json::Value>,
+    pub props: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A network interface.
@@ -117,7 +128,7 @@ pub(crate) struct Nic {
     pub resource_guid: String,
     pub mac: String,
     pub ipconfigs: Vec<IpConfig>,
-    pub tags: Option<serde_json::Value>,
+    pub sent: NicSent,
 }
 
 /// An inbound NAT rule of a load balancer.
@@ -262,12 +273,22 @@ impl World {
                 ipconfigs: vec![IpConfig {
                     name: "ipconfig1".to_string(),
                     private_ip: format!("10.0.{}.{}", *ip / 250, *ip % 250 + 4),
+                    static_ip: false,
                     subnet_id,
                     primary: true,
                     nat_rules,
                     pools,
+                    extra: json::object(serde_json::json!({"privateIPAddressVersion": "IPv4"})),
                 }],
-                tags: None,
+                sent: NicSent {
+                    top: serde_json::Map::new(),
+                    props: json::object(serde_json::json!({
+                        "dnsSettings": {"dnsServers": []},
+                        "enableAcceleratedNetworking": true,
+                        "enableIPForwarding": false,
+                        "nicType": "Standard",
+                    })),
+                },
             });
             *ip += 1;
         }
