@@ -45,7 +45,8 @@ async fn every_read_returns_contoso_facts() {
         web_a.data_disks,
         vec![AttachedDisk {
             name: "web-data".into(),
-            lun: 0
+            lun: 0,
+            caching: Some("None".into()),
         }]
     );
     let web_b = vms.iter().find(|v| v.name == "web-b").unwrap();

@@ -48,6 +48,7 @@ impl World {
             provisioning_state: "Succeeded".into(),
             nics: vec![format!("{name}-nic")],
             data_disks: disks,
+            placement: Default::default(),
         };
         let nic = |name: &str, refs: Vec<String>| NicFacts {
             name: format!("{name}-nic"),
@@ -65,15 +66,18 @@ impl World {
                 "Unattached"
             }
             .into(),
+            storage: Default::default(),
         };
         let attached = vec![
             AttachedDisk {
                 name: "web-data".into(),
                 lun: 0,
+                caching: None,
             },
             AttachedDisk {
                 name: "web-log".into(),
                 lun: 1,
+                caching: None,
             },
         ];
         let mut probes = ProbeFacts::default();

@@ -87,7 +87,13 @@ struct Shared {
     compute: azure_mgmt_compute::package_2024_07_01::Client,
     network: azure_mgmt_network::package_2024_03::Client,
     pipeline: Pipeline,
+    /// `maxDataDiskCount` by size, per region: sizes do not change, so each region is read once.
+    size_limits: std::sync::Mutex<SizeCache>,
 }
+
+/// Region (lower-cased) → size name (lower-cased) → `maxDataDiskCount`.
+pub(crate) type SizeCache =
+    std::collections::HashMap<String, std::collections::HashMap<String, u32>>;
 
 /// A client that can only read. Cheap to clone; carries its retry and poll policies and
 /// progress sink.
@@ -135,6 +141,7 @@ impl ReadClient {
                 compute,
                 network,
                 pipeline,
+                size_limits: std::sync::Mutex::default(),
             }),
             retry: RetryPolicy::default(),
             poll: PollPolicy::default(),
@@ -191,6 +198,26 @@ impl ReadClient {
 
     pub(crate) fn network(&self) -> &azure_mgmt_network::package_2024_03::Client {
         &self.shared.network
+    }
+
+    /// The cached size limits of a region, if it was read already.
+    pub(crate) fn cached_size_limits(
+        &self,
+        location: &str,
+    ) -> Option<std::collections::HashMap<String, u32>> {
+        let cache = self.shared.size_limits.lock().ok()?;
+        cache.get(&location.to_ascii_lowercase()).cloned()
+    }
+
+    /// Remembers the size limits of a region for every later refresh.
+    pub(crate) fn cache_size_limits(
+        &self,
+        location: &str,
+        limits: std::collections::HashMap<String, u32>,
+    ) {
+        if let Ok(mut cache) = self.shared.size_limits.lock() {
+            cache.insert(location.to_ascii_lowercase(), limits);
+        }
     }
 
     /// `{endpoint}{path}?api-version=…` for a path starting with `/subscriptions/`.

@@ -38,6 +38,7 @@
 
 mod blockers;
 mod holders;
+pub mod refusals;
 mod steps;
 mod target;
 mod timings;
@@ -238,6 +239,7 @@ pub fn build(input: PlanInput<'_>) -> Plan {
     let to = choice.target.clone();
     let mut blockers = blockers::collect(&input);
     blockers.extend(choice.blockers);
+    blockers.extend(refusals::blockers(&input, to.as_deref()));
     let steps = match to.as_deref() {
         Some(t) => steps::build(&input, t),
         None => Vec::new(),
