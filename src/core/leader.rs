@@ -3,12 +3,15 @@
 //! Pure: the caller supplies the facts, the probe verdicts and whether an operation is running.
 //! The master is the VM that holds the endpoint AND every data disk. Anything else that Azure
 //! says about ownership is reported as a [`Violation`] stating the facts — never resolved here.
+//! A role whose every standby Azure would refuse the disks to (zone, availability set, size,
+//! LUN, region: see `plan::refusals`) is DEGRADED, long before anyone needs a failover.
 
 use super::index::FactsIndex;
 use super::model::{
     name_from_id, same_name, AzureFacts, EndpointSpec, PowerState, ProbeFacts, ProbeStatus,
-    RoleSpec, VmProbes,
+    RoleSpec, VmFacts, VmProbes,
 };
+use super::plan::refusals::{self, Refusal};
 use serde::Serialize;
 use std::fmt;
 
@@ -143,6 +146,11 @@ pub enum Violation {
         /// Why the probe failed.
         reason: String,
     },
+    /// Azure would refuse the role's disks on every standby: no failover could finish.
+    StandbysRefused {
+        /// What Azure would refuse, per standby.
+        refusals: Vec<Refusal>,
+    },
 }
 
 impl fmt::Display for Violation {
@@ -193,6 +201,15 @@ impl fmt::Display for Violation {
             Violation::MasterServiceDown { vm, reason } => {
                 write!(f, "service probe of master {vm} down: {reason}")
             }
+            Violation::StandbysRefused { refusals } => write!(
+                f,
+                "no standby can take over: {}",
+                refusals
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
         }
     }
 }
@@ -558,6 +575,7 @@ fn health_state(
     out: &mut Vec<Violation>,
 ) -> LeaderState {
     check_luns(master, facts, spec, out);
+    let refused = check_standbys(master, facts, spec, out);
     let Some(m) = vms.iter().find(|v| v.is_master) else {
         return LeaderState::Unknown;
     };
@@ -594,11 +612,37 @@ fn health_state(
         .filter(|v| !v.is_master)
         .any(|v| v.power != PowerState::Running || v.probes.vm.is_down());
     let wrong_lun = out.iter().any(|v| matches!(v, Violation::WrongLun { .. }));
-    if standby_down || wrong_lun {
+    if standby_down || wrong_lun || refused {
         LeaderState::Degraded
     } else {
         LeaderState::Healthy
     }
+}
+
+/// True (and a violation) when Azure would refuse the role's disks on every standby.
+fn check_standbys(
+    master: &str,
+    facts: &FactsIndex<'_>,
+    spec: &RoleSpec,
+    out: &mut Vec<Violation>,
+) -> bool {
+    let standbys: Vec<&VmFacts> = spec
+        .vms
+        .iter()
+        .filter(|v| !same_name(v, master))
+        .filter_map(|v| facts.vm(v))
+        .collect();
+    let per_standby: Vec<Vec<Refusal>> = standbys
+        .iter()
+        .map(|vm| refusals::check(spec, vm, |d| facts.disk(d)))
+        .collect();
+    if per_standby.is_empty() || per_standby.iter().any(Vec::is_empty) {
+        return false;
+    }
+    out.push(Violation::StandbysRefused {
+        refusals: per_standby.into_iter().flatten().collect(),
+    });
+    true
 }
 
 fn check_luns(master: &str, facts: &FactsIndex<'_>, spec: &RoleSpec, out: &mut Vec<Violation>) {

@@ -234,3 +234,50 @@ fn every_refusal_names_its_facts_and_a_way_out() {
     let text = other_zone("web-data", "Premium_LRS", "1", "2").to_string();
     assert!(text.contains("zone 1") && text.contains("zone 2") && text.contains("ZRS"));
 }
+
+mod in_a_plan {
+    use crate::core::plan::fixture::{switchover, World};
+    use crate::core::plan::Blocker;
+
+    /// The fixture's role (web-a master, web-b and web-c standbys) with zonal LRS disks in
+    /// zone 1 and the VMs in the given zones.
+    fn zoned(zones: [&str; 3]) -> World {
+        let mut w = World::healthy();
+        for (vm, zone) in ["web-a", "web-b", "web-c"].iter().zip(zones) {
+            if let Some(v) = w.facts.vms.iter_mut().find(|v| v.name == *vm) {
+                v.placement.zones = vec![zone.into()];
+            }
+        }
+        for d in &mut w.facts.disks {
+            d.storage.sku = Some("Premium_LRS".into());
+            d.storage.zones = vec!["1".into()];
+        }
+        w
+    }
+
+    #[test]
+    fn standby_azure_accepts_is_chosen_first() {
+        let plan = switchover().plan(&zoned(["1", "2", "1"]));
+        assert_eq!(plan.to.as_deref(), Some("web-c"));
+        assert!(plan.can_confirm(), "{:?}", plan.blockers);
+    }
+
+    #[test]
+    fn refused_target_blocks_the_plan_with_every_disk() {
+        let plan = switchover().to("web-b").plan(&zoned(["1", "2", "1"]));
+        let refused: Vec<String> = plan
+            .blockers
+            .iter()
+            .filter(|b| matches!(b, Blocker::AzureWouldRefuse(_)))
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(refused.len(), 2, "{:?}", plan.blockers);
+        assert!(refused[0].contains("disk web-data to web-b"), "{refused:?}");
+        assert!(refused[1].contains("disk web-log to web-b"), "{refused:?}");
+        assert!(!plan.can_confirm());
+
+        let all_refused = switchover().plan(&zoned(["1", "2", "3"]));
+        assert_eq!(all_refused.to.as_deref(), Some("web-b"));
+        assert!(!all_refused.can_confirm());
+    }
+}
