@@ -38,6 +38,9 @@ impl World {
         if instance_view {
             props["instanceView"] = self.instance_view(vm);
         }
+        if let Some(set) = &vm.availability_set {
+            props["availabilitySet"] = json!({"id": ids::availability_set(sub, &vm.rg, set)});
+        }
         let mut out = json!({
             "id": ids::vm(sub, &vm.rg, &vm.name),
             "name": vm.name,
@@ -46,6 +49,9 @@ impl World {
             "etag": vm_etag(vm),
             "properties": props,
         });
+        if let Some(zone) = &vm.zone {
+            out["zones"] = json!([zone]);
+        }
         if let Some(tags) = &vm.tags {
             out["tags"] = tags.clone();
         }
@@ -59,16 +65,16 @@ impl World {
             .data_disks
             .iter()
             .map(|d| {
-                let size = self
-                    .disk_index(&d.rg, &d.disk)
-                    .map_or(128, |i| self.disks[i].size_gb);
+                let disk = self.disk_index(&d.rg, &d.disk).map(|i| &self.disks[i]);
+                let size = disk.map_or(128, |d| d.size_gb);
+                let sku = disk.map_or("Premium_LRS", |d| d.sku.as_str());
                 json!({
                     "lun": d.lun,
                     "name": d.disk,
                     "createOption": "Attach",
                     "caching": d.caching,
                     "writeAcceleratorEnabled": false,
-                    "managedDisk": {"id": ids::disk(sub, &d.rg, &d.disk), "storageAccountType": "Premium_LRS"},
+                    "managedDisk": {"id": ids::disk(sub, &d.rg, &d.disk), "storageAccountType": sku},
                     "diskSizeGB": size,
                     "toBeDetached": d.pending == Some(super::Pending::Detach),
                     "deleteOption": "Detach",
@@ -127,7 +133,7 @@ impl World {
             "name": d.name,
             "type": "Microsoft.Compute/disks",
             "location": self.location,
-            "sku": {"name": "Premium_LRS", "tier": "Premium"},
+            "sku": {"name": d.sku, "tier": sku_tier(&d.sku)},
             "properties": {
                 "creationData": {"createOption": "Empty"},
                 "diskSizeGB": d.size_gb,
@@ -142,6 +148,9 @@ impl World {
         });
         if let Some((rg, vm)) = &d.owner {
             out["managedBy"] = json!(ids::vm(sub, rg, vm));
+        }
+        if let Some(zone) = &d.zone {
+            out["zones"] = json!([zone]);
         }
         out
     }
@@ -298,6 +307,16 @@ impl World {
                 "inboundNatPools": [],
             },
         })
+    }
+}
+
+/// `sku.tier` of a disk SKU (`Premium_ZRS` → `Premium`), as Azure reports it.
+fn sku_tier(sku: &str) -> &'static str {
+    match sku.split('_').next().unwrap_or_default() {
+        "Premium" | "PremiumV2" => "Premium",
+        "StandardSSD" => "Standard",
+        "UltraSSD" => "Ultra",
+        _ => "Standard",
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub(crate) mod ids;
 pub(crate) mod json;
+pub(crate) mod sizes;
 
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -61,6 +62,8 @@ pub(crate) struct Vm {
     pub rg: String,
     pub vm_id: String,
     pub size: String,
+    pub zone: Option<String>,
+    pub availability_set: Option<String>,
     pub power: Power,
     pub provisioning: String,
     pub service_running: bool,
@@ -82,6 +85,8 @@ pub(crate) struct Disk {
     pub unique_id: String,
     pub time_created: OffsetDateTime,
     pub owner: Option<(String, String)>,
+    pub sku: String,
+    pub zone: Option<String>,
     pub detaching: bool,
     pub detach_failed: bool,
     pub release_at: Option<std::time::Instant>,
@@ -216,7 +221,7 @@ impl World {
     }
 
     fn add_role(&mut self, role: &RoleDef, now: OffsetDateTime, ip: &mut u32) {
-        for vm in &role.vms {
+        for (i, vm) in role.vms.iter().enumerate() {
             let is_master = role.master.as_deref().is_some_and(|m| same(m, vm));
             let data_disks = if is_master {
                 role.disks
@@ -238,6 +243,8 @@ impl World {
                 rg: role.resource_group.clone(),
                 vm_id: Uuid::new_v4().to_string(),
                 size: role.vm_size.clone(),
+                zone: role.zones.get(i).cloned(),
+                availability_set: role.availability_set.clone(),
                 power: Power::Running,
                 provisioning: "Succeeded".to_string(),
                 service_running: is_master,
@@ -292,11 +299,18 @@ impl World {
             });
             *ip += 1;
         }
+        // A locally redundant disk is created in its first owner's zone (else the first VM's).
+        let home = role
+            .master
+            .as_ref()
+            .and_then(|m| role.vms.iter().position(|v| same(v, m)))
+            .unwrap_or(0);
         for d in &role.disks {
             let owner = role
                 .master
                 .as_ref()
                 .map(|m| (role.resource_group.clone(), m.clone()));
+            let zone_redundant = d.sku.to_ascii_uppercase().ends_with("_ZRS");
             self.disks.push(Disk {
                 name: d.name.clone(),
                 rg: role.resource_group.clone(),
@@ -304,6 +318,8 @@ impl World {
                 unique_id: Uuid::new_v4().to_string(),
                 time_created: now,
                 owner,
+                sku: d.sku.clone(),
+                zone: role.zones.get(home).cloned().filter(|_| !zone_redundant),
                 detaching: false,
                 detach_failed: false,
                 release_at: None,
