@@ -138,3 +138,40 @@ fn preview_other_region() {
     );
     both("refusal_other_region", &preview(plan));
 }
+
+/// The cockpit on app when Azure would refuse its disks on both standbys: DEGRADED with the
+/// reason, and the Attachments pane shows each VM's zone and size and each disk's SKU and zone.
+#[test]
+fn cockpit_degraded_role_shows_zones_and_skus() {
+    use baton::core::leader::Violation;
+    use baton::core::plan::refusals::Refusal;
+    let mut fleet = ops::fleet_at(0, LeaderState::Degraded);
+    let app = &mut fleet.roles[2];
+    assert_eq!(app.role, "app");
+    for (vm, zone) in app.vms.iter_mut().zip(["1", "2", "3"]) {
+        vm.zones = vec![zone.into()];
+        vm.size = Some("Standard_D2s_v5".into());
+    }
+    for d in &mut app.disks {
+        d.sku = Some("Premium_LRS".into());
+        d.zones = vec!["1".into()];
+    }
+    let refusals = ["app-b", "app-c"]
+        .iter()
+        .zip(["2", "3"])
+        .map(|(vm, zone)| Refusal::OtherZone {
+            disk: "app-data".into(),
+            sku: "Premium_LRS".into(),
+            disk_zone: "1".into(),
+            vm: (*vm).into(),
+            vm_zone: zone.into(),
+        })
+        .collect();
+    app.violations = vec![Violation::StandbysRefused { refusals }];
+    let mut st = fixtures::state(Mode::Operator, vec![fixtures::healthy()]);
+    update(&mut st, Msg::Tick(at(0)));
+    update(&mut st, Msg::Snapshot(fleet));
+    update(&mut st, Msg::Action(Action::Down));
+    update(&mut st, Msg::Action(Action::Down));
+    both("degraded_zones", &st);
+}

@@ -233,6 +233,10 @@ pub struct DiskPlacement {
     pub attached_to: Option<String>,
     /// `diskState` as Azure reports it (`unknown` when the disk was not found).
     pub disk_state: String,
+    /// `sku.name` (`Premium_ZRS`…), when known.
+    pub sku: Option<String>,
+    /// The disk's zones (empty: regional or zone-redundant).
+    pub zones: Vec<String>,
 }
 
 /// One VM of the role as the screens need it.
@@ -246,6 +250,10 @@ pub struct VmStatus {
     pub probes: VmProbes,
     /// True for the master.
     pub is_master: bool,
+    /// The VM's zones (empty: regional).
+    pub zones: Vec<String>,
+    /// `hardwareProfile.vmSize`, when known.
+    pub size: Option<String>,
 }
 
 /// Everything derived about one role.
@@ -372,6 +380,8 @@ fn unknown_without_facts(spec: &RoleSpec, probes: &ProbeFacts) -> RoleStatus {
                 lun: d.lun,
                 attached_to: None,
                 disk_state: "unknown".to_string(),
+                sku: None,
+                zones: Vec::new(),
             })
             .collect(),
         vms: spec
@@ -382,6 +392,8 @@ fn unknown_without_facts(spec: &RoleSpec, probes: &ProbeFacts) -> RoleStatus {
                 power: PowerState::Unknown,
                 probes: probes.get(vm),
                 is_master: false,
+                zones: Vec::new(),
+                size: None,
             })
             .collect(),
         violations: Vec::new(),
@@ -452,6 +464,8 @@ fn place_disks(
                     .as_deref()
                     .map(|v| name_from_id(v).to_string()),
                 disk_state: found.disk_state.clone(),
+                sku: found.storage.sku.clone(),
+                zones: found.storage.zones.clone(),
             },
             None => {
                 out.push(Violation::DiskNotFound {
@@ -462,6 +476,8 @@ fn place_disks(
                     lun: d.lun,
                     attached_to: None,
                     disk_state: "unknown".to_string(),
+                    sku: None,
+                    zones: Vec::new(),
                 }
             }
         })
@@ -557,11 +573,16 @@ fn vm_statuses(
 ) -> Vec<VmStatus> {
     spec.vms
         .iter()
-        .map(|vm| VmStatus {
-            name: vm.clone(),
-            power: facts.vm(vm).map_or(PowerState::Unknown, |v| v.power),
-            probes: probes.get(vm),
-            is_master: master.is_some_and(|m| same_name(m, vm)),
+        .map(|vm| {
+            let found = facts.vm(vm);
+            VmStatus {
+                name: vm.clone(),
+                power: found.map_or(PowerState::Unknown, |v| v.power),
+                probes: probes.get(vm),
+                is_master: master.is_some_and(|m| same_name(m, vm)),
+                zones: found.map(|v| v.placement.zones.clone()).unwrap_or_default(),
+                size: found.and_then(|v| v.placement.size.clone()),
+            }
         })
         .collect()
 }
