@@ -1,6 +1,7 @@
 //! The zonal world (Premium_LRS disks pinned to zone 1, standbys in zone 2): `baton status`
 //! says every role is DEGRADED because Azure would refuse its disks on the standby, and
-//! `baton failover web --yes` refuses before its first write, naming the zones and the way out.
+//! `baton failover web --yes` and `baton drill web --yes` refuse before their first write,
+//! naming the zones and the way out.
 
 mod failover_support;
 
@@ -30,7 +31,7 @@ async fn baton(cfg: &Path, home: &Path, args: &[&str]) -> (Option<i32>, String, 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn zonal_failover_is_refused_before_any_write() {
+async fn zonal_failover_and_drill_are_refused_before_any_write() {
     let scenario = Scenario::from_file(Path::new("scenarios/zonal.toml")).expect("zonal.toml");
     let emu = emulator::start(EmulatorOptions {
         scenario,
@@ -60,6 +61,12 @@ async fn zonal_failover_is_refused_before_any_write() {
         reasons.contains("no standby can take over: Azure would refuse to attach disk web-data to web-b: the disk (Premium_LRS) is in zone 1, web-b in zone 2"),
         "{reasons}"
     );
+
+    // A drill refuses the same way (its first leg is a switchover to web-b).
+    let (code, stdout, stderr) = baton(&cfg, tmp.path(), &["drill", "web", "--yes"]).await;
+    let text = format!("{stdout}{stderr}");
+    assert_eq!(code, Some(1), "{text}");
+    assert!(text.contains("is in zone 1, web-b in zone 2"), "{text}");
 
     chaos(&emu, "web-a", "kill-service").await;
     let (code, stdout, stderr) = baton(&cfg, tmp.path(), &["failover", "web", "--yes"]).await;
