@@ -45,7 +45,8 @@ async fn every_read_returns_contoso_facts() {
         web_a.data_disks,
         vec![AttachedDisk {
             name: "web-data".into(),
-            lun: 0
+            lun: 0,
+            caching: Some("None".into()),
         }]
     );
     let web_b = vms.iter().find(|v| v.name == "web-b").unwrap();
@@ -98,12 +99,17 @@ async fn inventory_costs_one_request_per_list_and_reports_each() {
     let scope = InventoryScope::for_roles(&roles());
     assert_eq!(scope.resource_groups, vec![RG]);
 
+    // The first refresh also reads the region's VM size list, once for the client's life.
     let inv = refresh(&reader, &scope).await.unwrap();
-    assert_eq!(inv.requests, 5);
-    assert_eq!(inv.requests, scope.expected_requests());
+    assert_eq!(inv.requests, 6);
+    assert_eq!(inv.requests, scope.expected_requests(1));
     let log = requests(&emu).await;
-    assert_eq!(log.len(), 5, "{log:?}");
+    assert_eq!(log.len(), 6, "{log:?}");
     assert_eq!(matching(&log, Some("GET"), "statusOnly=true").len(), 1);
+    assert_eq!(
+        matching(&log, Some("GET"), "/locations/westeurope/vmSizes").len(),
+        1
+    );
     let sent: Vec<_> = drain(&mut rx)
         .into_iter()
         .filter_map(|e| match e {
@@ -113,8 +119,14 @@ async fn inventory_costs_one_request_per_list_and_reports_each() {
             _ => None,
         })
         .collect();
-    assert_eq!(sent.len(), 5);
+    assert_eq!(sent.len(), 6);
     assert!(sent.iter().all(|(s, id)| *s == Some(200) && id.is_some()));
+    let again = refresh(&reader, &scope).await.unwrap();
+    assert_eq!(again.requests, scope.expected_requests(0));
+    assert_eq!(
+        again.facts, inv.facts,
+        "the cached size limits give the same facts"
+    );
 
     let f = &inv.facts;
     assert_eq!((f.vms.len(), f.disks.len(), f.nics.len()), (8, 5, 8));
@@ -141,6 +153,19 @@ async fn inventory_costs_one_request_per_list_and_reports_each() {
     }
     let lb = f.load_balancer(LB).unwrap();
     assert_eq!(lb.nat_rules["db-app"], vec!["db-a-nic"]);
+
+    // Placement and storage: what decides what Azure would refuse.
+    let web_b = &f.vm("web-b").unwrap().placement;
+    assert_eq!(web_b.zones, vec!["2"]);
+    assert_eq!(web_b.size.as_deref(), Some("Standard_D2s_v5"));
+    assert_eq!(web_b.max_data_disks, Some(4));
+    assert_eq!(web_b.location.as_deref(), Some("westeurope"));
+    assert_eq!(web_b.availability_set, None);
+    let data = &f.disk("web-data").unwrap().storage;
+    assert_eq!(data.sku.as_deref(), Some("Premium_ZRS"));
+    assert!(data.zones.is_empty() && data.zone().is_none());
+    let attached = &f.vm("web-a").unwrap().data_disks[0];
+    assert_eq!(attached.caching.as_deref(), Some("None"));
     emu.shutdown().await;
 }
 

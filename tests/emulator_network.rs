@@ -153,3 +153,65 @@ async fn stale_etag_and_bad_reference_are_refused() {
         .expect("answer");
     assert_eq!(resp.status(), 200);
 }
+
+/// Like Azure, a NIC PUT stores every property it is sent (known or not) and keeps only its
+/// read-only fields under its own control; what a PUT leaves out is gone.
+#[tokio::test]
+async fn nic_put_stores_what_it_is_sent() {
+    let env = Env::with(Scenario::contoso(), 200.0).await;
+    let mut body = env.get_json(&env.nic("web-b-nic")).await;
+    body["tags"] = json!({"team": "payments"});
+    body["somethingNewTopLevel"] = json!(7);
+    let props = &mut body["properties"];
+    props["networkSecurityGroup"] = json!({"id": "/nsg/x"});
+    props["auxiliaryMode"] = json!("Floating");
+    props["auxiliarySku"] = json!("A1");
+    props["unknownToEveryModel"] = json!({"a": [1, 2]});
+    props["macAddress"] = json!("AA-BB-CC-DD-EE-FF");
+    props["provisioningState"] = json!("Failed");
+    let ipc = &mut props["ipConfigurations"][0]["properties"];
+    ipc["privateIPAllocationMethod"] = json!("Static");
+    ipc["privateIPAddress"] = json!("10.0.0.77");
+    ipc["applicationSecurityGroups"] = json!([{"id": "/asg/y"}]);
+    let resp = env
+        .send(Method::PUT, &env.nic("web-b-nic"), Some(body.clone()))
+        .await;
+    assert_eq!(resp.status(), 200);
+    let aso = header(&resp, "azure-asyncoperation").expect("Azure-AsyncOperation");
+    assert_eq!(env.wait_op(&aso).await["status"], "Succeeded");
+
+    let got = env.get_json(&env.nic("web-b-nic")).await;
+    assert_eq!(got["tags"], body["tags"]);
+    assert_eq!(got["somethingNewTopLevel"], 7);
+    let (p, sent) = (&got["properties"], &body["properties"]);
+    for key in [
+        "networkSecurityGroup",
+        "auxiliaryMode",
+        "auxiliarySku",
+        "unknownToEveryModel",
+    ] {
+        assert_eq!(p[key], sent[key], "{key} kept: {got}");
+    }
+    // Read-only fields stay Azure's.
+    assert_ne!(p["macAddress"], "AA-BB-CC-DD-EE-FF");
+    assert_eq!(p["provisioningState"], "Succeeded");
+    let ip = &p["ipConfigurations"][0]["properties"];
+    assert_eq!(ip["privateIPAllocationMethod"], "Static");
+    assert_eq!(ip["privateIPAddress"], "10.0.0.77");
+    assert_eq!(ip["applicationSecurityGroups"], json!([{"id": "/asg/y"}]));
+
+    // A PUT without them drops them, as Azure does.
+    let mut plain = got.clone();
+    for key in ["networkSecurityGroup", "unknownToEveryModel"] {
+        plain["properties"].as_object_mut().unwrap().remove(key);
+    }
+    let resp = env
+        .send(Method::PUT, &env.nic("web-b-nic"), Some(plain))
+        .await;
+    let aso = header(&resp, "azure-asyncoperation").expect("Azure-AsyncOperation");
+    env.wait_op(&aso).await;
+    let got = env.get_json(&env.nic("web-b-nic")).await;
+    assert!(got["properties"].get("networkSecurityGroup").is_none());
+    assert!(got["properties"].get("unknownToEveryModel").is_none());
+    assert_eq!(got["properties"]["auxiliarySku"], "A1");
+}

@@ -169,3 +169,33 @@ async fn baton_config_points_at_the_emulator() {
         503
     );
 }
+
+#[test]
+fn zones_need_one_per_vm_and_no_availability_set() {
+    let role = |extra: &str| {
+        format!(
+            "{BASE}\n[[roles]]\nname = \"x\"\nresource_group = \"rg\"\nvms = [\"x-a\", \"x-b\"]\n{extra}\nstart_command = \"a\"\nstop_command = \"b\"\nendpoint = {{ load_balancer = \"lb\", nat_rule = \"r\" }}\n"
+        )
+    };
+    let (line, key, value, message) = scenario_error(&role("zones = [\"1\"]"));
+    assert_eq!((line, key.as_str()), (13, "roles[0].zones"));
+    assert_eq!(value, "[\"1\"]");
+    assert!(message.contains("2 VMs, 1 zones"), "{message}");
+    let (_, key, _, message) =
+        scenario_error(&role("zones = [\"1\", \"2\"]\navailability_set = \"avs\""));
+    assert_eq!(key, "roles[0].availability_set");
+    assert!(message.contains("not both"), "{message}");
+}
+
+#[test]
+fn zonal_scenario_pins_lrs_disks_to_the_masters_zone() {
+    let zonal = Scenario::from_file(Path::new("scenarios/zonal.toml")).expect("zonal.toml parses");
+    for role in &zonal.roles {
+        assert_eq!(role.zones, vec!["1", "2"], "{}", role.name);
+        assert!(
+            role.disks.iter().all(|d| d.sku == "Premium_LRS"),
+            "{}",
+            role.name
+        );
+    }
+}

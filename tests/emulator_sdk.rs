@@ -116,6 +116,26 @@ async fn compute_reads_parse_with_typed_models() {
         .and_then(|p| p.disk_state)
         .expect("diskState");
     assert_eq!(format!("{state:?}"), "Attached");
+    let sku = disk.sku.and_then(|s| s.name).expect("sku");
+    assert_eq!(format!("{sku:?}"), "PremiumZrs");
+    assert!(disk.zones.is_empty(), "a ZRS disk has no zone");
+    let web_b = vms.get(RG, "web-b", &sub).await.expect("typed VM");
+    assert_eq!(web_b.zones, vec!["2"]);
+    let sizes = compute_client(&env)
+        .virtual_machine_sizes_client()
+        .list("westeurope", &sub)
+        .send()
+        .await
+        .expect("VM size list answer")
+        .into_body()
+        .await
+        .expect("typed VM size list");
+    let d2 = sizes
+        .value
+        .iter()
+        .find(|s| s.name.as_deref() == Some("Standard_D2s_v5"))
+        .expect("D2s_v5 listed");
+    assert_eq!(d2.max_data_disk_count, Some(4));
     let mut pages = disks.list_by_resource_group(&sub, RG).into_stream();
     let mut n = 0;
     while let Some(page) = pages.next().await {

@@ -102,7 +102,10 @@ async fn healthy_then_chaos_turns_master_down_then_heals() {
     let engine = start_engine(&emu, Duration::from_secs(5));
     let mut rx = engine.snapshots();
     let first = until(&mut rx, "all healthy", all_healthy).await;
-    assert_eq!(first.inventory.arm_requests, 5);
+    assert_eq!(
+        first.inventory.arm_requests, 6,
+        "lists, load balancer and the region's VM size list"
+    );
     assert!(first.inventory.fetched_at.is_some());
     let web_a = first.heartbeats_of("web-a").expect("web-a probed");
     assert!(!web_a.service.samples.is_empty());

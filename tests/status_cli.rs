@@ -74,7 +74,10 @@ async fn healthy_world_exits_zero_with_every_master() {
     let (_dir, path) = write_config(&env.emu.baton_config_toml());
     let (code, report) = status_json(&path).await;
     assert_eq!(code, 0, "{report}");
-    assert_eq!(report["arm_requests"], 5, "one refresh of contoso");
+    assert_eq!(
+        report["arm_requests"], 6,
+        "one refresh of contoso and its region's VM size list"
+    );
     for name in ["gateway", "web", "app", "db"] {
         let r = role(&report, name);
         assert_eq!(r["state"], "healthy", "{r}");

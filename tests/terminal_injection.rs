@@ -39,6 +39,7 @@ fn scenario() -> Scenario {
         name: "rogue-data".into(),
         lun: 5,
         size_gb: 8,
+        sku: "Premium_LRS".into(),
     }];
     rogue.endpoint.kind = EndpointKindDef::NatRule("rogue-app".into());
     s.load_balancers[0].nat_rules.push(NatRuleDef {

@@ -1,6 +1,7 @@
 //! One inventory refresh: everything Azure says about the configured roles, for
 //! O(resource groups + load balancers) ARM requests (one subscription-wide `statusOnly` VM list,
-//! per group one VM, one disk and one NIC list, per load balancer one GET), never one GET per VM.
+//! per group one VM, one disk and one NIC list, per load balancer one GET, per region one VM size
+//! list on the client's first refresh only), never one GET per VM.
 //! It counts the requests it made. It must not write.
 
 use crate::azure::capture;
@@ -44,9 +45,10 @@ impl InventoryScope {
         scope
     }
 
-    /// The ARM requests a refresh makes when every list fits one page and nothing is retried.
-    pub fn expected_requests(&self) -> usize {
-        1 + 3 * self.resource_groups.len() + self.load_balancers.len()
+    /// The ARM requests a refresh makes when every list fits one page and nothing is retried,
+    /// with `new_regions` regions whose VM size list the client has not read yet.
+    pub fn expected_requests(&self, new_regions: usize) -> usize {
+        1 + 3 * self.resource_groups.len() + self.load_balancers.len() + new_regions
     }
 }
 
@@ -95,7 +97,33 @@ async fn gather(client: &ReadClient, scope: &InventoryScope) -> Result<AzureFact
         facts.disks.extend(disks);
         facts.nics.extend(nics);
     }
+    add_size_limits(client, &mut facts).await?;
     Ok(facts)
+}
+
+/// Fills each VM's data-disk limit from its region's size list (read once per region and
+/// client, so a refresh costs one more request per new region, then none).
+async fn add_size_limits(client: &ReadClient, facts: &mut AzureFacts) -> Result<(), ArmError> {
+    let mut locations: Vec<String> = Vec::new();
+    for vm in &facts.vms {
+        if let Some(l) = vm.placement.location.as_deref() {
+            if !locations.iter().any(|k| same_name(k, l)) {
+                locations.push(l.to_owned());
+            }
+        }
+    }
+    let limits = try_join_all(locations.iter().map(|l| client.vm_size_limits(l))).await?;
+    for vm in &mut facts.vms {
+        let p = &mut vm.placement;
+        let region = p
+            .location
+            .as_deref()
+            .and_then(|l| locations.iter().position(|k| same_name(k, l)));
+        if let (Some(i), Some(size)) = (region, p.size.as_deref()) {
+            p.max_data_disks = limits[i].get(&size.to_ascii_lowercase()).copied();
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -133,6 +161,7 @@ mod tests {
                 ("rg-net".to_owned(), "lb-data".to_owned())
             ]
         );
-        assert_eq!(s.expected_requests(), 1 + 6 + 2);
+        assert_eq!(s.expected_requests(0), 1 + 6 + 2);
+        assert_eq!(s.expected_requests(1), 1 + 6 + 2 + 1);
     }
 }

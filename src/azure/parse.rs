@@ -3,9 +3,12 @@
 //! are not attached, NIC names from ipconfig ids). It must not do I/O.
 
 use crate::core::model::{
-    name_from_id, AttachedDisk, DiskFacts, LoadBalancerFacts, NicFacts, PowerState, VmFacts,
+    name_from_id, AttachedDisk, DiskFacts, DiskStorage, LoadBalancerFacts, NicFacts, PowerState,
+    VmFacts, VmPlacement,
 };
-use azure_mgmt_compute::package_2024_07_01::models::{Disk, InstanceViewStatus, VirtualMachine};
+use azure_mgmt_compute::package_2024_07_01::models::{
+    Disk, InstanceViewStatus, VirtualMachine, VirtualMachineSize,
+};
 use azure_mgmt_network::package_2024_03::models::{
     LoadBalancer, NetworkInterface, NetworkInterfaceIpConfiguration,
 };
@@ -66,7 +69,11 @@ pub fn vm_facts(vm: &VirtualMachine, power: PowerState) -> VmFacts {
                         let id = d.managed_disk.as_ref()?.sub_resource.id.as_deref()?;
                         Some(name_from_id(id).to_owned())
                     })?;
-                    Some(AttachedDisk { name, lun: d.lun })
+                    Some(AttachedDisk {
+                        name,
+                        lun: d.lun,
+                        caching: d.caching.as_ref().and_then(wire_word),
+                    })
                 })
                 .collect()
         })
@@ -80,7 +87,39 @@ pub fn vm_facts(vm: &VirtualMachine, power: PowerState) -> VmFacts {
             .unwrap_or_default(),
         nics,
         data_disks,
+        placement: VmPlacement {
+            zones: vm.zones.clone(),
+            availability_set: props
+                .and_then(|p| p.availability_set.as_ref())
+                .and_then(|a| a.id.as_deref())
+                .map(|id| name_from_id(id).to_owned()),
+            location: Some(vm.resource.location.clone()).filter(|l| !l.is_empty()),
+            size: props
+                .and_then(|p| p.hardware_profile.as_ref())
+                .and_then(|h| h.vm_size.as_ref())
+                .and_then(wire_word),
+            max_data_disks: None,
+        },
     }
+}
+
+/// The word an enum of the typed models stands for on the wire (`Premium_LRS`, `ReadOnly`).
+fn wire_word<T: serde::Serialize>(value: &T) -> Option<String> {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+}
+
+/// `maxDataDiskCount` by size name (lower-cased), from one region's VM size list.
+pub fn size_limits(sizes: &[VirtualMachineSize]) -> HashMap<String, u32> {
+    sizes
+        .iter()
+        .filter_map(|s| {
+            let name = s.name.as_deref()?.to_ascii_lowercase();
+            let max = u32::try_from(s.max_data_disk_count?).ok()?;
+            Some((name, max))
+        })
+        .collect()
 }
 
 /// A VM's facts with its power looked up in `power` by id (Unknown when absent).
@@ -112,6 +151,21 @@ pub fn disk_facts(disk: &Disk) -> DiskFacts {
             .filter(|m| !m.is_empty())
             .map(|m| name_from_id(m).to_owned()),
         disk_state,
+        storage: DiskStorage {
+            sku: disk
+                .sku
+                .as_ref()
+                .and_then(|s| s.name.as_ref())
+                .and_then(wire_word),
+            zones: disk.zones.clone(),
+            location: Some(disk.resource.location.clone()).filter(|l| !l.is_empty()),
+            max_shares: disk.properties.as_ref().and_then(|p| p.max_shares),
+            managed_by_extended: disk
+                .managed_by_extended
+                .iter()
+                .map(|id| name_from_id(id).to_owned())
+                .collect(),
+        },
     }
 }
 
@@ -255,7 +309,8 @@ mod tests {
             f.data_disks,
             vec![AttachedDisk {
                 name: "web-data".into(),
-                lun: 0
+                lun: 0,
+                caching: None,
             }]
         );
         assert_eq!(

@@ -1,6 +1,7 @@
 //! The reads of [`ReadClient`]: VMs, disks, NICs and load balancers as `core::model` facts,
 //! through the crates' typed models, each call retried by the client's [`RetryPolicy`]. Also
-//! the typed model reads the writes need (NIC with etag, VM model). It must not write.
+//! the typed model reads the writes need (VM model), the raw NIC a read-modify-write sends back,
+//! and the VM size limits of a region (read once per client). It must not write.
 //!
 //! [`RetryPolicy`]: crate::azure::RetryPolicy
 
@@ -12,7 +13,16 @@ use crate::core::model::{DiskFacts, LoadBalancerFacts, NicFacts, VmFacts};
 use azure_mgmt_compute::package_2024_07_01::models::{Disk, VirtualMachine};
 use azure_mgmt_network::package_2024_03::models::{LoadBalancer, NetworkInterface};
 use futures::StreamExt;
+use std::collections::HashMap;
 use std::future::Future;
+
+/// api-version of the Microsoft.Network calls baton makes itself (the crate's own).
+pub(crate) const NETWORK_API: &str = "2024-03-01";
+
+/// ARM path of a NIC.
+pub(crate) fn nic_path(subscription: &str, resource_group: &str, name: &str) -> String {
+    format!("/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/Microsoft.Network/networkInterfaces/{name}")
+}
 
 /// Maps an SDK error of a read to [`ArmError`].
 fn read_err(what: &str) -> impl Fn(azure_core::Error) -> ArmError + '_ {
@@ -193,6 +203,54 @@ impl ReadClient {
             resp.into_body().await.map_err(read_err(&what))
         })
         .await
+    }
+
+    /// The NIC exactly as ARM returned it (etag included), for read-modify-writes that must PUT
+    /// back every property, known to the typed model or not.
+    pub(crate) async fn nic_raw(
+        &self,
+        resource_group: &str,
+        name: &str,
+    ) -> Result<serde_json::Value, ArmError> {
+        let what = format!("NIC {resource_group}/{name}");
+        let url = self.url(
+            &nic_path(self.subscription_id(), resource_group, name),
+            NETWORK_API,
+        );
+        self.read(&what, |_| async {
+            let resp = self.get_raw(&url).await?;
+            serde_json::from_slice(&resp.body).map_err(|e| ArmError::Decode {
+                what: what.clone(),
+                reason: e.to_string(),
+            })
+        })
+        .await
+    }
+
+    /// `maxDataDiskCount` by size name (lower-cased) in `location`: one VM size list per
+    /// region for the life of the client, then served from its cache.
+    pub async fn vm_size_limits(&self, location: &str) -> Result<HashMap<String, u32>, ArmError> {
+        if let Some(limits) = self.cached_size_limits(location) {
+            return Ok(limits);
+        }
+        let what = format!("VM sizes in {location}");
+        let limits = self
+            .read(&what, |_| async {
+                let list = self
+                    .compute()
+                    .virtual_machine_sizes_client()
+                    .list(location, self.subscription_id())
+                    .send()
+                    .await
+                    .map_err(read_err(&what))?
+                    .into_body()
+                    .await
+                    .map_err(read_err(&what))?;
+                Ok(parse::size_limits(&list.value))
+            })
+            .await?;
+        self.cache_size_limits(location, limits.clone());
+        Ok(limits)
     }
 
     /// The typed VM model, optionally with its instance view.

@@ -3,12 +3,15 @@
 //! Pure: the caller supplies the facts, the probe verdicts and whether an operation is running.
 //! The master is the VM that holds the endpoint AND every data disk. Anything else that Azure
 //! says about ownership is reported as a [`Violation`] stating the facts — never resolved here.
+//! A role whose every standby Azure would refuse the disks to (zone, availability set, size,
+//! LUN, region: see `plan::refusals`) is DEGRADED, long before anyone needs a failover.
 
 use super::index::FactsIndex;
 use super::model::{
     name_from_id, same_name, AzureFacts, EndpointSpec, PowerState, ProbeFacts, ProbeStatus,
-    RoleSpec, VmProbes,
+    RoleSpec, VmFacts, VmProbes,
 };
+use super::plan::refusals::{self, Refusal};
 use serde::Serialize;
 use std::fmt;
 
@@ -143,6 +146,11 @@ pub enum Violation {
         /// Why the probe failed.
         reason: String,
     },
+    /// Azure would refuse the role's disks on every standby: no failover could finish.
+    StandbysRefused {
+        /// What Azure would refuse, per standby.
+        refusals: Vec<Refusal>,
+    },
 }
 
 impl fmt::Display for Violation {
@@ -193,6 +201,15 @@ impl fmt::Display for Violation {
             Violation::MasterServiceDown { vm, reason } => {
                 write!(f, "service probe of master {vm} down: {reason}")
             }
+            Violation::StandbysRefused { refusals } => write!(
+                f,
+                "no standby can take over: {}",
+                refusals
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
         }
     }
 }
@@ -216,6 +233,10 @@ pub struct DiskPlacement {
     pub attached_to: Option<String>,
     /// `diskState` as Azure reports it (`unknown` when the disk was not found).
     pub disk_state: String,
+    /// `sku.name` (`Premium_ZRS`…), when known.
+    pub sku: Option<String>,
+    /// The disk's zones (empty: regional or zone-redundant).
+    pub zones: Vec<String>,
 }
 
 /// One VM of the role as the screens need it.
@@ -229,6 +250,10 @@ pub struct VmStatus {
     pub probes: VmProbes,
     /// True for the master.
     pub is_master: bool,
+    /// The VM's zones (empty: regional).
+    pub zones: Vec<String>,
+    /// `hardwareProfile.vmSize`, when known.
+    pub size: Option<String>,
 }
 
 /// Everything derived about one role.
@@ -355,6 +380,8 @@ fn unknown_without_facts(spec: &RoleSpec, probes: &ProbeFacts) -> RoleStatus {
                 lun: d.lun,
                 attached_to: None,
                 disk_state: "unknown".to_string(),
+                sku: None,
+                zones: Vec::new(),
             })
             .collect(),
         vms: spec
@@ -365,6 +392,8 @@ fn unknown_without_facts(spec: &RoleSpec, probes: &ProbeFacts) -> RoleStatus {
                 power: PowerState::Unknown,
                 probes: probes.get(vm),
                 is_master: false,
+                zones: Vec::new(),
+                size: None,
             })
             .collect(),
         violations: Vec::new(),
@@ -435,6 +464,8 @@ fn place_disks(
                     .as_deref()
                     .map(|v| name_from_id(v).to_string()),
                 disk_state: found.disk_state.clone(),
+                sku: found.storage.sku.clone(),
+                zones: found.storage.zones.clone(),
             },
             None => {
                 out.push(Violation::DiskNotFound {
@@ -445,6 +476,8 @@ fn place_disks(
                     lun: d.lun,
                     attached_to: None,
                     disk_state: "unknown".to_string(),
+                    sku: None,
+                    zones: Vec::new(),
                 }
             }
         })
@@ -540,11 +573,16 @@ fn vm_statuses(
 ) -> Vec<VmStatus> {
     spec.vms
         .iter()
-        .map(|vm| VmStatus {
-            name: vm.clone(),
-            power: facts.vm(vm).map_or(PowerState::Unknown, |v| v.power),
-            probes: probes.get(vm),
-            is_master: master.is_some_and(|m| same_name(m, vm)),
+        .map(|vm| {
+            let found = facts.vm(vm);
+            VmStatus {
+                name: vm.clone(),
+                power: found.map_or(PowerState::Unknown, |v| v.power),
+                probes: probes.get(vm),
+                is_master: master.is_some_and(|m| same_name(m, vm)),
+                zones: found.map(|v| v.placement.zones.clone()).unwrap_or_default(),
+                size: found.and_then(|v| v.placement.size.clone()),
+            }
         })
         .collect()
 }
@@ -558,6 +596,7 @@ fn health_state(
     out: &mut Vec<Violation>,
 ) -> LeaderState {
     check_luns(master, facts, spec, out);
+    let refused = check_standbys(master, facts, spec, out);
     let Some(m) = vms.iter().find(|v| v.is_master) else {
         return LeaderState::Unknown;
     };
@@ -594,11 +633,37 @@ fn health_state(
         .filter(|v| !v.is_master)
         .any(|v| v.power != PowerState::Running || v.probes.vm.is_down());
     let wrong_lun = out.iter().any(|v| matches!(v, Violation::WrongLun { .. }));
-    if standby_down || wrong_lun {
+    if standby_down || wrong_lun || refused {
         LeaderState::Degraded
     } else {
         LeaderState::Healthy
     }
+}
+
+/// True (and a violation) when Azure would refuse the role's disks on every standby.
+fn check_standbys(
+    master: &str,
+    facts: &FactsIndex<'_>,
+    spec: &RoleSpec,
+    out: &mut Vec<Violation>,
+) -> bool {
+    let standbys: Vec<&VmFacts> = spec
+        .vms
+        .iter()
+        .filter(|v| !same_name(v, master))
+        .filter_map(|v| facts.vm(v))
+        .collect();
+    let per_standby: Vec<Vec<Refusal>> = standbys
+        .iter()
+        .map(|vm| refusals::check(spec, vm, |d| facts.disk(d)))
+        .collect();
+    if per_standby.is_empty() || per_standby.iter().any(Vec::is_empty) {
+        return false;
+    }
+    out.push(Violation::StandbysRefused {
+        refusals: per_standby.into_iter().flatten().collect(),
+    });
+    true
 }
 
 fn check_luns(master: &str, facts: &FactsIndex<'_>, spec: &RoleSpec, out: &mut Vec<Violation>) {

@@ -48,6 +48,7 @@ impl World {
             provisioning_state: "Succeeded".into(),
             nics: vec![format!("{name}-nic")],
             data_disks: disks,
+            placement: Default::default(),
         };
         let nic = |name: &str, refs: Vec<String>| NicFacts {
             name: format!("{name}-nic"),
@@ -65,15 +66,18 @@ impl World {
                 "Unattached"
             }
             .into(),
+            storage: Default::default(),
         };
         let attached = vec![
             AttachedDisk {
                 name: "web-data".into(),
                 lun: 0,
+                caching: None,
             },
             AttachedDisk {
                 name: "web-log".into(),
                 lun: 1,
+                caching: None,
             },
         ];
         let mut probes = ProbeFacts::default();
@@ -497,4 +501,40 @@ fn derive_all_equals_deriving_each_role_alone() {
     assert_eq!(all[1].state, LeaderState::FailingOver);
     let none = derive_all(&specs, None, &w.probes, |_| false);
     assert!(none.iter().all(|s| s.state == LeaderState::Unknown));
+}
+
+/// Zonal LRS disks in zone 1 and the standby in zone `standby_zone`.
+fn zonal_world(standby_zone: &str) -> World {
+    let mut w = World::healthy();
+    for (vm, zone) in [("web-a", "1"), ("web-b", standby_zone)] {
+        w.vm_mut(vm).placement.zones = vec![zone.into()];
+    }
+    for d in &mut w.facts.disks {
+        d.storage.sku = Some("Premium_LRS".into());
+        d.storage.zones = vec!["1".into()];
+    }
+    w
+}
+
+#[test]
+fn every_standby_refused_is_degraded_with_the_reason() {
+    let s = zonal_world("2").derive(false);
+    assert_eq!(s.state, LeaderState::Degraded);
+    assert_eq!(s.master.as_deref(), Some("web-a"));
+    let [Violation::StandbysRefused { refusals }] = s.violations.as_slice() else {
+        panic!("{:?}", s.violations);
+    };
+    assert_eq!(refusals.len(), 2, "both disks refused on web-b");
+    let text = texts(&s).join("\n");
+    assert!(
+        text.starts_with(
+            "no standby can take over: Azure would refuse to attach disk web-data to web-b"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("zone 1, web-b in zone 2"), "{text}");
+
+    let same_zone = zonal_world("1").derive(false);
+    assert_eq!(same_zone.state, LeaderState::Healthy);
+    assert!(same_zone.violations.is_empty());
 }

@@ -153,6 +153,24 @@ pub struct VmFacts {
     pub nics: Vec<String>,
     /// Data disks in `storageProfile.dataDisks` (excluding ones marked `toBeDetached`).
     pub data_disks: Vec<AttachedDisk>,
+    /// Where the VM sits and how big it is: what decides which disks Azure lets it take.
+    #[serde(default)]
+    pub placement: VmPlacement,
+}
+
+/// A VM's zone, availability set, region and size (with the size's data-disk limit).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VmPlacement {
+    /// Availability zones (`zones`); empty for a regional VM.
+    pub zones: Vec<String>,
+    /// Name of the availability set (`properties.availabilitySet.id`), if any.
+    pub availability_set: Option<String>,
+    /// Region (`location`), when reported.
+    pub location: Option<String>,
+    /// `hardwareProfile.vmSize`, when reported.
+    pub size: Option<String>,
+    /// The size's `maxDataDiskCount` from the region's VM size list, when known.
+    pub max_data_disks: Option<u32>,
 }
 
 /// A data disk as the VM model lists it.
@@ -162,6 +180,9 @@ pub struct AttachedDisk {
     pub name: String,
     /// LUN on this VM.
     pub lun: i32,
+    /// Host caching of this attachment (`None`, `ReadOnly`, `ReadWrite`), when reported.
+    #[serde(default)]
+    pub caching: Option<String>,
 }
 
 /// What Azure says about one managed disk.
@@ -175,6 +196,48 @@ pub struct DiskFacts {
     pub managed_by: Option<String>,
     /// `properties.diskState` (Unattached, Attached, Reserved, …).
     pub disk_state: String,
+    /// SKU, zones, region and sharing: what decides where Azure lets the disk go.
+    #[serde(default)]
+    pub storage: DiskStorage,
+}
+
+/// A disk's SKU, zones, region and sharing.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiskStorage {
+    /// `sku.name` (`Premium_LRS`, `Premium_ZRS`, `UltraSSD_LRS`, …), when reported.
+    pub sku: Option<String>,
+    /// Availability zones (`zones`); empty for a regional or zone-redundant disk.
+    pub zones: Vec<String>,
+    /// Region (`location`), when reported.
+    pub location: Option<String>,
+    /// `properties.maxShares` (1 or absent: not shareable).
+    pub max_shares: Option<i32>,
+    /// VM names of `managedByExtended` (the other VMs a shared disk is attached to).
+    pub managed_by_extended: Vec<String>,
+}
+
+impl DiskStorage {
+    /// True for a zone-redundant SKU (`*_ZRS`): it attaches in any zone of its region.
+    pub fn is_zone_redundant(&self) -> bool {
+        self.sku
+            .as_deref()
+            .is_some_and(|s| s.to_ascii_uppercase().ends_with("_ZRS"))
+    }
+
+    /// The zone a zonal disk is pinned to (`None` for regional and zone-redundant disks).
+    pub fn zone(&self) -> Option<&str> {
+        if self.is_zone_redundant() {
+            return None;
+        }
+        self.zones.first().map(String::as_str)
+    }
+
+    /// True when the SKU allows no host caching (Ultra Disk and Premium SSD v2).
+    pub fn caching_forbidden(&self) -> bool {
+        self.sku.as_deref().is_some_and(|s| {
+            s.eq_ignore_ascii_case("UltraSSD_LRS") || s.eq_ignore_ascii_case("PremiumV2_LRS")
+        })
+    }
 }
 
 /// What Azure says about one NIC.

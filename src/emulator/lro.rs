@@ -10,7 +10,7 @@ use std::time::Instant;
 use time::OffsetDateTime;
 
 use super::clock::Timing;
-use super::world::{IpConfig, Pending, Power, World};
+use super::world::{IpConfig, NicSent, Pending, Power, World};
 
 /// What an operation does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +93,7 @@ pub(crate) struct Operation {
     pub fail_with: Option<OpError>,
     pub output: Option<Value>,
     pub script: Option<String>,
-    pub previous_nic: Option<Vec<IpConfig>>,
+    pub previous_nic: Option<(Vec<IpConfig>, NicSent)>,
     pub previous_power: Option<Power>,
     pub api_version: String,
 }
@@ -355,8 +355,9 @@ impl World {
         };
         let nic = &mut self.nics[ni];
         if let Some(e) = op.fail_with.clone() {
-            if let Some(prev) = op.previous_nic.clone() {
-                nic.ipconfigs = prev;
+            if let Some((ipconfigs, sent)) = op.previous_nic.clone() {
+                nic.ipconfigs = ipconfigs;
+                nic.sent = sent;
             }
             nic.provisioning = "Failed".to_string();
             nic.etag = super::world::net_etag();

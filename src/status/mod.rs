@@ -64,6 +64,7 @@ fn role_json(role: &RoleStatus) -> Value {
         "endpoint": { "holder": endpoint_holder(role), "holders": role.endpoint_holders },
         "disks": role.disks.iter().map(|d| json!({
             "name": d.name, "lun": d.lun, "attached_to": d.attached_to, "disk_state": d.disk_state,
+            "sku": d.sku, "zones": d.zones,
         })).collect::<Vec<_>>(),
         "violations": role.violations.iter().map(|v| v.to_string()).collect::<Vec<_>>(),
     })
@@ -82,6 +83,8 @@ fn vm_json(vm: &VmStatus) -> Value {
         "name": vm.name,
         "power": vm.power.as_str(),
         "master": vm.is_master,
+        "zones": vm.zones,
+        "size": vm.size,
         "vm_probe": probe_word(&vm.probes.vm),
         "service_probe": probe_word(&vm.probes.service),
         "vm_probe_detail": probe_detail(&vm.probes.vm),
@@ -192,6 +195,8 @@ mod tests {
                 lun: 0,
                 attached_to: Some("web-a".into()),
                 disk_state: "Attached".into(),
+                sku: Some("Premium_ZRS".into()),
+                zones: vec![],
             }],
             vms: vec![
                 VmStatus {
@@ -202,6 +207,8 @@ mod tests {
                         service: ProbeStatus::Up { latency_ms: 3 },
                     },
                     is_master: true,
+                    zones: vec!["1".into()],
+                    size: Some("Standard_D2s_v5".into()),
                 },
                 VmStatus {
                     name: "web-b\u{1b}[31m".into(),
@@ -213,6 +220,8 @@ mod tests {
                         },
                     },
                     is_master: false,
+                    zones: vec!["2".into()],
+                    size: None,
                 },
             ],
             violations: vec![],
@@ -256,6 +265,10 @@ mod tests {
         assert_eq!(role["disks"][0]["lun"], 0);
         assert_eq!(role["disks"][0]["attached_to"], "web-a");
         assert_eq!(role["disks"][0]["disk_state"], "Attached");
+        assert_eq!(role["disks"][0]["sku"], "Premium_ZRS");
+        assert_eq!(role["disks"][0]["zones"], json!([]));
+        assert_eq!(role["vms"][0]["zones"], json!(["1"]));
+        assert_eq!(role["vms"][0]["size"], "Standard_D2s_v5");
         assert_eq!(
             role["violations"][0],
             "endpoint on web-b, disk web-data on web-a"

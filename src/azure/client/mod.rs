@@ -87,7 +87,13 @@ struct Shared {
     compute: azure_mgmt_compute::package_2024_07_01::Client,
     network: azure_mgmt_network::package_2024_03::Client,
     pipeline: Pipeline,
+    /// `maxDataDiskCount` by size, per region: sizes do not change, so each region is read once.
+    size_limits: std::sync::Mutex<SizeCache>,
 }
+
+/// Region (lower-cased) → size name (lower-cased) → `maxDataDiskCount`.
+pub(crate) type SizeCache =
+    std::collections::HashMap<String, std::collections::HashMap<String, u32>>;
 
 /// A client that can only read. Cheap to clone; carries its retry and poll policies and
 /// progress sink.
@@ -135,6 +141,7 @@ impl ReadClient {
                 compute,
                 network,
                 pipeline,
+                size_limits: std::sync::Mutex::default(),
             }),
             retry: RetryPolicy::default(),
             poll: PollPolicy::default(),
@@ -193,6 +200,26 @@ impl ReadClient {
         &self.shared.network
     }
 
+    /// The cached size limits of a region, if it was read already.
+    pub(crate) fn cached_size_limits(
+        &self,
+        location: &str,
+    ) -> Option<std::collections::HashMap<String, u32>> {
+        let cache = self.shared.size_limits.lock().ok()?;
+        cache.get(&location.to_ascii_lowercase()).cloned()
+    }
+
+    /// Remembers the size limits of a region for every later refresh.
+    pub(crate) fn cache_size_limits(
+        &self,
+        location: &str,
+        limits: std::collections::HashMap<String, u32>,
+    ) {
+        if let Ok(mut cache) = self.shared.size_limits.lock() {
+            cache.insert(location.to_ascii_lowercase(), limits);
+        }
+    }
+
     /// `{endpoint}{path}?api-version=…` for a path starting with `/subscriptions/`.
     pub(crate) fn url(&self, path: &str, api_version: &str) -> Url {
         let mut url = self.shared.target.endpoint.clone();
@@ -205,6 +232,20 @@ impl ReadClient {
     /// One authenticated GET of an absolute URL (status and result URLs), through the same
     /// pipeline as the SDK calls. Non-success statuses come back as [`ArmError::Http`].
     pub(crate) async fn get_raw(&self, url: &Url) -> Result<RawResponse, ArmError> {
+        let mut req = self.authorized(url, azure_core::Method::Get).await?;
+        let resp = self
+            .send_request(&mut req)
+            .await
+            .map_err(|e| ArmError::from_azure(&e, "GET", url.as_str()))?;
+        RawResponse::collect(resp, "GET", url.as_str()).await
+    }
+
+    /// A request to `url` carrying the bearer token.
+    async fn authorized(
+        &self,
+        url: &Url,
+        method: azure_core::Method,
+    ) -> Result<azure_core::Request, ArmError> {
         let scopes: Vec<&str> = self
             .shared
             .target
@@ -217,20 +258,22 @@ impl ReadClient {
             .credential
             .get_token(&scopes)
             .await
-            .map_err(|e| ArmError::from_azure(&e, "GET", url.as_str()))?;
-        let mut req = azure_core::Request::new(url.clone(), azure_core::Method::Get);
+            .map_err(|e| ArmError::from_azure(&e, method.as_ref(), url.as_str()))?;
+        let mut req = azure_core::Request::new(url.clone(), method);
         req.insert_header(
             azure_core::headers::AUTHORIZATION,
             format!("Bearer {}", token.token.secret()),
         );
+        Ok(req)
+    }
+
+    /// Sends a built request through the shared pipeline (capture policy included).
+    async fn send_request(
+        &self,
+        req: &mut azure_core::Request,
+    ) -> azure_core::Result<azure_core::Response> {
         let ctx = azure_core::Context::new();
-        let resp = self
-            .shared
-            .pipeline
-            .send(&ctx, &mut req)
-            .await
-            .map_err(|e| ArmError::from_azure(&e, "GET", url.as_str()))?;
-        RawResponse::collect(resp, "GET", url.as_str()).await
+        self.shared.pipeline.send(&ctx, req).await
     }
 }
 
@@ -251,6 +294,26 @@ impl ArmClient {
     /// The read side of this client (same target, credential, policies and progress).
     pub fn reader(&self) -> &ReadClient {
         &self.reader
+    }
+
+    /// One PUT of a raw JSON body through the shared pipeline, for read-modify-writes that
+    /// must send back every property exactly as read (no typed model in between). Same
+    /// contract as a builder's `.send()`: the caller follows the operation with baton's poller.
+    pub(crate) async fn put_json(
+        &self,
+        url: &Url,
+        body: &serde_json::Value,
+    ) -> azure_core::Result<azure_core::Response> {
+        let mut req = self
+            .reader
+            .authorized(url, azure_core::Method::Put)
+            .await
+            .map_err(|e| azure_core::Error::new(azure_core::error::ErrorKind::Credential, e))?;
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| azure_core::Error::new(azure_core::error::ErrorKind::DataConversion, e))?;
+        req.insert_header(azure_core::headers::CONTENT_TYPE, "application/json");
+        req.set_body(bytes);
+        self.reader.send_request(&mut req).await
     }
 
     /// The same client with another retry policy.

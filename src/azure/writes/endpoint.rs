@@ -1,20 +1,20 @@
 //! Endpoint moves: add or remove a load balancer NAT rule / backend pool reference on a NIC by
 //! read-modify-write of the whole NIC (PUT with `If-Match`), followed to the end and verified on
-//! the NIC the operation returns. It must not touch any other part of the NIC.
+//! the NIC the operation returns.
+//!
+//! The NIC is read and written as raw JSON, never through a typed model: a NIC PUT replaces the
+//! whole NIC and Azure stores what it is sent, so a model that does not know a property (one of
+//! a newer api-version, say) would silently strip it. Only the reference arrays of the ipconfig
+//! concerned change; everything else goes back byte-for-byte as read.
 
 use crate::azure::capture;
 use crate::azure::client::ArmClient;
 use crate::azure::error::ArmError;
 use crate::azure::lro::WriteKind;
-use crate::azure::parse;
+use crate::azure::reads::{nic_path, NETWORK_API};
 use crate::azure::writes::{outcome, Ids, WriteOutcome, WriteStatus};
 use crate::core::model::{EndpointKind, EndpointSpec};
-use azure_mgmt_network::package_2024_03::models::{
-    BackendAddressPool, InboundNatRule, NetworkInterface, NetworkInterfaceIpConfiguration,
-    SubResource,
-};
-
-const NETWORK_API: &str = "2024-03-01";
+use serde_json::{json, Value};
 
 /// Both halves of an endpoint move.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,64 +25,96 @@ pub struct MoveOutcome {
     pub added: WriteOutcome,
 }
 
-/// True when any ipconfig of the NIC references the endpoint.
-fn nic_has(nic: &NetworkInterface, spec: &EndpointSpec) -> bool {
-    parse::nic_facts(nic)
-        .lb_refs
-        .iter()
-        .any(|id| spec.matches_id(id))
+/// The two ipconfig arrays that hold load balancer references.
+const REF_ARRAYS: [&str; 2] = [
+    "loadBalancerInboundNatRules",
+    "loadBalancerBackendAddressPools",
+];
+
+/// The array an endpoint of this kind lives in.
+fn ref_array(kind: &EndpointKind) -> &'static str {
+    match kind {
+        EndpointKind::NatRule(_) => REF_ARRAYS[0],
+        EndpointKind::BackendPool(_) => REF_ARRAYS[1],
+    }
 }
 
-/// Drops every reference to the endpoint from every ipconfig.
-fn drop_endpoint(nic: &mut NetworkInterface, spec: &EndpointSpec) {
-    let Some(props) = nic.properties.as_mut() else {
+/// The ipconfigs of a raw NIC (empty when it has none).
+fn ipconfigs(nic: &Value) -> &[Value] {
+    nic.pointer("/properties/ipConfigurations")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// True when any ipconfig of the NIC references the endpoint.
+fn nic_has(nic: &Value, spec: &EndpointSpec) -> bool {
+    ipconfigs(nic).iter().any(|ipc| {
+        REF_ARRAYS.iter().any(|key| {
+            ipc.pointer(&format!("/properties/{key}"))
+                .and_then(Value::as_array)
+                .is_some_and(|refs| refs.iter().any(|r| ref_matches(r, spec)))
+        })
+    })
+}
+
+fn ref_matches(reference: &Value, spec: &EndpointSpec) -> bool {
+    reference
+        .get("id")
+        .and_then(Value::as_str)
+        .is_some_and(|id| spec.matches_id(id))
+}
+
+/// Drops every reference to the endpoint from every ipconfig, touching nothing else.
+fn drop_endpoint(nic: &mut Value, spec: &EndpointSpec) {
+    let Some(configs) = nic
+        .pointer_mut("/properties/ipConfigurations")
+        .and_then(Value::as_array_mut)
+    else {
         return;
     };
-    for ipc in props
-        .ip_configurations
-        .iter_mut()
-        .filter_map(|c| c.properties.as_mut())
-    {
-        let keep = |id: &Option<String>| !id.as_deref().is_some_and(|i| spec.matches_id(i));
-        ipc.load_balancer_inbound_nat_rules
-            .retain(|r| keep(&r.sub_resource.id));
-        ipc.load_balancer_backend_address_pools
-            .retain(|p| keep(&p.sub_resource.id));
+    for ipc in configs {
+        for key in REF_ARRAYS {
+            if let Some(refs) = ipc
+                .pointer_mut(&format!("/properties/{key}"))
+                .and_then(Value::as_array_mut)
+            {
+                refs.retain(|r| !ref_matches(r, spec));
+            }
+        }
     }
 }
 
 /// The primary ipconfig (flagged `primary`, else the first).
-fn primary_ipconfig(nic: &mut NetworkInterface) -> Option<&mut NetworkInterfaceIpConfiguration> {
-    let configs = &mut nic.properties.as_mut()?.ip_configurations;
+fn primary_ipconfig(nic: &mut Value) -> Option<&mut Value> {
+    let configs = nic
+        .pointer_mut("/properties/ipConfigurations")
+        .and_then(Value::as_array_mut)?;
     let index = configs
         .iter()
-        .position(|c| c.properties.as_ref().and_then(|p| p.primary) == Some(true))
+        .position(|c| c.pointer("/properties/primary") == Some(&Value::Bool(true)))
         .unwrap_or(0);
     configs.get_mut(index)
 }
 
 /// Adds a reference to the endpoint on the primary ipconfig.
-fn add_endpoint_ref(nic: &mut NetworkInterface, spec: &EndpointSpec, id: String) -> bool {
-    let Some(ipc) = primary_ipconfig(nic) else {
+fn add_endpoint_ref(nic: &mut Value, spec: &EndpointSpec, id: String) -> bool {
+    let Some(Value::Object(ipc)) = primary_ipconfig(nic) else {
         return false;
     };
-    let props = ipc.properties.get_or_insert_with(Default::default);
-    let reference = SubResource { id: Some(id) };
-    match spec.kind {
-        EndpointKind::NatRule(_) => props.load_balancer_inbound_nat_rules.push(InboundNatRule {
-            sub_resource: reference,
-            ..Default::default()
-        }),
-        EndpointKind::BackendPool(_) => {
-            props
-                .load_balancer_backend_address_pools
-                .push(BackendAddressPool {
-                    sub_resource: reference,
-                    ..Default::default()
-                })
+    let props = ipc.entry("properties").or_insert_with(|| json!({}));
+    let Value::Object(props) = props else {
+        return false;
+    };
+    let refs = props
+        .entry(ref_array(&spec.kind))
+        .or_insert_with(|| json!([]));
+    match refs {
+        Value::Array(list) => {
+            list.push(json!({ "id": id }));
+            true
         }
+        _ => false,
     }
-    true
 }
 
 impl ArmClient {
@@ -163,7 +195,7 @@ impl ArmClient {
         want: bool,
         ids: &Ids,
     ) -> Result<WriteStatus, ArmError> {
-        let mut nic = self.reader().nic_model(resource_group, nic_name).await?;
+        let mut nic = self.reader().nic_raw(resource_group, nic_name).await?;
         if nic_has(&nic, spec) == want {
             return Ok(WriteStatus::AlreadyDone);
         }
@@ -174,25 +206,16 @@ impl ArmClient {
         } else {
             drop_endpoint(&mut nic, spec);
         }
-        let path = format!(
-            "/subscriptions/{}/resourceGroups/{resource_group}/providers/Microsoft.Network/networkInterfaces/{nic_name}",
-            self.reader().subscription_id()
-        );
-        let kind = WriteKind::PutOrPatch(self.reader().url(&path, NETWORK_API));
+        let path = nic_path(self.reader().subscription_id(), resource_group, nic_name);
+        let url = self.reader().url(&path, NETWORK_API);
+        let kind = WriteKind::PutOrPatch(url.clone());
         // If-Match only on the PUT itself: the polls and the final GET must not carry it.
-        let etag = nic.etag.clone().unwrap_or_else(|| "*".to_owned());
-        let send = self
-            .reader()
-            .network()
-            .network_interfaces_client()
-            .create_or_update(
-                resource_group,
-                nic_name,
-                nic,
-                self.reader().subscription_id(),
-            )
-            .send();
-        let send = capture::with_if_match(etag, send);
+        let etag = nic
+            .get("etag")
+            .and_then(Value::as_str)
+            .unwrap_or("*")
+            .to_owned();
+        let send = capture::with_if_match(etag, self.put_json(&url, &nic));
         let finished = self.send_and_wait(operation, &kind, ids, send).await?;
         verify_nic(nic_name, finished.body.as_deref(), spec, want)?;
         Ok(WriteStatus::Applied)
@@ -211,7 +234,7 @@ fn verify_nic(
         what: what.clone(),
         reason: "no NIC in the final answer".into(),
     })?;
-    let nic: NetworkInterface = serde_json::from_slice(body).map_err(|e| ArmError::Decode {
+    let nic: Value = serde_json::from_slice(body).map_err(|e| ArmError::Decode {
         what: what.clone(),
         reason: e.to_string(),
     })?;
@@ -229,7 +252,6 @@ fn verify_nic(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     fn spec(kind: EndpointKind) -> EndpointSpec {
         EndpointSpec {
@@ -241,20 +263,21 @@ mod tests {
 
     #[test]
     fn add_and_drop_on_primary_ipconfig() {
-        let mut nic: NetworkInterface = serde_json::from_value(json!({
+        let mut nic = json!({
             "name": "n", "properties": {"ipConfigurations": [
                 {"name": "second", "properties": {"primary": false}},
                 {"name": "ipconfig1", "properties": {"primary": true}}]}
-        }))
-        .unwrap();
+        });
         let s = spec(EndpointKind::BackendPool("pool".into()));
         assert!(!nic_has(&nic, &s));
         let id = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb/backendAddressPools/pool";
         assert!(add_endpoint_ref(&mut nic, &s, id.into()));
         assert!(nic_has(&nic, &s));
-        let configs = &nic.properties.as_ref().unwrap().ip_configurations;
-        let primary = configs[1].properties.as_ref().unwrap();
-        assert_eq!(primary.load_balancer_backend_address_pools.len(), 1);
+        assert_eq!(
+            nic["properties"]["ipConfigurations"][1]["properties"]
+                ["loadBalancerBackendAddressPools"],
+            json!([{ "id": id }])
+        );
         drop_endpoint(&mut nic, &s);
         assert!(!nic_has(&nic, &s));
         let nat = spec(EndpointKind::NatRule("pool".into()));
@@ -263,9 +286,30 @@ mod tests {
 
     #[test]
     fn nic_without_ipconfig_cannot_take_an_endpoint() {
-        let mut nic: NetworkInterface =
-            serde_json::from_value(json!({"name": "n", "properties": {}})).unwrap();
+        let mut nic = json!({"name": "n", "properties": {}});
         let s = spec(EndpointKind::NatRule("r".into()));
         assert!(!add_endpoint_ref(&mut nic, &s, "id".into()));
+    }
+
+    #[test]
+    fn every_property_but_the_reference_survives_a_round_trip() {
+        let original = json!({
+            "name": "n", "etag": "W/\"1\"", "tags": {"team": "db"}, "futureTopLevel": {"x": 1},
+            "properties": {
+                "networkSecurityGroup": {"id": "/nsg"}, "auxiliaryMode": "Floating",
+                "auxiliarySku": "A2", "somethingNew": [1, 2],
+                "ipConfigurations": [{"name": "ipconfig1", "properties": {
+                    "primary": true, "privateIPAllocationMethod": "Static",
+                    "privateIPAddress": "10.0.0.9",
+                    "applicationSecurityGroups": [{"id": "/asg"}],
+                    "loadBalancerBackendAddressPools": [{"id": "/other-pool"}]}}]}
+        });
+        let s = spec(EndpointKind::BackendPool("pool".into()));
+        let id = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/loadBalancers/lb/backendAddressPools/pool";
+        let mut nic = original.clone();
+        assert!(add_endpoint_ref(&mut nic, &s, id.into()));
+        assert_ne!(nic, original);
+        drop_endpoint(&mut nic, &s);
+        assert_eq!(nic, original);
     }
 }

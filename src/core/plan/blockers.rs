@@ -92,6 +92,9 @@ pub enum Blocker {
         /// The healthy master.
         master: String,
     },
+    /// Azure would refuse to put the role's disks on the target (zone, availability set, size,
+    /// LUN, region): the facts and the way out.
+    AzureWouldRefuse(super::refusals::Refusal),
     /// A drill was asked for during an incident: some role is MASTER DOWN or SPLIT. Only a
     /// drill has this blocker; the operator may force it with a comment.
     Incident {
@@ -194,6 +197,7 @@ impl fmt::Display for Blocker {
                 f,
                 "master {master} is healthy: use a switchover, not a failover"
             ),
+            Blocker::AzureWouldRefuse(refusal) => write!(f, "{refusal}"),
             Blocker::Incident { roles } => {
                 let each: Vec<String> = roles
                     .iter()

@@ -68,6 +68,7 @@ impl World {
                 provisioning_state: "Succeeded".into(),
                 nics: vec![format!("{vm}-nic")],
                 data_disks: Vec::new(),
+                placement: Default::default(),
             });
             facts.nics.push(NicFacts {
                 name: format!("{vm}-nic"),
@@ -89,6 +90,7 @@ impl World {
                 id: format!("{SUB}/providers/Microsoft.Compute/disks/{}", d.name),
                 managed_by: None,
                 disk_state: "Unattached".into(),
+                storage: Default::default(),
             });
         }
         facts.load_balancers.push(LoadBalancerFacts {
@@ -161,6 +163,7 @@ impl World {
                 v.data_disks.push(AttachedDisk {
                     name: disk.into(),
                     lun,
+                    caching: None,
                 });
             }
         }

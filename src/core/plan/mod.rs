@@ -45,6 +45,7 @@
 //!
 mod blockers;
 mod holders;
+pub mod refusals;
 mod steps;
 mod target;
 mod timings;
@@ -248,6 +249,7 @@ pub fn build(input: PlanInput<'_>) -> Plan {
     let to = choice.target.clone();
     let mut blockers = blockers::collect(&input);
     blockers.extend(choice.blockers);
+    blockers.extend(refusals::blockers(&input, to.as_deref()));
     let steps = match to.as_deref() {
         Some(t) => steps::build(&input, t),
         None => Vec::new(),

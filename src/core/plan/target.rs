@@ -62,7 +62,14 @@ fn pick_standby(input: &PlanInput<'_>) -> TargetChoice {
             .is_some_and(|m| same_name(m, &v.name))
     };
     let standbys: Vec<&VmStatus> = status.vms.iter().filter(|v| !is_master(v)).collect();
-    if let Some(best) = standbys.iter().find(|v| problems(v).is_empty()) {
+    // A standby Azure would refuse the disks to is chosen only when no other is fit.
+    let fit = |v: &&&VmStatus| problems(v).is_empty();
+    let accepted = |v: &&&VmStatus| super::refusals::for_target(input, &v.name).is_empty();
+    let best = standbys
+        .iter()
+        .find(|v| fit(v) && accepted(v))
+        .or_else(|| standbys.iter().find(fit));
+    if let Some(best) = best {
         return TargetChoice {
             target: Some(best.name.clone()),
             blockers: Vec::new(),

@@ -1,4 +1,4 @@
-//! Microsoft.Compute routes: VM lists and reads, disk reads, and dispatch of VM writes and
+//! Microsoft.Compute routes: VM lists and reads, disk reads, the VM size list, and dispatch of VM writes and
 //! actions to `vm_write`.
 //!
 //! Reads never change the world; writes live in `vm_write`.
@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{bad_method, matches, need_group, page, vm_actions, vm_write, Ctx};
 use crate::emulator::reply::{ArmError, ArmReply};
-use crate::emulator::world::{ids, Disk, Vm};
+use crate::emulator::world::{ids, sizes, Disk, Vm};
 
 const SUB_VMS: &str = "subscriptions/{}/providers/Microsoft.Compute/virtualMachines";
 const RG_VMS: &str =
@@ -18,6 +18,7 @@ const VM_SUB: &str =
     "subscriptions/{}/resourceGroups/{}/providers/Microsoft.Compute/virtualMachines/{}/{}";
 const RG_DISKS: &str = "subscriptions/{}/resourceGroups/{}/providers/Microsoft.Compute/disks";
 const DISK: &str = "subscriptions/{}/resourceGroups/{}/providers/Microsoft.Compute/disks/{}";
+const VM_SIZES: &str = "subscriptions/{}/providers/Microsoft.Compute/locations/{}/vmSizes";
 
 pub(super) fn route(ctx: &mut Ctx<'_>, segs: &[String]) -> Option<Result<ArmReply, ArmError>> {
     let get = ctx.req.method == "GET";
@@ -55,6 +56,13 @@ pub(super) fn route(ctx: &mut Ctx<'_>, segs: &[String]) -> Option<Result<ArmRepl
             Err(bad_method(ctx.req))
         });
     }
+    if matches(segs, VM_SIZES).is_some() {
+        return Some(if get {
+            Ok(vm_sizes())
+        } else {
+            Err(bad_method(ctx.req))
+        });
+    }
     if let Some(c) = matches(segs, DISK) {
         return Some(if get {
             get_disk(ctx, c[1], c[2])
@@ -63,6 +71,25 @@ pub(super) fn route(ctx: &mut Ctx<'_>, segs: &[String]) -> Option<Result<ArmRepl
         });
     }
     None
+}
+
+/// The VM size list of a region (one page, no nextLink, as Azure answers it); the same
+/// sizes in every region.
+fn vm_sizes() -> ArmReply {
+    let value: Vec<serde_json::Value> = sizes::SIZES
+        .iter()
+        .map(|s| {
+            json!({
+                "name": s.name,
+                "numberOfCores": s.cores,
+                "osDiskSizeInMB": 1_047_552,
+                "resourceDiskSizeInMB": s.resource_disk_mb,
+                "memoryInMB": s.memory_mb,
+                "maxDataDiskCount": s.max_data_disks,
+            })
+        })
+        .collect();
+    ArmReply::ok(json!({ "value": value }))
 }
 
 fn vm_sub(ctx: &mut Ctx<'_>, rg: &str, name: &str, action: &str) -> Result<ArmReply, ArmError> {

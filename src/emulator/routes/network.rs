@@ -1,5 +1,6 @@
-//! Microsoft.Network routes: NIC reads and PUT (whole-resource replace, NAT-rule exclusivity,
-//! one operation at a time per NIC), load balancer reads (back-references derived from NICs).
+//! Microsoft.Network routes: NIC reads and PUT (whole-resource replace that stores every
+//! property it is sent except Azure's read-only ones, NAT-rule exclusivity, one operation at a
+//! time per NIC), load balancer reads (back-references derived from NICs).
 //!
 //! Never stores LB back-references: they are computed from the NICs when rendered.
 
@@ -10,7 +11,7 @@ use super::vm_write::injected_failure;
 use super::{bad_method, check_if_match, matches, need_group, page, Ctx};
 use crate::emulator::lro::{OpKind, Operation};
 use crate::emulator::reply::{ArmError, ArmReply};
-use crate::emulator::world::{ids, net_etag, IpConfig, Lb, LbChild, Nic};
+use crate::emulator::world::{ids, net_etag, IpConfig, Lb, LbChild, Nic, NicSent};
 
 const RG_NICS: &str =
     "subscriptions/{}/resourceGroups/{}/providers/Microsoft.Network/networkInterfaces";
@@ -134,9 +135,9 @@ fn put_nic(ctx: &mut Ctx<'_>, rg: &str, name: &str) -> Result<ArmReply, ArmError
     check_nat_exclusive(ctx, ni, &new)?;
     let nic = &mut ctx.st.world.nics[ni];
     let previous = std::mem::replace(&mut nic.ipconfigs, new);
+    let previous_sent = std::mem::replace(&mut nic.sent, sent_parts(&body));
     nic.provisioning = "Updating".to_string();
     nic.etag = net_etag();
-    nic.tags = body.get("tags").cloned();
     let delay = ctx.st.timing.draw(ctx.st.timing.latencies.nic_update);
     let mut op = Operation::new(
         OpKind::NicUpdate,
@@ -145,11 +146,54 @@ fn put_nic(ctx: &mut Ctx<'_>, rg: &str, name: &str) -> Result<ArmReply, ArmError
         ctx.now + delay,
         ctx.req.api_version(),
     );
-    op.previous_nic = Some(previous);
+    op.previous_nic = Some((previous, previous_sent));
     op.fail_with = injected_failure(ctx);
     ctx.st.world.ops.push(op.clone());
     let w = &ctx.st.world;
     Ok(ArmReply::ok(w.nic_json(&w.nics[ni])).header("azure-asyncoperation", network_url(ctx, &op)))
+}
+
+/// NIC fields Azure owns: whatever a PUT says about them is ignored.
+const NIC_READ_ONLY: &[&str] = &[
+    "provisioningState",
+    "resourceGuid",
+    "ipConfigurations",
+    "macAddress",
+    "virtualMachine",
+    "primary",
+    "hostedWorkloads",
+    "tapConfigurations",
+    "privateEndpoint",
+    "vnetEncryptionSupported",
+];
+
+/// Top-level keys Azure owns or derives from the URL.
+const TOP_OWNED: &[&str] = &["id", "name", "type", "etag", "location", "properties"];
+
+/// Ipconfig properties the emulator models itself (the rest is stored as sent).
+const IPCONFIG_MODELLED: &[&str] = &[
+    "provisioningState",
+    "privateIPAddress",
+    "privateIPAllocationMethod",
+    "subnet",
+    "primary",
+    "loadBalancerInboundNatRules",
+    "loadBalancerBackendAddressPools",
+];
+
+/// Members of `v` (an object) without `skip`.
+fn without(v: Option<&Value>, skip: &[&str]) -> serde_json::Map<String, Value> {
+    let mut map = v.and_then(Value::as_object).cloned().unwrap_or_default();
+    map.retain(|k, _| !skip.iter().any(|s| s.eq_ignore_ascii_case(k)));
+    map
+}
+
+/// What a NIC PUT body sent that the NIC must keep: like Azure, every property it was sent.
+fn sent_parts(body: &Value) -> NicSent {
+    NicSent {
+        top: without(Some(body), TOP_OWNED),
+        props: without(body.get("properties"), NIC_READ_ONLY),
+    }
 }
 
 /// One ipconfig of a NIC PUT body; missing reference arrays mean empty.
@@ -178,8 +222,14 @@ fn ipconfig(ctx: &Ctx<'_>, ni: usize, i: usize, c: &Value) -> Result<IpConfig, A
         list.iter().map(|r| lb_ref(ctx, ni, r, kind)).collect()
     };
     let default_subnet = ids::subnet(&w.subscription, &nic.rg);
+    let static_ip = props
+        .get("privateIPAllocationMethod")
+        .and_then(Value::as_str)
+        .is_some_and(|m| m.eq_ignore_ascii_case("Static"));
     Ok(IpConfig {
         name: name.to_string(),
+        static_ip,
+        extra: without(Some(&props), IPCONFIG_MODELLED),
         private_ip: props
             .get("privateIPAddress")
             .and_then(Value::as_str)

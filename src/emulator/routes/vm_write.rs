@@ -11,7 +11,7 @@ use super::{check_if_match, Ctx};
 use crate::emulator::faults::FaultKind;
 use crate::emulator::lro::{OpError, OpKind, Operation};
 use crate::emulator::reply::{ArmError, ArmReply};
-use crate::emulator::world::{ids, json::vm_etag, same, DataDisk, Pending};
+use crate::emulator::world::{ids, json::vm_etag, same, sizes, DataDisk, Disk, Pending, Vm};
 
 /// A disk to attach.
 struct Attach {
@@ -249,6 +249,7 @@ fn validate(ctx: &Ctx<'_>, vi: usize, ch: &Changes) -> Result<(), ArmError> {
                 ));
             }
         }
+        refuse_placement(vm, disk, &disk_id, a)?;
         if let Some(lun) = a.lun {
             if used.contains(&lun) {
                 return Err(ArmError::new(
@@ -265,7 +266,61 @@ fn validate(ctx: &Ctx<'_>, vi: usize, ch: &Changes) -> Result<(), ArmError> {
         }
     }
     let _ = vm_id;
-    Ok(())
+    refuse_count(vm, used.len())
+}
+
+/// Where Azure refuses a disk: another zone, a zonal disk on an availability-set VM, host
+/// caching on a SKU that has none. The availability-set and caching codes and messages are
+/// guesses (see docs/emulator.md); the cross-zone one is Azure's.
+fn refuse_placement(vm: &Vm, disk: &Disk, disk_id: &str, a: &Attach) -> Result<(), ArmError> {
+    let no_caching = ["UltraSSD_LRS", "PremiumV2_LRS"]
+        .iter()
+        .any(|s| same(s, &disk.sku));
+    if no_caching && a.caching != "None" {
+        return Err(ArmError::new(
+            400,
+            "InvalidParameter",
+            format!("Host caching '{}' is not supported for disk '{}' of SKU '{}': only 'None' is allowed.", a.caching, disk.name, disk.sku),
+        )
+        .target("dataDisks.caching"));
+    }
+    let Some(disk_zone) = &disk.zone else {
+        return Ok(());
+    };
+    if let Some(set) = &vm.availability_set {
+        return Err(ArmError::new(
+            400,
+            "BadRequest",
+            format!("Disk {disk_id} is a zonal disk and cannot be attached to VM '{}' in availability set '{set}'.", vm.name),
+        ));
+    }
+    match &vm.zone {
+        Some(vm_zone) if vm_zone != disk_zone => Err(ArmError::new(
+            400,
+            "BadRequest",
+            format!("Disk {disk_id} cannot be attached to the VM because it is not in the same zone as the VM. VM zone: '{vm_zone}'. Disk zone: '{disk_zone}'."),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// More data disks than the VM size takes: Azure's `OperationNotAllowed` on `dataDisks`.
+fn refuse_count(vm: &Vm, total: usize) -> Result<(), ArmError> {
+    let Some(size) = sizes::find(&vm.size) else {
+        return Ok(());
+    };
+    if total <= size.max_data_disks as usize {
+        return Ok(());
+    }
+    Err(ArmError::new(
+        409,
+        "OperationNotAllowed",
+        format!(
+            "The maximum number of data disks allowed to be attached to a VM of this size is {}.",
+            size.max_data_disks
+        ),
+    )
+    .target("dataDisks"))
 }
 
 fn being_detached(disk: &str, vm: &str) -> ArmError {

@@ -84,6 +84,8 @@ struct RawRole {
     stop_command: String,
     #[serde(default = "default_vm_size")]
     vm_size: String,
+    zones: Option<Spanned<Vec<String>>>,
+    availability_set: Option<Spanned<String>>,
     endpoint: RawEndpoint,
 }
 
@@ -288,6 +290,7 @@ fn role_def(
             }
         }
     };
+    let zones = role_zones(ctx, &role, &key)?;
     let endpoint = endpoint_def(
         ctx,
         lbs,
@@ -305,7 +308,30 @@ fn role_def(
         stop_command: role.stop_command,
         endpoint,
         vm_size: role.vm_size,
+        zones,
+        availability_set: role.availability_set.map(Spanned::into_inner),
     })
+}
+
+/// One zone per VM, and never together with an availability set (Azure allows one or the other).
+fn role_zones(
+    ctx: &Ctx<'_>,
+    role: &RawRole,
+    key: &dyn Fn(&str) -> String,
+) -> Result<Vec<String>, EmulatorError> {
+    let Some(zones) = &role.zones else {
+        return Ok(Vec::new());
+    };
+    let (n_vms, n_zones) = (role.vms.get_ref().len(), zones.get_ref().len());
+    if n_zones != n_vms {
+        let msg = format!("needs one zone per VM ({n_vms} VMs, {n_zones} zones)");
+        return Err(ctx.err(zones.span(), &key("zones"), &msg));
+    }
+    if let Some(set) = &role.availability_set {
+        let msg = "a VM is in an availability zone or in an availability set, not both";
+        return Err(ctx.err(set.span(), &key("availability_set"), msg));
+    }
+    Ok(zones.get_ref().clone())
 }
 
 fn endpoint_def(

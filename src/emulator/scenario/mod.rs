@@ -90,6 +90,10 @@ pub struct RoleDef {
     pub endpoint: EndpointDef,
     /// VM size reported in hardwareProfile.
     pub vm_size: String,
+    /// Availability zone of each VM, in `vms` order; empty for regional VMs.
+    pub zones: Vec<String>,
+    /// Availability set every VM of the role belongs to, if any (never with zones).
+    pub availability_set: Option<String>,
 }
 
 /// A data disk of a role.
@@ -103,10 +107,18 @@ pub struct DiskDef {
     /// Size in GiB.
     #[serde(default = "default_disk_size")]
     pub size_gb: i32,
+    /// SKU (`Premium_LRS`, `Premium_ZRS`, `UltraSSD_LRS`, …). A locally redundant disk of a
+    /// zonal role is pinned to its first master's zone; a `*_ZRS` disk has no zone.
+    #[serde(default = "default_disk_sku")]
+    pub sku: String,
 }
 
 fn default_disk_size() -> i32 {
     128
+}
+
+fn default_disk_sku() -> String {
+    "Premium_LRS".to_string()
 }
 
 /// A role's endpoint on a load balancer.
@@ -343,16 +355,19 @@ impl Scenario {
 }
 
 fn contoso_role(role: &str) -> RoleDef {
+    // Zone-redundant disks: the a- and b-VMs sit in zones 1 and 2 and the demo still fails over.
     let mut disks = vec![DiskDef {
         name: format!("{role}-data"),
         lun: 0,
         size_gb: 128,
+        sku: "Premium_ZRS".to_string(),
     }];
     if role == "db" {
         disks.push(DiskDef {
             name: "db-log".to_string(),
             lun: 1,
             size_gb: 64,
+            sku: "Premium_ZRS".to_string(),
         });
     }
     RoleDef {
@@ -369,5 +384,7 @@ fn contoso_role(role: &str) -> RoleDef {
             kind: EndpointKindDef::NatRule(format!("{role}-app")),
         },
         vm_size: "Standard_D2s_v5".to_string(),
+        zones: vec!["1".to_string(), "2".to_string()],
+        availability_set: None,
     }
 }

@@ -16,6 +16,14 @@ pub(crate) fn vm(sub: &str, rg: &str, name: &str) -> String {
 }
 
 /// A managed disk id.
+/// Id of an availability set.
+pub(crate) fn availability_set(sub: &str, rg: &str, name: &str) -> String {
+    format!(
+        "{}/providers/Microsoft.Compute/availabilitySets/{name}",
+        group(sub, rg)
+    )
+}
+
 pub(crate) fn disk(sub: &str, rg: &str, name: &str) -> String {
     format!(
         "{}/providers/Microsoft.Compute/disks/{name}",

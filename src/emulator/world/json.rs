@@ -38,6 +38,9 @@ impl World {
         if instance_view {
             props["instanceView"] = self.instance_view(vm);
         }
+        if let Some(set) = &vm.availability_set {
+            props["availabilitySet"] = json!({"id": ids::availability_set(sub, &vm.rg, set)});
+        }
         let mut out = json!({
             "id": ids::vm(sub, &vm.rg, &vm.name),
             "name": vm.name,
@@ -46,6 +49,9 @@ impl World {
             "etag": vm_etag(vm),
             "properties": props,
         });
+        if let Some(zone) = &vm.zone {
+            out["zones"] = json!([zone]);
+        }
         if let Some(tags) = &vm.tags {
             out["tags"] = tags.clone();
         }
@@ -59,16 +65,16 @@ impl World {
             .data_disks
             .iter()
             .map(|d| {
-                let size = self
-                    .disk_index(&d.rg, &d.disk)
-                    .map_or(128, |i| self.disks[i].size_gb);
+                let disk = self.disk_index(&d.rg, &d.disk).map(|i| &self.disks[i]);
+                let size = disk.map_or(128, |d| d.size_gb);
+                let sku = disk.map_or("Premium_LRS", |d| d.sku.as_str());
                 json!({
                     "lun": d.lun,
                     "name": d.disk,
                     "createOption": "Attach",
                     "caching": d.caching,
                     "writeAcceleratorEnabled": false,
-                    "managedDisk": {"id": ids::disk(sub, &d.rg, &d.disk), "storageAccountType": "Premium_LRS"},
+                    "managedDisk": {"id": ids::disk(sub, &d.rg, &d.disk), "storageAccountType": sku},
                     "diskSizeGB": size,
                     "toBeDetached": d.pending == Some(super::Pending::Detach),
                     "deleteOption": "Detach",
@@ -127,7 +133,7 @@ impl World {
             "name": d.name,
             "type": "Microsoft.Compute/disks",
             "location": self.location,
-            "sku": {"name": "Premium_LRS", "tier": "Premium"},
+            "sku": {"name": d.sku, "tier": sku_tier(&d.sku)},
             "properties": {
                 "creationData": {"createOption": "Empty"},
                 "diskSizeGB": d.size_gb,
@@ -143,6 +149,9 @@ impl World {
         if let Some((rg, vm)) = &d.owner {
             out["managedBy"] = json!(ids::vm(sub, rg, vm));
         }
+        if let Some(zone) = &d.zone {
+            out["zones"] = json!([zone]);
+        }
         out
     }
 
@@ -154,49 +163,53 @@ impl World {
             .ipconfigs
             .iter()
             .map(|ip| {
+                // What was sent first, then what Azure owns on top of it.
+                let mut props = Value::Object(ip.extra.clone());
+                props["provisioningState"] = json!(nic.provisioning);
+                props["privateIPAddress"] = json!(ip.private_ip);
+                props["privateIPAllocationMethod"] =
+                    json!(if ip.static_ip { "Static" } else { "Dynamic" });
+                props["subnet"] = json!({"id": ip.subnet_id});
+                props["primary"] = json!(ip.primary);
+                props["loadBalancerInboundNatRules"] = ip
+                    .nat_rules
+                    .iter()
+                    .map(|c| child(c, "inboundNatRules"))
+                    .collect();
+                props["loadBalancerBackendAddressPools"] = ip
+                    .pools
+                    .iter()
+                    .map(|c| child(c, "backendAddressPools"))
+                    .collect();
                 json!({
                     "name": ip.name,
                     "id": ids::ipconfig(sub, &nic.rg, &nic.name, &ip.name),
                     "etag": nic.etag,
                     "type": "Microsoft.Network/networkInterfaces/ipConfigurations",
-                    "properties": {
-                        "provisioningState": nic.provisioning,
-                        "privateIPAddress": ip.private_ip,
-                        "privateIPAllocationMethod": "Dynamic",
-                        "privateIPAddressVersion": "IPv4",
-                        "subnet": {"id": ip.subnet_id},
-                        "primary": ip.primary,
-                        "loadBalancerInboundNatRules": ip.nat_rules.iter().map(|c| child(c, "inboundNatRules")).collect::<Vec<_>>(),
-                        "loadBalancerBackendAddressPools": ip.pools.iter().map(|c| child(c, "backendAddressPools")).collect::<Vec<_>>(),
-                    },
+                    "properties": props,
                 })
             })
             .collect();
-        let mut props = json!({
-            "provisioningState": nic.provisioning,
-            "resourceGuid": nic.resource_guid,
-            "ipConfigurations": ipconfigs,
-            "dnsSettings": {"dnsServers": [], "appliedDnsServers": []},
-            "macAddress": nic.mac,
-            "enableAcceleratedNetworking": true,
-            "enableIPForwarding": false,
-            "primary": true,
-            "nicType": "Standard",
-        });
+        let mut props = Value::Object(nic.sent.props.clone());
+        props["provisioningState"] = json!(nic.provisioning);
+        props["resourceGuid"] = json!(nic.resource_guid);
+        props["ipConfigurations"] = Value::Array(ipconfigs);
+        props["macAddress"] = json!(nic.mac);
+        props["primary"] = json!(true);
+        if let Some(dns) = props.get_mut("dnsSettings").filter(|d| d.is_object()) {
+            let servers = dns.get("dnsServers").cloned().unwrap_or_else(|| json!([]));
+            dns["appliedDnsServers"] = servers;
+        }
         if let Some(vm) = &nic.vm {
             props["virtualMachine"] = json!({"id": ids::vm(sub, &nic.rg, vm)});
         }
-        let mut out = json!({
-            "name": nic.name,
-            "id": ids::nic(sub, &nic.rg, &nic.name),
-            "etag": nic.etag,
-            "type": "Microsoft.Network/networkInterfaces",
-            "location": self.location,
-            "properties": props,
-        });
-        if let Some(tags) = &nic.tags {
-            out["tags"] = tags.clone();
-        }
+        let mut out = Value::Object(nic.sent.top.clone());
+        out["name"] = json!(nic.name);
+        out["id"] = json!(ids::nic(sub, &nic.rg, &nic.name));
+        out["etag"] = json!(nic.etag);
+        out["type"] = json!("Microsoft.Network/networkInterfaces");
+        out["location"] = json!(self.location);
+        out["properties"] = props;
         out
     }
 
@@ -294,6 +307,24 @@ impl World {
                 "inboundNatPools": [],
             },
         })
+    }
+}
+
+/// `sku.tier` of a disk SKU (`Premium_ZRS` → `Premium`), as Azure reports it.
+fn sku_tier(sku: &str) -> &'static str {
+    match sku.split('_').next().unwrap_or_default() {
+        "Premium" | "PremiumV2" => "Premium",
+        "StandardSSD" => "Standard",
+        "UltraSSD" => "Ultra",
+        _ => "Standard",
+    }
+}
+
+/// The members of a JSON object (empty for anything else).
+pub(crate) fn object(v: Value) -> serde_json::Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => serde_json::Map::new(),
     }
 }
 

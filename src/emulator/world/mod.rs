@@ -5,6 +5,7 @@
 
 pub(crate) mod ids;
 pub(crate) mod json;
+pub(crate) mod sizes;
 
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -61,6 +62,8 @@ pub(crate) struct Vm {
     pub rg: String,
     pub vm_id: String,
     pub size: String,
+    pub zone: Option<String>,
+    pub availability_set: Option<String>,
     pub power: Power,
     pub provisioning: String,
     pub service_running: bool,
@@ -82,6 +85,8 @@ pub(crate) struct Disk {
     pub unique_id: String,
     pub time_created: OffsetDateTime,
     pub owner: Option<(String, String)>,
+    pub sku: String,
+    pub zone: Option<String>,
     pub detaching: bool,
     pub detach_failed: bool,
     pub release_at: Option<std::time::Instant>,
@@ -95,15 +100,26 @@ pub(crate) struct LbChild {
     pub child: String,
 }
 
-/// One ipconfig of a NIC.
+/// One ipconfig of a NIC. `extra` holds every other property the last PUT sent (application
+/// security groups, public IP, anything newer than the emulator): Azure stores what it is sent.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct IpConfig {
     pub name: String,
     pub private_ip: String,
+    pub static_ip: bool,
     pub subnet_id: String,
     pub primary: bool,
     pub nat_rules: Vec<LbChild>,
     pub pools: Vec<LbChild>,
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What a NIC PUT sent outside the ipconfigs and outside the fields Azure controls: top-level
+/// keys (tags, anything unknown) and `properties` keys (NSG, DNS, auxiliary mode/SKU, …).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct NicSent {
+    pub top: serde_json::Map<String, serde_json::Value>,
+    pub props: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A network interface.
@@ -117,7 +133,7 @@ pub(crate) struct Nic {
     pub resource_guid: String,
     pub mac: String,
     pub ipconfigs: Vec<IpConfig>,
-    pub tags: Option<serde_json::Value>,
+    pub sent: NicSent,
 }
 
 /// An inbound NAT rule of a load balancer.
@@ -205,7 +221,7 @@ impl World {
     }
 
     fn add_role(&mut self, role: &RoleDef, now: OffsetDateTime, ip: &mut u32) {
-        for vm in &role.vms {
+        for (i, vm) in role.vms.iter().enumerate() {
             let is_master = role.master.as_deref().is_some_and(|m| same(m, vm));
             let data_disks = if is_master {
                 role.disks
@@ -227,6 +243,8 @@ impl World {
                 rg: role.resource_group.clone(),
                 vm_id: Uuid::new_v4().to_string(),
                 size: role.vm_size.clone(),
+                zone: role.zones.get(i).cloned(),
+                availability_set: role.availability_set.clone(),
                 power: Power::Running,
                 provisioning: "Succeeded".to_string(),
                 service_running: is_master,
@@ -262,20 +280,37 @@ impl World {
                 ipconfigs: vec![IpConfig {
                     name: "ipconfig1".to_string(),
                     private_ip: format!("10.0.{}.{}", *ip / 250, *ip % 250 + 4),
+                    static_ip: false,
                     subnet_id,
                     primary: true,
                     nat_rules,
                     pools,
+                    extra: json::object(serde_json::json!({"privateIPAddressVersion": "IPv4"})),
                 }],
-                tags: None,
+                sent: NicSent {
+                    top: serde_json::Map::new(),
+                    props: json::object(serde_json::json!({
+                        "dnsSettings": {"dnsServers": []},
+                        "enableAcceleratedNetworking": true,
+                        "enableIPForwarding": false,
+                        "nicType": "Standard",
+                    })),
+                },
             });
             *ip += 1;
         }
+        // A locally redundant disk is created in its first owner's zone (else the first VM's).
+        let home = role
+            .master
+            .as_ref()
+            .and_then(|m| role.vms.iter().position(|v| same(v, m)))
+            .unwrap_or(0);
         for d in &role.disks {
             let owner = role
                 .master
                 .as_ref()
                 .map(|m| (role.resource_group.clone(), m.clone()));
+            let zone_redundant = d.sku.to_ascii_uppercase().ends_with("_ZRS");
             self.disks.push(Disk {
                 name: d.name.clone(),
                 rg: role.resource_group.clone(),
@@ -283,6 +318,8 @@ impl World {
                 unique_id: Uuid::new_v4().to_string(),
                 time_created: now,
                 owner,
+                sku: d.sku.clone(),
+                zone: role.zones.get(home).cloned().filter(|_| !zone_redundant),
                 detaching: false,
                 detach_failed: false,
                 release_at: None,

@@ -5,7 +5,7 @@
 use super::super::state::{Pane, UiState};
 use super::super::theme::Theme;
 use super::widgets::{clean, glyph, pane_block, state_style, width_of};
-use crate::core::leader::RoleStatus;
+use crate::core::leader::{DiskPlacement, RoleStatus};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -68,17 +68,22 @@ fn scrolled(lines: Vec<Line<'_>>, offset: usize) -> Paragraph<'_> {
         .scroll((offset.min(u16::MAX as usize) as u16, 0))
 }
 
-/// The Attachments pane: who holds the endpoint, and each disk's LUN, owner and diskState. When
-/// the pane cannot hold a header and every disk (80x24), each disk says the same in one
-/// labelled line instead, so a header never stands alone above rows that did not fit.
+/// The Attachments pane: who holds the endpoint, where each VM sits (zone, size) when Azure
+/// said, and each disk's LUN, owner, diskState and (when known) SKU and zone. When the pane
+/// cannot hold a header and every disk (80x24), each disk says the same in one labelled line
+/// instead, so a header never stands alone above rows that did not fit.
 pub fn attachments(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme, focused: bool) {
     let inner = with_block(buf, area, Pane::Attachments, theme, focused);
     let Some(role) = state.selected_role() else {
         return;
     };
-    let mut lines = Vec::with_capacity(role.disks.len() + 2);
+    let mut lines = Vec::with_capacity(role.disks.len() + 3);
     lines.push(endpoint_line(role, theme));
-    let table = (inner.height as usize) >= role.disks.len() + 2;
+    let placement = placement_line(role, theme);
+    let head = 2 + usize::from(placement.is_some());
+    lines.extend(placement);
+    let table = (inner.height as usize) >= role.disks.len() + head;
+    let storage = role.disks.iter().any(|d| storage_label(d).is_some());
     let disk_w = role
         .disks
         .iter()
@@ -88,7 +93,11 @@ pub fn attachments(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme,
         .clamp(4, 24);
     if table && !role.disks.is_empty() {
         lines.push(Line::styled(
-            format!("LUN  {:<disk_w$}  OWNER            DISKSTATE", "DISK"),
+            format!(
+                "LUN  {:<disk_w$}  OWNER            DISKSTATE{}",
+                "DISK",
+                if storage { "  SKU / ZONE" } else { "" }
+            ),
             theme.muted,
         ));
     }
@@ -102,12 +111,18 @@ pub fn attachments(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme,
             .attached_to
             .as_deref()
             .map_or("— (detached)".into(), clean);
-        lines.push(if table {
+        let mut line = if table {
+            let state = clean(&d.disk_state).into_owned();
+            let state = if storage {
+                format!("{state:<9}")
+            } else {
+                state
+            };
             Line::from(vec![
                 Span::styled(format!("{:>3}  ", d.lun), theme.text),
                 Span::styled(format!("{:<disk_w$}  ", clean(&d.name)), theme.text),
                 Span::styled(format!("{:<16} ", owner), owner_style),
-                Span::styled(clean(&d.disk_state).into_owned(), theme.muted),
+                Span::styled(state, theme.muted),
             ])
         } else {
             Line::from(vec![
@@ -118,9 +133,52 @@ pub fn attachments(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme,
                 Span::styled(format!("{owner} "), owner_style),
                 Span::styled(clean(&d.disk_state).into_owned(), theme.muted),
             ])
-        });
+        };
+        if let Some(label) = storage_label(d) {
+            line.spans
+                .push(Span::styled(format!("  {label}"), theme.muted));
+        }
+        lines.push(line);
     }
     scrolled(lines, state.scroll_of(Pane::Attachments)).render(inner, buf);
+}
+
+/// `Premium_LRS zone 1`, `Premium_ZRS`; `None` when Azure did not say.
+fn storage_label(d: &DiskPlacement) -> Option<String> {
+    let sku = clean(d.sku.as_deref()?).into_owned();
+    Some(match d.zones.as_slice() {
+        [] => sku,
+        zones => format!("{sku} zone {}", clean(&zones.join(","))),
+    })
+}
+
+/// `web-a zone 1 Standard_D2s_v5 · web-b zone 2 …`; `None` when nothing is known.
+fn placement_line(role: &RoleStatus, theme: &Theme) -> Option<Line<'static>> {
+    let known = role
+        .vms
+        .iter()
+        .any(|v| !v.zones.is_empty() || v.size.is_some());
+    if !known {
+        return None;
+    }
+    let each: Vec<String> = role
+        .vms
+        .iter()
+        .map(|v| {
+            let mut s = clean(&v.name).into_owned();
+            if !v.zones.is_empty() {
+                s.push_str(&format!(" zone {}", clean(&v.zones.join(","))));
+            }
+            if let Some(size) = &v.size {
+                s.push_str(&format!(" {}", clean(size)));
+            }
+            s
+        })
+        .collect();
+    Some(Line::from(vec![
+        Span::styled("vms ", theme.muted),
+        Span::styled(each.join(" · "), theme.text),
+    ]))
 }
 
 fn endpoint_line<'a>(role: &'a RoleStatus, theme: &Theme) -> Line<'a> {
