@@ -2,13 +2,16 @@
 //! (zone, availability set, data-disk slots, LUN, region), each built by the real planner from
 //! fixture facts: the preview names the facts and the way out before anything moves.
 
+mod ui_fixtures;
+
 use baton::core::leader::LeaderState;
 use baton::core::plan::{Blocker, OperationKind, Plan};
-use baton::ui::fixtures::ops::{self, at, RoleWorld};
-use baton::ui::fixtures::{self};
+use baton::protocol::EngineMsg;
 use baton::ui::{render, update, Action, Mode, Msg, Theme, UiState};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
+use ui_fixtures as fixtures;
+use ui_fixtures::ops::{self, at, RoleWorld};
 
 fn theme() -> Theme {
     Theme::load("default", None, false).unwrap()
@@ -34,7 +37,7 @@ fn preview(plan: Plan) -> UiState {
     update(&mut st, Msg::Action(Action::Down));
     assert_eq!(st.selected_role().unwrap().role, "app");
     update(&mut st, Msg::Action(Action::Switchover));
-    update(&mut st, Msg::Plan(plan));
+    update(&mut st, Msg::Engine(EngineMsg::Plan(plan)));
     st
 }
 
