@@ -6,6 +6,7 @@
 //! baton's own Azure adapter: it is what that adapter is tested against.
 
 mod auth;
+mod blob;
 mod clock;
 mod config_toml;
 mod control;
@@ -21,6 +22,7 @@ mod state;
 mod throttle;
 mod world;
 
+pub use blob::{ACCOUNT as STORAGE_ACCOUNT, ACCOUNT_KEY as STORAGE_ACCOUNT_KEY};
 pub use faults::{FaultKind, FaultSpec};
 pub use scenario::{
     BucketDef, DiskDef, EndpointDef, EndpointKindDef, Latencies, Limits, LoadBalancerDef,
@@ -179,6 +181,11 @@ impl EmulatorHandle {
     /// `http://127.0.0.1:PORT/`.
     pub fn base_url(&self) -> &Url {
         &self.base_url
+    }
+
+    /// The storage account's URL, path-style: `http://127.0.0.1:PORT/devstoreaccount1`.
+    pub fn blob_url(&self) -> String {
+        format!("{}{}", self.base_url, blob::ACCOUNT)
     }
 
     /// The emulated subscription id.
