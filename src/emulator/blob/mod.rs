@@ -162,7 +162,7 @@ fn answer(shared: &Shared, req: &BlobReq, request_id: &str) -> (StorageReply, bo
     let fault = shared.lock().faults.take(
         &req.method,
         &req.path_q,
-        &[FaultKind::Respond, FaultKind::Drop],
+        &[FaultKind::Respond, FaultKind::Drop, FaultKind::DropAfter],
     );
     let mut inner = shared.blob.lock();
     let now = inner.now();
@@ -170,20 +170,25 @@ fn answer(shared: &Shared, req: &BlobReq, request_id: &str) -> (StorageReply, bo
     if inner.down {
         return (StorageReply::empty(0), true);
     }
+    let mut drop_after = false;
     if let Some(f) = fault {
         if f.kind == FaultKind::Drop {
             return (StorageReply::empty(0), true);
         }
-        let mut e = StorageError::new(f.status, &storage_code(&f), &f.message());
-        e.retry_after = f.retry_after;
-        return (e.into_reply(request_id, &time), false);
+        if f.kind == FaultKind::DropAfter {
+            drop_after = true;
+        } else {
+            let mut e = StorageError::new(f.status, &storage_code(&f), &f.message());
+            e.retry_after = f.retry_after;
+            return (e.into_reply(request_id, &time), false);
+        }
     }
     let endpoint = format!("{}{ACCOUNT}/", shared.base_url);
     let result = auth::check(req, &shared.scenario.tokens)
         .and_then(|()| route(&mut inner.account, req, now, &endpoint));
     match result {
-        Ok(reply) => (reply, false),
-        Err(e) => (e.into_reply(request_id, &time), false),
+        Ok(reply) => (reply, drop_after),
+        Err(e) => (e.into_reply(request_id, &time), drop_after),
     }
 }
 
