@@ -44,6 +44,8 @@ pub struct HeadlessArgs {
     pub override_cooldown: Option<String>,
     /// State directory (else `BATON_STATE_DIR`, XDG, `~/.local/state/baton`).
     pub state_dir: Option<PathBuf>,
+    /// This host's name in shared locks (`--host-id` / `BATON_HOST_ID`; `azure-blob` only).
+    pub host_id: Option<String>,
 }
 
 /// Runs the command; returns the exit code.
@@ -57,11 +59,19 @@ pub async fn run(config: &Config, args: &HeadlessArgs, term: Terminal<'_>) -> u8
         Ok(parts) => parts,
         Err(code) => return code,
     };
+    let store = match crate::setup::store(config, dir, args.host_id.as_deref()).await {
+        Ok(store) => store,
+        Err(e) => {
+            // Fail closed: without the shared lock, acting could split the brain.
+            let _ = writeln!(err, "error: coordination unavailable, nothing done: {e}");
+            return 1;
+        }
+    };
     let (tx, rx) = mpsc::channel(256);
     let exec = Executor::new(
         arm,
         role,
-        dir,
+        store,
         Operator::from_env(),
         ExecutorOptions::from_config(config),
         tx,
