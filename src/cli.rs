@@ -521,9 +521,14 @@ async fn run_emulator(
         "listening on {}",
         handle.base_url().as_str().trim_end_matches('/')
     );
+    say!("blob storage on {}", handle.blob_url());
     if let Some(path) = write_config {
-        std::fs::write(path, handle.baton_config_toml())
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        let text = format!(
+            "{}{}",
+            handle.baton_config_toml(),
+            handle.coordination_toml()
+        );
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
         say_err!(
             "wrote a baton config for this emulator to {}",
             path.display()

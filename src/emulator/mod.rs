@@ -208,6 +208,16 @@ impl EmulatorHandle {
         config_toml::render(&self.shared.scenario, &self.base_url, &self.token)
     }
 
+    /// A `[coordination]` section for this emulator's storage account (the contributor token as
+    /// a static bearer token, so no key variable is needed).
+    pub fn coordination_toml(&self) -> String {
+        format!(
+            "\n[coordination]\nbackend = \"azure-blob\"\naccount_url = \"{}\"\ncontainer = \"baton\"\ncredential = \"static-token\"\nstatic_token = \"{}\"\n",
+            self.blob_url(),
+            self.token
+        )
+    }
+
     /// Stop accepting, close every connection, and wait for the server task.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
