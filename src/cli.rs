@@ -135,6 +135,9 @@ struct MoveArgs {
     /// State directory (journals, locks, audit).
     #[arg(long, value_name = "DIR", env = "BATON_STATE_DIR")]
     state_dir: Option<PathBuf>,
+    /// This host's name in shared role locks (with `[coordination] backend = "azure-blob"`).
+    #[arg(long, value_name = "NAME", env = "BATON_HOST_ID")]
+    host_id: Option<String>,
 }
 
 /// Arguments of `history`.
@@ -325,6 +328,7 @@ async fn run_move(
         force_detach: args.force_detach,
         override_cooldown: args.override_cooldown,
         state_dir: args.state_dir,
+        host_id: args.host_id,
     };
     let mut io = Stdio::new();
     Ok(baton::headless::operation::run(&config, &args, io.term()).await)
@@ -517,9 +521,14 @@ async fn run_emulator(
         "listening on {}",
         handle.base_url().as_str().trim_end_matches('/')
     );
+    say!("blob storage on {}", handle.blob_url());
     if let Some(path) = write_config {
-        std::fs::write(path, handle.baton_config_toml())
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        let text = format!(
+            "{}{}",
+            handle.baton_config_toml(),
+            handle.coordination_toml()
+        );
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
         say_err!(
             "wrote a baton config for this emulator to {}",
             path.display()

@@ -74,3 +74,63 @@ pub fn schedule(config: &Config) -> ScheduleParams {
         ..ScheduleParams::default()
     }
 }
+
+/// The store the commands use: the state directory (`local`, the default) or the shared
+/// storage account of `[coordination]` (`azure-blob`), reached before anything else so an
+/// unreachable account or a refused credential stops the command (fail closed). The host id
+/// is `host_id` (`--host-id` / `BATON_HOST_ID`), else the config's, else the host name.
+pub async fn store(
+    config: &Config,
+    dir: crate::store::state_dir::StateDir,
+    host_id: Option<&str>,
+) -> Result<crate::store::SharedStore, crate::store::StoreError> {
+    use crate::config::{Coordination, StorageCredential};
+    use crate::store::{BlobCredential, BlobSettings, BlobStore, LeaseTiming, StoreError};
+    let blob = match &config.coordination {
+        Coordination::Local => return Ok(dir.into()),
+        Coordination::AzureBlob(blob) => blob,
+    };
+    let unavailable = |reason: String| StoreError::Unavailable {
+        what: format!("coordination storage {}", blob.account_url),
+        reason,
+    };
+    let credential = match &blob.credential {
+        StorageCredential::SharedKey { key_env } => match std::env::var(key_env) {
+            Ok(key) if !key.trim().is_empty() => BlobCredential::SharedKey { key },
+            _ => {
+                return Err(unavailable(format!(
+                    "the account key variable {key_env} is not set"
+                )))
+            }
+        },
+        StorageCredential::Azure(CredentialKind::StaticToken, token) => {
+            BlobCredential::Bearer(token.clone().unwrap_or_default())
+        }
+        StorageCredential::Azure(kind, _) => {
+            let choice = match kind {
+                CredentialKind::Cli => CredentialChoice::Cli,
+                CredentialKind::ManagedIdentity => CredentialChoice::ManagedIdentity,
+                CredentialKind::Environment => CredentialChoice::Environment,
+                CredentialKind::Default | CredentialKind::StaticToken => CredentialChoice::Default,
+            };
+            BlobCredential::Token(
+                create_credential(&choice).map_err(|e| unavailable(e.to_string()))?,
+            )
+        }
+    };
+    let host_id = host_id
+        .map(str::to_string)
+        .or_else(|| blob.host_id.clone())
+        .unwrap_or_else(|| crate::store::operator::Operator::from_env().host);
+    if let Some(problem) = crate::config::host_id_problem(&host_id) {
+        return Err(unavailable(format!("host id `{host_id}` {problem}")));
+    }
+    let settings = BlobSettings {
+        account_url: blob.account_url.clone(),
+        container: blob.container.clone(),
+        credential,
+        timing: LeaseTiming::for_duration(blob.lease_duration),
+        host_id,
+    };
+    Ok(std::sync::Arc::new(BlobStore::connect(settings).await?))
+}

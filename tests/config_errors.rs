@@ -20,7 +20,7 @@ fn every_bad_fixture_reports_exactly_its_problems() {
         (
             "unknown_keys.toml",
             &[
-                "1:1: colour = \"blue\": unknown key; expected one of: azure, heartbeat, failover, roles, ui, keys",
+                "1:1: colour = \"blue\": unknown key; expected one of: azure, heartbeat, failover, roles, ui, keys, coordination",
                 "6:1: azure.refresh-interval = \"30s\": unknown key; did you mean `refresh_interval`?",
                 "9:1: heartbeat.intervall = \"2s\": unknown key; did you mean `interval`?",
                 "12:1: failover.timeouts.isolation = \"1m\": unknown key; did you mean `isolate`?",

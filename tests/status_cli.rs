@@ -228,11 +228,19 @@ async fn emulator_subcommand_announces_itself_and_writes_a_working_config() {
         .spawn()
         .expect("emulator starts");
     let stdout = child.stdout.take().expect("stdout");
-    let mut first = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut first)
-        .await
-        .expect("first line");
+    let mut lines = BufReader::new(stdout);
+    let (mut first, mut second) = (String::new(), String::new());
+    lines.read_line(&mut first).await.expect("first line");
+    lines.read_line(&mut second).await.expect("second line");
+    let base = first
+        .trim_end()
+        .trim_start_matches("listening on ")
+        .to_string();
+    assert_eq!(
+        second.trim_end(),
+        format!("blob storage on {base}/devstoreaccount1"),
+        "the second line names the storage account"
+    );
     assert!(
         first.starts_with("listening on http://127.0.0.1:"),
         "{first}"
@@ -244,6 +252,11 @@ async fn emulator_subcommand_announces_itself_and_writes_a_working_config() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
+    let written = std::fs::read_to_string(&config).expect("config");
+    assert!(
+        written.contains("[coordination]\nbackend = \"azure-blob\""),
+        "{written}"
+    );
     let (code, report) = status_json(&config).await;
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["roles"].as_array().map(Vec::len), Some(4));

@@ -44,6 +44,7 @@ fn switchover_args(state: &Path) -> HeadlessArgs {
         force_detach: false,
         override_cooldown: None,
         state_dir: Some(state.to_path_buf()),
+        host_id: None,
     }
 }
 

@@ -12,7 +12,15 @@ use std::time::Duration;
 use url::Url;
 
 /// Top-level keys.
-pub(crate) const TOP_KEYS: [&str; 6] = ["azure", "heartbeat", "failover", "roles", "ui", "keys"];
+pub(crate) const TOP_KEYS: [&str; 7] = [
+    "azure",
+    "heartbeat",
+    "failover",
+    "roles",
+    "ui",
+    "keys",
+    "coordination",
+];
 const AZURE_KEYS: [&str; 6] = [
     "subscription_id",
     "endpoint",

@@ -102,6 +102,7 @@
 pub mod bounds;
 mod build;
 mod cockpit;
+mod coordination;
 mod discover;
 mod duration;
 mod error;
@@ -111,6 +112,7 @@ mod roles;
 mod template;
 mod types;
 
+pub use coordination::{host_id_problem, BlobCoordination, Coordination, StorageCredential};
 pub use discover::{discover, discover_with};
 pub use duration::{format_duration, parse_duration};
 pub use error::{ConfigError, ConfigErrors, ConfigProblem, Looked};
@@ -154,8 +156,16 @@ pub fn parse_str(text: &str, source: &Path) -> Result<Config, ConfigErrors> {
     let roles = roles::roles(&mut ctx, &root, &groups);
     let ui = cockpit::ui(&mut ctx, &root);
     let keys = keys::keys(&mut ctx, &root);
-    if let (Some(azure), Some(heartbeat), Some(failover), Some(roles), Some(ui), Some(keys)) =
-        (azure, heartbeat, failover, roles, ui, keys)
+    let coordination = coordination::coordination(&mut ctx, &root);
+    if let (
+        Some(azure),
+        Some(heartbeat),
+        Some(failover),
+        Some(roles),
+        Some(ui),
+        Some(keys),
+        Some(coordination),
+    ) = (azure, heartbeat, failover, roles, ui, keys, coordination)
     {
         if !ctx.has_problems() {
             return Ok(Config {
@@ -166,6 +176,7 @@ pub fn parse_str(text: &str, source: &Path) -> Result<Config, ConfigErrors> {
                 roles,
                 ui,
                 keys,
+                coordination,
             });
         }
     }

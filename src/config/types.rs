@@ -32,6 +32,8 @@ pub struct Config {
     /// [`Keymap::from_overrides`](crate::ui::Keymap::from_overrides). Already validated
     /// against every cockpit mode; empty when the table is absent (the default bindings).
     pub keys: BTreeMap<String, String>,
+    /// `[coordination]`: local state directory (default) or a shared storage account.
+    pub coordination: super::coordination::Coordination,
 }
 
 impl Config {

@@ -138,6 +138,9 @@ struct Chaos {
 
 /// `POST /_emulator/chaos` `{vm, action: kill-service|hang-vm|stop-vm|heal}`.
 pub(crate) async fn chaos(State(shared): State<Arc<Shared>>, body: axum::body::Bytes) -> Response {
+    if let Some(answer) = storage_chaos(&shared, &body) {
+        return answer;
+    }
     let req: Chaos = match serde_json::from_slice(&body) {
         Ok(c) => c,
         Err(e) => return bad_request(e.to_string()),
@@ -149,6 +152,18 @@ pub(crate) async fn chaos(State(shared): State<Arc<Shared>>, body: axum::body::B
     };
     shared.wake_heartbeats();
     answer
+}
+
+/// `{action: storage-down|storage-up}`: the storage account unreachable, or back.
+fn storage_chaos(shared: &Shared, body: &[u8]) -> Option<Response> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let down = match v.get("action")?.as_str()? {
+        "storage-down" => true,
+        "storage-up" => false,
+        _ => return None,
+    };
+    shared.blob.set_down(down);
+    Some(Json(json!({"storage": if down { "down" } else { "up" }})).into_response())
 }
 
 fn apply_chaos(w: &mut World, req: &Chaos) -> Response {

@@ -53,6 +53,9 @@ pub enum FaultKind {
     Drop,
     /// Accept the write normally; its long-running operation ends `Failed`.
     FailOperation,
+    /// Serve the request (storage only), then close the connection without the answer: the
+    /// write happened but the client cannot know.
+    DropAfter,
 }
 
 impl FaultSpec {

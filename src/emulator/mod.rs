@@ -6,6 +6,7 @@
 //! baton's own Azure adapter: it is what that adapter is tested against.
 
 mod auth;
+mod blob;
 mod clock;
 mod config_toml;
 mod control;
@@ -21,6 +22,7 @@ mod state;
 mod throttle;
 mod world;
 
+pub use blob::{ACCOUNT as STORAGE_ACCOUNT, ACCOUNT_KEY as STORAGE_ACCOUNT_KEY};
 pub use faults::{FaultKind, FaultSpec};
 pub use scenario::{
     BucketDef, DiskDef, EndpointDef, EndpointKindDef, Latencies, Limits, LoadBalancerDef,
@@ -181,6 +183,11 @@ impl EmulatorHandle {
         &self.base_url
     }
 
+    /// The storage account's URL, path-style: `http://127.0.0.1:PORT/devstoreaccount1`.
+    pub fn blob_url(&self) -> String {
+        format!("{}{}", self.base_url, blob::ACCOUNT)
+    }
+
     /// The emulated subscription id.
     pub fn subscription_id(&self) -> &str {
         &self.subscription_id
@@ -199,6 +206,16 @@ impl EmulatorHandle {
     /// A baton config for this world (see config.example.toml).
     pub fn baton_config_toml(&self) -> String {
         config_toml::render(&self.shared.scenario, &self.base_url, &self.token)
+    }
+
+    /// A `[coordination]` section for this emulator's storage account (the contributor token as
+    /// a static bearer token, so no key variable is needed).
+    pub fn coordination_toml(&self) -> String {
+        format!(
+            "\n[coordination]\nbackend = \"azure-blob\"\naccount_url = \"{}\"\ncontainer = \"baton\"\ncredential = \"static-token\"\nstatic_token = \"{}\"\n",
+            self.blob_url(),
+            self.token
+        )
     }
 
     /// Stop accepting, close every connection, and wait for the server task.

@@ -13,7 +13,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 
 use super::state::Shared;
-use super::{control, guard, heartbeat, routes};
+use super::{blob, control, guard, heartbeat, routes};
 
 /// Closes the connection a request arrived on (request extension).
 #[derive(Clone, Debug)]
@@ -37,13 +37,27 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         )
         .route("/_emulator/chaos", post(control::chaos))
         .route("/_emulator/reset", post(control::reset))
+        .route("/_emulator/storage", post(blob::control))
         .route("/_vm/:vm/ping", get(heartbeat::ping))
         .route("/_vm/:vm/health", get(heartbeat::health))
         .route_layer(axum::middleware::from_fn(guard::control_gate));
     Router::new()
         .merge(gated)
-        .fallback(routes::arm)
+        .fallback(dispatch)
         .with_state(shared)
+}
+
+/// Storage requests (`/<account>/…`) to the blob service, everything else to ARM.
+async fn dispatch(
+    state: axum::extract::State<Arc<Shared>>,
+    kill: Option<axum::Extension<ConnKill>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    if blob::is_storage_path(request.uri().path()) {
+        blob::serve(state, kill, request).await
+    } else {
+        routes::arm(state, kill, request).await
+    }
 }
 
 /// Accept connections until `shutdown` flips.

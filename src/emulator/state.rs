@@ -92,6 +92,8 @@ pub(crate) struct Shared {
     pub scenario: Scenario,
     pub speed: f64,
     pub started: Instant,
+    /// The storage account served beside ARM (its own lock: never held with the state's).
+    pub blob: super::blob::BlobService,
 }
 
 impl Shared {
@@ -110,6 +112,7 @@ impl Shared {
             scenario,
             speed,
             started: Instant::now(),
+            blob: super::blob::BlobService::default(),
         }
     }
 
@@ -121,6 +124,7 @@ impl Shared {
     /// Back to the scenario's initial world; faults and log cleared, scenario faults re-armed.
     pub fn reset(&self) {
         *self.lock() = State::initial(&self.scenario, self.speed);
+        self.blob.reset();
         self.wake_heartbeats();
     }
 

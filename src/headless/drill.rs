@@ -54,7 +54,7 @@ pub async fn run(config: &Config, args: &DrillArgs, term: Terminal<'_>) -> u8 {
     // gets no control byte from an ARM message or a VM name.
     let (mut out, mut err) = (Sanitized::new(out), Sanitized::new(err));
     let (out, err): (&mut (dyn Write + Send), &mut (dyn Write + Send)) = (&mut out, &mut err);
-    let runner = match prepare(config, &args.role, args.state_dir.as_deref(), err) {
+    let runner = match prepare(config, &args.role, args.state_dir.as_deref(), None, err).await {
         Ok(runner) => runner,
         Err(code) => return code,
     };

@@ -40,6 +40,8 @@ pub struct HeadlessArgs {
     pub override_cooldown: Option<String>,
     /// State directory (else `BATON_STATE_DIR`, XDG, `~/.local/state/baton`).
     pub state_dir: Option<PathBuf>,
+    /// This host's name in shared locks (`--host-id` / `BATON_HOST_ID`; `azure-blob` only).
+    pub host_id: Option<String>,
 }
 
 /// Runs the command; returns the exit code.
@@ -49,7 +51,15 @@ pub async fn run(config: &Config, args: &HeadlessArgs, term: Terminal<'_>) -> u8
     // gets no control byte from an ARM message or a VM name.
     let (mut out, mut err) = (Sanitized::new(out), Sanitized::new(err));
     let (out, err): (&mut (dyn Write + Send), &mut (dyn Write + Send)) = (&mut out, &mut err);
-    let runner = match prepare(config, &args.role, args.state_dir.as_deref(), err) {
+    let runner = match prepare(
+        config,
+        &args.role,
+        args.state_dir.as_deref(),
+        args.host_id.as_deref(),
+        err,
+    )
+    .await
+    {
         Ok(runner) => runner,
         Err(code) => return code,
     };

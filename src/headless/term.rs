@@ -21,13 +21,15 @@ pub struct Terminal<'a> {
     pub input: &'a mut (dyn BufRead + Send),
 }
 
-/// The operations runner of the command (write client, state directory, operator, options
-/// from `config`), or the exit code (2) after saying what is missing (the role, the state
-/// directory, a credential).
-pub fn prepare(
+/// The operations runner of the command (write client, the configured store — local, or Azure
+/// Blob Storage as `host_id` — operator, options from `config`), or the exit code after saying
+/// what is missing: 2 for the role, the state directory or a credential; 1 when coordination
+/// storage is unreachable (fail closed: nothing is done without the shared lock).
+pub async fn prepare(
     config: &Config,
     role: &str,
     state_dir: Option<&std::path::Path>,
+    host_id: Option<&str>,
     err: &mut (dyn Write + Send),
 ) -> Result<Runner, u8> {
     if config.role(role).is_none() {
@@ -42,18 +44,23 @@ pub fn prepare(
         let _ = writeln!(err, "error: {}", crate::core::wording::MISSING_STATE_DIR);
         return Err(2);
     };
-    match crate::setup::arm_client(config) {
-        Ok(arm) => Ok(Runner::new(
-            arm,
-            Arc::new(config.clone()),
-            dir,
-            Operator::from_env(),
-        )),
+    let arm = match crate::setup::arm_client(config) {
+        Ok(arm) => arm,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
-            Err(2)
+            return Err(2);
         }
-    }
+    };
+    let store = match crate::setup::store(config, dir.clone(), host_id).await {
+        Ok(store) => store,
+        Err(e) => {
+            // Fail closed: without the shared lock, acting could split the brain.
+            let _ = writeln!(err, "error: coordination unavailable, nothing done: {e}");
+            return Err(1);
+        }
+    };
+    let runner = Runner::new(arm, Arc::new(config.clone()), dir, Operator::from_env());
+    Ok(runner.with_store(store))
 }
 
 /// Prints every blocker of `plan` and audits the refusal; returns the exit code (1).

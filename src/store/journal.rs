@@ -184,6 +184,12 @@ impl Journal {
         File::open(path)
             .and_then(|mut f| f.read_to_end(&mut bytes))
             .map_err(io(path))?;
+        Journal::parse(path, &bytes)
+    }
+
+    /// Reads a journal's bytes (named `path` in errors): a torn last line is dropped and
+    /// reported, any other bad line is an error. Shared by every backend.
+    pub fn parse(path: &Path, bytes: &[u8]) -> Result<Loaded, JournalError> {
         let mut events = Vec::new();
         let mut torn = None;
         let mut offset = 0usize;

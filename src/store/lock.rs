@@ -255,7 +255,8 @@ fn unknown_holder() -> LockInfo {
     }
 }
 
-fn held(role: &str, info: Option<LockInfo>) -> LockError {
+/// The `Held` error naming `info` (an unknown holder when it could not be read).
+pub(crate) fn held(role: &str, info: Option<LockInfo>) -> LockError {
     let info = info.unwrap_or_else(unknown_holder);
     LockError::Held {
         role: role.to_owned(),

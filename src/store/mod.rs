@@ -11,6 +11,7 @@
 //! precondition.
 
 pub mod audit;
+pub mod blob;
 pub mod drill;
 mod error;
 pub mod journal;
@@ -20,6 +21,7 @@ pub mod operator;
 pub mod private;
 pub mod state_dir;
 
+pub use blob::{BlobCredential, BlobSettings, BlobStore, LeaseTiming};
 pub use error::StoreError;
 pub use local::LocalStore;
 

@@ -1,0 +1,251 @@
+//! The role lock on Blob Storage: a lease on `locks/<role>`, renewed every duration/3 by a
+//! task, with the holder (host, pid, operator, operation, since, epoch) written into the lock
+//! blob's metadata under the lease and If-Match.
+//!
+//! Safety rule: the holder acts only while `now < send time of its last successful renew +
+//! duration − margin`. Why this is safe without synchronised clocks: the service starts the
+//! renewed lease when it *receives* the renew, which is after we sent it, so the lease lasts at
+//! least `duration` past our send time as the service measures it. Measured on our clock,
+//! that is at least `duration × (1 − ρ)` for a bounded clock rate error ρ; the margin covers
+//! ρ × duration plus the time an ARM write takes to be sent once `is_held` said yes. A failed
+//! or late renew therefore makes `is_held` false before the lease can have expired, so this
+//! holder never writes after another could have taken the lock.
+
+use async_trait::async_trait;
+use azure_core::prelude::{IfMatchCondition, LeaseId};
+use azure_storage_blobs::prelude::BlobClient;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+use tokio::task::JoinHandle;
+
+use super::call::{with_retry, Failure};
+use super::meta;
+use crate::store::lock::{held, LockInfo};
+use crate::store::{LockGuard, StoreError};
+
+/// How long a lease lasts and how early its holder stops trusting it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeaseTiming {
+    /// The lease duration sent to the service (15–60 s).
+    pub duration: Duration,
+    /// How often the renew task renews.
+    pub renew_every: Duration,
+    /// How long before the lease could expire the holder stops acting.
+    pub margin: Duration,
+}
+
+impl LeaseTiming {
+    /// Azure's limits: 15 to 60 seconds.
+    pub const MIN: Duration = Duration::from_secs(15);
+    /// See [`LeaseTiming::MIN`].
+    pub const MAX: Duration = Duration::from_secs(60);
+
+    /// A duration clamped to Azure's limits, renewed every third of it, with a margin of a
+    /// fifth (3 s at 15 s): two renews may fail before the holder stops.
+    pub fn for_duration(duration: Duration) -> LeaseTiming {
+        let duration = duration.clamp(Self::MIN, Self::MAX);
+        LeaseTiming {
+            duration,
+            renew_every: duration / 3,
+            margin: duration / 5,
+        }
+    }
+
+    /// Whole seconds for `x-ms-lease-duration`.
+    pub fn seconds(&self) -> u64 {
+        self.duration.as_secs()
+    }
+}
+
+/// What the renew task and the guard share.
+#[derive(Debug)]
+struct Held {
+    /// Send time of the last renew the service confirmed (or of the acquire).
+    last_sent: Instant,
+    /// Why the lease is certainly lost, once it is.
+    lost: Option<String>,
+}
+
+/// A held lease on a role's lock blob.
+#[derive(Debug)]
+pub(crate) struct BlobLock {
+    role: String,
+    blob: BlobClient,
+    lease: LeaseId,
+    info: LockInfo,
+    epoch: u64,
+    etag: String,
+    timing: LeaseTiming,
+    shared: Arc<Mutex<Held>>,
+    renew: Option<JoinHandle<()>>,
+    released: bool,
+}
+
+/// What the acquirer learnt.
+pub(crate) struct Acquired {
+    pub lease: LeaseId,
+    pub sent: Instant,
+    pub epoch: u64,
+    pub etag: String,
+}
+
+impl BlobLock {
+    /// A guard for a lease just acquired, its metadata written; starts the renew task.
+    pub fn start(
+        role: &str,
+        blob: BlobClient,
+        acquired: Acquired,
+        info: LockInfo,
+        timing: LeaseTiming,
+    ) -> BlobLock {
+        let shared = Arc::new(Mutex::new(Held {
+            last_sent: acquired.sent,
+            lost: None,
+        }));
+        let renew = tokio::spawn(renew_loop(
+            blob.clone(),
+            acquired.lease,
+            timing.renew_every,
+            shared.clone(),
+        ));
+        BlobLock {
+            role: role.to_string(),
+            blob,
+            lease: acquired.lease,
+            info,
+            epoch: acquired.epoch,
+            etag: acquired.etag,
+            timing,
+            shared,
+            renew: Some(renew),
+            released: false,
+        }
+    }
+
+    fn held(&self) -> std::sync::MutexGuard<'_, Held> {
+        self.shared.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lost_reason(&self) -> Option<String> {
+        let held = self.held();
+        if let Some(why) = &held.lost {
+            return Some(why.clone());
+        }
+        let deadline = held.last_sent + self.timing.duration - self.timing.margin;
+        (Instant::now() >= deadline).then(|| {
+            format!(
+                "lease lost: no renew confirmed for {:.1}s (lease {}s, margin {}s)",
+                held.last_sent.elapsed().as_secs_f64(),
+                self.timing.duration.as_secs(),
+                self.timing.margin.as_secs()
+            )
+        })
+    }
+}
+
+async fn renew_loop(blob: BlobClient, lease: LeaseId, every: Duration, shared: Arc<Mutex<Held>>) {
+    let client = blob.blob_lease_client(lease);
+    loop {
+        tokio::time::sleep(every).await;
+        let sent = Instant::now();
+        match client.renew().await {
+            Ok(_) => {
+                let mut held = shared.lock().unwrap_or_else(|e| e.into_inner());
+                held.last_sent = held.last_sent.max(sent);
+            }
+            Err(e) => {
+                let failure = Failure::of(&e);
+                tracing::warn!(error = %failure.describe(), "lease renew failed");
+                if !failure.transient() {
+                    let mut held = shared.lock().unwrap_or_else(|e| e.into_inner());
+                    held.lost = Some(format!("lease lost: renew refused: {}", failure.describe()));
+                    return;
+                }
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl LockGuard for BlobLock {
+    fn info(&self) -> &LockInfo {
+        &self.info
+    }
+
+    async fn set_op(&mut self, op_id: &str) -> Result<(), StoreError> {
+        if let Some(why) = self.lost_reason() {
+            return Err(StoreError::LeaseLost {
+                role: self.role.clone(),
+                reason: why,
+            });
+        }
+        let mut info = self.info.clone();
+        info.op_id = Some(op_id.to_string());
+        let metadata = meta::lock_metadata(&info, self.epoch);
+        let (blob, lease, etag) = (&self.blob, self.lease, self.etag.clone());
+        let answer = with_retry(|| {
+            blob.set_metadata()
+                .metadata(metadata.clone())
+                .lease_id(lease)
+                .if_match(IfMatchCondition::Match(etag.clone()))
+                .into_future()
+        })
+        .await
+        .map_err(|(f, _)| match f.status {
+            Some(409 | 412) => StoreError::LeaseLost {
+                role: self.role.clone(),
+                reason: format!("lease lost: {}", f.describe()),
+            },
+            _ => f.into_store(&format!("lock of role {}", self.role)),
+        })?;
+        self.etag = answer.etag.to_string();
+        self.info = info;
+        Ok(())
+    }
+
+    fn is_held(&self) -> bool {
+        self.lost_reason().is_none()
+    }
+
+    async fn release(mut self: Box<Self>) -> Result<(), StoreError> {
+        if let Some(task) = self.renew.take() {
+            task.abort();
+        }
+        self.released = true;
+        let client = self.blob.blob_lease_client(self.lease);
+        match with_retry(|| client.release().into_future()).await {
+            Ok(_) => Ok(()),
+            Err((f, _)) if f.status == Some(409) => Ok(()),
+            Err((f, _)) => Err(f.into_store(&format!("lock of role {}", self.role))),
+        }
+    }
+}
+
+impl Drop for BlobLock {
+    fn drop(&mut self) {
+        if let Some(task) = self.renew.take() {
+            task.abort();
+        }
+        if self.released {
+            return;
+        }
+        // Best effort: a holder that cannot release leaves a lease that expires by itself.
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let client = self.blob.blob_lease_client(self.lease);
+            rt.spawn(async move {
+                let _ = client.release().await;
+            });
+        }
+    }
+}
+
+/// The `Held` error for a lock blob whose lease someone else has.
+pub(crate) fn locked_by(role: &str, info: Option<LockInfo>) -> StoreError {
+    StoreError::Locked(held(role, info))
+}
+
+/// Now, for the lock's `since`.
+pub(crate) fn now_utc() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
