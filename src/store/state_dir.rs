@@ -109,8 +109,10 @@ impl StateDir {
     }
 }
 
-/// A name safe as one path component.
-fn file_stem(name: &str) -> String {
+/// A name safe as one path component, on disk or in a blob name: lower-case, `[a-z0-9._-]`,
+/// anything else becomes `_` (so `web a` and `web_a` would meet: config validation keeps role
+/// names to Azure's VM-name characters, compared case-insensitively).
+pub(crate) fn file_stem(name: &str) -> String {
     let s: String = name
         .chars()
         .map(|c| {

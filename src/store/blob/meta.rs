@@ -11,24 +11,9 @@ use time::OffsetDateTime;
 
 use crate::store::lock::LockInfo;
 
-/// A name safe as one blob path segment: lower-case, `[a-z0-9._-]`, others become `_`.
+/// A name safe as one blob path segment: the same rule as a local file name.
 pub(crate) fn segment(name: &str) -> String {
-    let s: String = name
-        .chars()
-        .map(|c| {
-            let c = c.to_ascii_lowercase();
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if s.is_empty() || s.chars().all(|c| c == '.') {
-        format!("_{s}")
-    } else {
-        s
-    }
+    crate::store::state_dir::file_stem(name)
 }
 
 /// `locks/<role>`.
