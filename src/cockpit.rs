@@ -61,21 +61,28 @@ pub enum CockpitError {
     /// A background task of the engine died while the cockpit ran.
     #[error(transparent)]
     Engine(#[from] TaskFailure),
+    /// `[coordination]` names a shared store that cannot be reached: an operator cockpit would
+    /// act without the shared lock, so it does not open (a read-only one needs no store).
+    #[error("coordination unavailable: {0}; `--read-only` watches without it")]
+    Coordination(#[from] crate::store::StoreError),
 }
 
-/// A write client and state directory for failovers — only in operator and demo modes, so a
-/// read-only or wall cockpit holds no write client at all.
-fn operations_for(mode: Mode, config: &Config) -> Result<Option<Runner>, CockpitError> {
+/// A write client and the configured store (local, or the shared Blob Storage one) for
+/// failovers — only in operator and demo modes, so a read-only or wall cockpit holds no write
+/// client at all. Fails closed: an unreachable shared store opens no operator cockpit.
+async fn operations_for(mode: Mode, config: &Config) -> Result<Option<Runner>, CockpitError> {
     if !matches!(mode, Mode::Operator | Mode::Demo) {
         return Ok(None);
     }
     let state_dir = StateDir::discover(None).ok_or(CockpitError::NoStateDir)?;
-    Ok(Some(Runner::new(
+    let store = setup::store(config, state_dir.clone(), None).await?;
+    let runner = Runner::new(
         setup::arm_client(config)?,
         Arc::new(config.clone()),
         state_dir,
         Operator::from_env(),
-    )))
+    );
+    Ok(Some(runner.with_store(store)))
 }
 
 /// Runs the cockpit until the operator quits.
@@ -84,7 +91,7 @@ pub async fn run(params: CockpitParams<'_>) -> Result<(), CockpitError> {
     let keymap = Keymap::from_overrides(params.mode, params.keys)?;
     let config = params.config;
     let reader = setup::read_client(config)?;
-    let ops = operations_for(params.mode, config)?;
+    let ops = operations_for(params.mode, config).await?;
     // Every mode reads the history (a read); without a state directory the view says so.
     let history = StateDir::discover(None).map(|state_dir| HistorySource {
         state_dir,
