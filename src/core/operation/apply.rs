@@ -290,16 +290,12 @@ impl Operation {
 /// a step running alongside a partner does not wait for what that partner does not wait for
 /// (start ∥ expose ∥ fence: start needs the power-off started, not ended).
 fn partner_chain(steps: &[StepRecord], first: Option<StepKind>) -> Vec<StepKind> {
-    let mut chain = Vec::new();
-    let mut next = first;
-    while let Some(kind) = next.filter(|k| !chain.contains(k)) {
-        chain.push(kind);
-        next = steps
+    crate::core::plan::chain_of_partners(first, |kind| {
+        steps
             .iter()
             .find(|s| s.kind == kind)
-            .and_then(|s| s.concurrent_with);
-    }
-    chain
+            .and_then(|s| s.concurrent_with)
+    })
 }
 
 /// A plan is usable when it has steps, no step twice, and each concurrency names an earlier step.

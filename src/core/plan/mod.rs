@@ -295,14 +295,25 @@ fn total_estimate(steps: &[PlanStep]) -> Duration {
 
 /// `first` and, through each one's own partner, every step it runs alongside.
 fn partner_chain(steps: &[PlanStep], first: Option<StepKind>) -> Vec<StepKind> {
+    chain_of_partners(first, |kind| {
+        steps
+            .iter()
+            .find(|s| s.kind == kind)
+            .and_then(|s| s.concurrent_with)
+    })
+}
+
+/// `first` and every step reached by following `partner_of` from it, each once: the one rule
+/// for "runs alongside" shared by the plan's estimate and the operation's fold.
+pub(crate) fn chain_of_partners(
+    first: Option<StepKind>,
+    partner_of: impl Fn(StepKind) -> Option<StepKind>,
+) -> Vec<StepKind> {
     let mut chain = Vec::new();
     let mut next = first;
     while let Some(kind) = next.filter(|k| !chain.contains(k)) {
         chain.push(kind);
-        next = steps
-            .iter()
-            .find(|s| s.kind == kind)
-            .and_then(|s| s.concurrent_with);
+        next = partner_of(kind);
     }
     chain
 }
