@@ -687,4 +687,4 @@ fn check_luns(master: &str, facts: &FactsIndex<'_>, spec: &RoleSpec, out: &mut V
 
 #[cfg(test)]
 #[path = "leader_tests.rs"]
-mod tests;
+pub(crate) mod tests;

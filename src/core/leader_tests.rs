@@ -5,7 +5,9 @@ use crate::core::model::*;
 
 const SUB: &str = "/subscriptions/s/resourceGroups/rg";
 
-fn spec(disks: &[(&str, i32)]) -> RoleSpec {
+/// Role web on web-a/web-b with `disks` (name, LUN) and NAT rule lb/web-app; also the
+/// refusal tests' role.
+pub(crate) fn spec(disks: &[(&str, i32)]) -> RoleSpec {
     RoleSpec {
         name: "web".into(),
         resource_group: "rg".into(),

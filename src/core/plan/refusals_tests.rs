@@ -1,29 +1,8 @@
 //! Table tests of the refusals: one row per situation, with the refusal expected (or none).
 
 use super::*;
-use crate::core::model::{
-    DiskSpec, DiskStorage, EndpointKind, EndpointSpec, PowerState, VmPlacement,
-};
-
-fn spec(disks: &[(&str, i32)]) -> RoleSpec {
-    RoleSpec {
-        name: "web".into(),
-        resource_group: "rg".into(),
-        vms: vec!["web-a".into(), "web-b".into()],
-        disks: disks
-            .iter()
-            .map(|(n, lun)| DiskSpec {
-                name: (*n).into(),
-                lun: *lun,
-            })
-            .collect(),
-        endpoint: EndpointSpec {
-            load_balancer: "lb".into(),
-            resource_group: "rg".into(),
-            kind: EndpointKind::NatRule("web-app".into()),
-        },
-    }
-}
+use crate::core::leader::tests::spec;
+use crate::core::model::{DiskStorage, PowerState, VmPlacement};
 
 fn vm(placement: VmPlacement, disks: &[(&str, i32)]) -> VmFacts {
     VmFacts {
