@@ -21,6 +21,7 @@ fn roles() -> Vec<RoleSpec> {
             disks: vec![DiskSpec {
                 name: format!("{r}-data"),
                 lun: 0,
+            shared: false,
             }],
             endpoint: EndpointSpec {
                 load_balancer: LB.into(),

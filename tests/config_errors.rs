@@ -24,7 +24,7 @@ fn every_bad_fixture_reports_exactly_its_problems() {
                 "6:1: azure.refresh-interval = \"30s\": unknown key; did you mean `refresh_interval`?",
                 "9:1: heartbeat.intervall = \"2s\": unknown key; did you mean `interval`?",
                 "12:1: failover.timeouts.isolation = \"1m\": unknown key; did you mean `isolate`?",
-                "17:40: roles[0].disks[0].size = 128: unknown key; expected one of: name, lun",
+                "17:40: roles[0].disks[0].size = 128: unknown key; expected one of: name, lun, shared",
                 "24:1: roles[0].endpoint.natrule = \"web-app\": unknown key; did you mean `nat_rule`?",
                 "29:1: roles[0].probes.servce = \"http://{vm}:8080/\": unknown key; did you mean `service`?",
             ],

@@ -68,7 +68,8 @@ fn example_roles_convert_to_core_specs() {
             vms: vec!["web-a".into(), "web-b".into()],
             disks: vec![DiskSpec {
                 name: "web-data".into(),
-                lun: 0
+                lun: 0,
+                shared: false,
             }],
             endpoint: EndpointSpec {
                 load_balancer: "lb-contoso".into(),

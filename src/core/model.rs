@@ -24,7 +24,8 @@ pub struct RoleSpec {
     pub resource_group: String,
     /// VM names, at least two; order is the operator's preference for standbys.
     pub vms: Vec<String>,
-    /// Managed data disks that move with the master.
+    /// Managed data disks: the ones that move with the master, and shared ones that stay
+    /// attached to every VM of the role.
     pub disks: Vec<DiskSpec>,
     /// The endpoint that only the master holds.
     pub endpoint: EndpointSpec,
@@ -37,6 +38,22 @@ pub struct DiskSpec {
     pub name: String,
     /// Logical unit number on the VM.
     pub lun: i32,
+    /// A shared disk (`maxShares` ≥ 2) attached to every VM of the role: it never moves, and
+    /// fencing (not a detach) keeps the old master off its data.
+    #[serde(default)]
+    pub shared: bool,
+}
+
+impl RoleSpec {
+    /// The disks that move with the master (every disk not marked shared).
+    pub fn moving_disks(&self) -> impl Iterator<Item = &DiskSpec> {
+        self.disks.iter().filter(|d| !d.shared)
+    }
+
+    /// True when at least one disk of the role is shared.
+    pub fn has_shared_disks(&self) -> bool {
+        self.disks.iter().any(|d| d.shared)
+    }
 }
 
 /// The role's endpoint: a load balancer's inbound NAT rule or backend pool.

@@ -21,7 +21,7 @@ const ROLE_KEYS: [&str; 8] = [
     "endpoint",
     "probes",
 ];
-const DISK_KEYS: [&str; 2] = ["name", "lun"];
+const DISK_KEYS: [&str; 3] = ["name", "lun", "shared"];
 const ENDPOINT_KEYS: [&str; 4] = [
     "load_balancer",
     "resource_group",
@@ -259,6 +259,11 @@ fn disks(ctx: &mut Ctx, section: &Section) -> (Vec<Named>, Option<Vec<DiskSpec>>
             let lun = f.int_in(ctx, 0, MAX_LUN)?;
             Some((i32::try_from(lun).ok()?, Spot::of(&f)))
         });
+        // Absent means a disk that moves with the master; a wrong type is an error, not false.
+        let shared = match table.get(ctx, "shared") {
+            Some(f) => f.bool(ctx),
+            None => Some(false),
+        };
         if let Some(name) = &name {
             if let Some(first) = names.iter().find(|n| same_name(&n.name, &name.name)) {
                 let message = format!("duplicate disk in this role (also {})", first.spot.path);
@@ -276,16 +281,17 @@ fn disks(ctx: &mut Ctx, section: &Section) -> (Vec<Named>, Option<Vec<DiskSpec>>
                 ok = false;
             }
         }
-        match (name, lun) {
-            (Some(name), Some((lun, spot))) => {
+        match (name, lun, shared) {
+            (Some(name), Some((lun, spot)), Some(shared)) => {
                 let spec = DiskSpec {
                     name: name.name.clone(),
                     lun,
+                    shared,
                 };
                 specs.push((spec, spot));
                 names.push(name);
             }
-            (name, _) => {
+            (name, _, _) => {
                 names.extend(name);
                 ok = false;
             }
