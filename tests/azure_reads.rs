@@ -21,7 +21,7 @@ fn roles() -> Vec<RoleSpec> {
             disks: vec![DiskSpec {
                 name: format!("{r}-data"),
                 lun: 0,
-            shared: false,
+                shared: false,
             }],
             endpoint: EndpointSpec {
                 load_balancer: LB.into(),

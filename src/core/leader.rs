@@ -1,7 +1,10 @@
 //! Derives each role's leader state and invariant violations from Azure facts and probes.
 //!
 //! Pure: the caller supplies the facts, the probe verdicts and whether an operation is running.
-//! The master is the VM that holds the endpoint AND every data disk. Anything else that Azure
+//! The master is the VM that holds the endpoint AND every data disk that moves. A shared disk
+//! (`shared = true`) is attached to every VM of the role: it says nothing about who leads (the
+//! endpoint, power and heartbeats do); attached to fewer VMs it makes the role DEGRADED, and
+//! Azure reporting it as not shareable (`maxShares` < 2) is a config/reality mismatch stated as such. Anything else that Azure
 //! says about ownership is reported as a [`Violation`] stating the facts — never resolved here.
 //! A role whose every standby Azure would refuse the disks to (zone, availability set, size,
 //! LUN, region: see `plan::refusals`) is DEGRADED, long before anyone needs a failover.
@@ -146,6 +149,20 @@ pub enum Violation {
         /// Why the probe failed.
         reason: String,
     },
+    /// A shared disk is not attached to every VM of the role.
+    SharedDiskNotOnAll {
+        /// The disk.
+        disk: String,
+        /// The role's VMs it is not attached to.
+        missing: Vec<String>,
+    },
+    /// A disk configured as shared that Azure does not let more than one VM hold.
+    SharedDiskNotShareable {
+        /// The disk.
+        disk: String,
+        /// `maxShares` as Azure reports it (`None`: absent, which means 1).
+        max_shares: Option<i32>,
+    },
     /// Azure would refuse the role's disks on every standby: no failover could finish.
     StandbysRefused {
         /// What Azure would refuse, per standby.
@@ -201,6 +218,16 @@ impl fmt::Display for Violation {
             Violation::MasterServiceDown { vm, reason } => {
                 write!(f, "service probe of master {vm} down: {reason}")
             }
+            Violation::SharedDiskNotOnAll { disk, missing } => write!(
+                f,
+                "shared disk {disk} not attached to {}: a failover there would find no data",
+                missing.join(", ")
+            ),
+            Violation::SharedDiskNotShareable { disk, max_shares } => write!(
+                f,
+                "disk {disk} is configured shared but Azure says maxShares {}: config and Azure disagree (set maxShares >= 2 on the disk, or drop `shared` from the config)",
+                max_shares.unwrap_or(1)
+            ),
             Violation::StandbysRefused { refusals } => write!(
                 f,
                 "no standby can take over: {}",
@@ -237,6 +264,12 @@ pub struct DiskPlacement {
     pub sku: Option<String>,
     /// The disk's zones (empty: regional or zone-redundant).
     pub zones: Vec<String>,
+    /// Configured `shared = true`: attached to every VM, never moved.
+    pub shared: bool,
+    /// Every VM Azure says the disk is attached to (`managedBy` then `managedByExtended`).
+    pub holders: Vec<String>,
+    /// `maxShares` as Azure reports it, when known.
+    pub max_shares: Option<i32>,
 }
 
 /// One VM of the role as the screens need it.
@@ -332,7 +365,13 @@ fn derive_indexed(input: RoleInput<'_>, index: Option<&FactsIndex<'_>>) -> RoleS
             violations.push(Violation::VmNotFound { vm: vm.clone() });
         }
     }
-    let ownership = judge_ownership(spec, &holders, &disks, &mut violations);
+    let moving: Vec<DiskPlacement> = disks.iter().filter(|d| !d.shared).cloned().collect();
+    let ownership = judge_ownership(spec, &holders, &moving, &mut violations);
+    let shared_split = check_shared(spec, &disks, &mut violations);
+    let ownership = match ownership {
+        Ownership::Master(_) | Ownership::None if shared_split => Ownership::Split,
+        other => other,
+    };
     let master = match &ownership {
         Ownership::Master(vm) => Some(vm.clone()),
         _ => None,
@@ -382,6 +421,9 @@ fn unknown_without_facts(spec: &RoleSpec, probes: &ProbeFacts) -> RoleStatus {
                 disk_state: "unknown".to_string(),
                 sku: None,
                 zones: Vec::new(),
+                shared: d.shared,
+                holders: Vec::new(),
+                max_shares: None,
             })
             .collect(),
         vms: spec
@@ -466,6 +508,9 @@ fn place_disks(
                 disk_state: found.disk_state.clone(),
                 sku: found.storage.sku.clone(),
                 zones: found.storage.zones.clone(),
+                shared: d.shared,
+                holders: found.holders(),
+                max_shares: found.storage.max_shares,
             },
             None => {
                 out.push(Violation::DiskNotFound {
@@ -478,6 +523,9 @@ fn place_disks(
                     disk_state: "unknown".to_string(),
                     sku: None,
                     zones: Vec::new(),
+                    shared: d.shared,
+                    holders: Vec::new(),
+                    max_shares: None,
                 }
             }
         })
@@ -565,6 +613,48 @@ fn judge_ownership(
     }
 }
 
+/// The shared disks' own invariants: attached to every VM of the role and to none outside it,
+/// and shareable in Azure. True when one is attached outside the role (a split: a stranger
+/// can write the role's data).
+fn check_shared(spec: &RoleSpec, disks: &[DiskPlacement], out: &mut Vec<Violation>) -> bool {
+    let mut split = false;
+    for disk in disks
+        .iter()
+        .filter(|d| d.shared && d.disk_state != "unknown")
+    {
+        for vm in disk
+            .holders
+            .iter()
+            .filter(|h| !spec.vms.iter().any(|v| same_name(v, h)))
+        {
+            out.push(Violation::DiskOutsideRole {
+                disk: disk.name.clone(),
+                vm: vm.clone(),
+            });
+            split = true;
+        }
+        if disk.max_shares.unwrap_or(1) < 2 {
+            out.push(Violation::SharedDiskNotShareable {
+                disk: disk.name.clone(),
+                max_shares: disk.max_shares,
+            });
+        }
+        let missing: Vec<String> = spec
+            .vms
+            .iter()
+            .filter(|v| !disk.holders.iter().any(|h| same_name(h, v)))
+            .cloned()
+            .collect();
+        if !missing.is_empty() {
+            out.push(Violation::SharedDiskNotOnAll {
+                disk: disk.name.clone(),
+                missing,
+            });
+        }
+    }
+    split
+}
+
 fn vm_statuses(
     spec: &RoleSpec,
     facts: &FactsIndex<'_>,
@@ -632,8 +722,15 @@ fn health_state(
         .iter()
         .filter(|v| !v.is_master)
         .any(|v| v.power != PowerState::Running || v.probes.vm.is_down());
-    let wrong_lun = out.iter().any(|v| matches!(v, Violation::WrongLun { .. }));
-    if standby_down || wrong_lun || refused {
+    let disk_trouble = out.iter().any(|v| {
+        matches!(
+            v,
+            Violation::WrongLun { .. }
+                | Violation::SharedDiskNotOnAll { .. }
+                | Violation::SharedDiskNotShareable { .. }
+        )
+    });
+    if standby_down || disk_trouble || refused {
         LeaderState::Degraded
     } else {
         LeaderState::Healthy
@@ -685,6 +782,9 @@ fn check_luns(master: &str, facts: &FactsIndex<'_>, spec: &RoleSpec, out: &mut V
     }
 }
 
+#[cfg(test)]
+#[path = "leader_shared_tests.rs"]
+mod shared_tests;
 #[cfg(test)]
 #[path = "leader_tests.rs"]
 pub(crate) mod tests;

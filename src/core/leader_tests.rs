@@ -17,7 +17,7 @@ pub(crate) fn spec(disks: &[(&str, i32)]) -> RoleSpec {
             .map(|(n, l)| DiskSpec {
                 name: (*n).into(),
                 lun: *l,
-            shared: false,
+                shared: false,
             })
             .collect(),
         endpoint: EndpointSpec {

@@ -218,6 +218,26 @@ pub struct DiskFacts {
     pub storage: DiskStorage,
 }
 
+impl DiskFacts {
+    /// Every VM the disk is attached to: `managedBy`, then the rest of `managedByExtended`
+    /// (Azure lists every holder of a shared disk there, the first one also in `managedBy`).
+    pub fn holders(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let first = self.managed_by.as_deref().map(name_from_id);
+        let extended = self
+            .storage
+            .managed_by_extended
+            .iter()
+            .map(|v| name_from_id(v));
+        for vm in first.into_iter().chain(extended) {
+            if !out.iter().any(|h| same_name(h, vm)) {
+                out.push(vm.to_owned());
+            }
+        }
+        out
+    }
+}
+
 /// A disk's SKU, zones, region and sharing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiskStorage {

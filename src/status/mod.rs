@@ -197,6 +197,9 @@ mod tests {
                 disk_state: "Attached".into(),
                 sku: Some("Premium_ZRS".into()),
                 zones: vec![],
+                shared: false,
+                holders: vec!["web-a".into()],
+                max_shares: None,
             }],
             vms: vec![
                 VmStatus {

@@ -19,12 +19,12 @@ pub fn spec() -> RoleSpec {
             DiskSpec {
                 name: "web-data".into(),
                 lun: 0,
-            shared: false,
+                shared: false,
             },
             DiskSpec {
                 name: "web-log".into(),
                 lun: 1,
-            shared: false,
+                shared: false,
             },
         ],
         endpoint: EndpointSpec {

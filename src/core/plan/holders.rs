@@ -17,13 +17,20 @@ pub(super) fn from_label(status: &RoleStatus, target: Option<&str>) -> Option<St
     (!holders.is_empty()).then(|| holders.join(", "))
 }
 
-/// Non-target holders of the endpoint or a disk: role VMs in config order, then foreign ones.
+/// Non-target holders of the endpoint or a disk that moves (every VM holds the shared ones):
+/// role VMs in config order, then foreign ones.
 fn holders(status: &RoleStatus, target: &str) -> Vec<String> {
     let all: Vec<&str> = status
         .endpoint_holders
         .iter()
         .map(String::as_str)
-        .chain(status.disks.iter().filter_map(|d| d.attached_to.as_deref()))
+        .chain(
+            status
+                .disks
+                .iter()
+                .filter(|d| !d.shared)
+                .filter_map(|d| d.attached_to.as_deref()),
+        )
         .filter(|h| !same_name(h, target))
         .collect();
     let mut out: Vec<String> = status

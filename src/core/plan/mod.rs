@@ -337,6 +337,10 @@ pub fn human_duration(d: Duration) -> String {
 #[cfg(test)]
 pub(crate) mod fixture;
 #[cfg(test)]
+pub(crate) mod shared_fixture;
+#[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_shared;
 #[cfg(test)]
 mod tests_steps;

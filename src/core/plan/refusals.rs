@@ -4,6 +4,9 @@
 //! Pure: the caller hands over the standby's facts and a way to look disks up. Each refusal
 //! carries the facts that cause it and the way out, in plain words. Only refusals the inventory
 //! proves are reported: an unknown zone, size limit or region is not a refusal.
+//!
+//! A shared disk never moves: the plan sends it no attach, so a standby it is not attached to
+//! cannot take over (baton refuses), and at its share limit Azure would refuse it there too.
 
 use super::blockers::Blocker;
 use super::PlanInput;
@@ -66,6 +69,28 @@ pub enum Refusal {
         /// The foreign disk sitting there.
         taken_by: String,
     },
+    /// A shared disk is not attached to the standby: the plan attaches no shared disk.
+    SharedNotAttached {
+        /// The disk.
+        disk: String,
+        /// The standby.
+        vm: String,
+        /// The VMs it is attached to.
+        holders: Vec<String>,
+        /// Its `maxShares`.
+        max_shares: i32,
+    },
+    /// A shared disk is not attached to the standby and is at its share limit.
+    SharedAtLimit {
+        /// The disk.
+        disk: String,
+        /// The standby.
+        vm: String,
+        /// The VMs holding every share.
+        holders: Vec<String>,
+        /// Its `maxShares`.
+        max_shares: i32,
+    },
     /// A disk and a standby in different regions.
     OtherRegion {
         /// The disk.
@@ -87,6 +112,8 @@ impl Refusal {
             | Refusal::AvailabilitySet { vm, .. }
             | Refusal::TooFewSlots { vm, .. }
             | Refusal::LunTaken { vm, .. }
+            | Refusal::SharedNotAttached { vm, .. }
+            | Refusal::SharedAtLimit { vm, .. }
             | Refusal::OtherRegion { vm, .. } => vm,
         }
     }
@@ -112,6 +139,17 @@ impl fmt::Display for Refusal {
                 f,
                 "Azure would refuse to attach disk {disk} to {vm}: LUN {lun} there holds {taken_by}, outside the role. Way out: move {taken_by} to another LUN, or give {disk} a free LUN in the config"
             ),
+            Refusal::SharedNotAttached { disk, vm, holders, max_shares } => write!(
+                f,
+                "shared disk {disk} is not attached to {vm} (shared {}/{max_shares}: {}), and a failover attaches no shared disk. Way out: attach {disk} to {vm} (a free share is left), or drop `shared` from the config so the disk moves",
+                holders.len(),
+                holders.join(", ")
+            ),
+            Refusal::SharedAtLimit { disk, vm, holders, max_shares } => write!(
+                f,
+                "Azure would refuse to attach shared disk {disk} to {vm}: all {max_shares} shares are taken ({}). Way out: detach it from a VM outside the failover, or raise its maxShares (with every holder deallocated)",
+                holders.join(", ")
+            ),
             Refusal::OtherRegion { disk, disk_region, vm, vm_region } => write!(
                 f,
                 "Azure would refuse to attach disk {disk} to {vm}: the disk is in {disk_region}, {vm} in {vm_region}, and a disk never leaves its region. Way out: a standby in {disk_region}"
@@ -131,13 +169,38 @@ pub fn check<'a>(
     let on_standby = |name: &str| standby.data_disks.iter().any(|d| same_name(&d.name, name));
     let mut out = Vec::new();
     for d in spec.disks.iter().filter(|d| !on_standby(&d.name)) {
-        if let Some(facts) = disk(&d.name) {
-            placement(standby, facts, &mut out);
+        match (disk(&d.name), d.shared) {
+            (Some(facts), true) => shares(standby, facts, &mut out),
+            (Some(facts), false) => placement(standby, facts, &mut out),
+            (None, _) => {}
         }
     }
     slots(spec, standby, &mut out);
     luns(spec, standby, &mut out);
     out
+}
+
+/// A shared disk missing from the standby: refused by baton, or by Azure at its share limit.
+fn shares(vm: &VmFacts, disk: &DiskFacts, out: &mut Vec<Refusal>) {
+    let holders = disk.holders();
+    let max_shares = disk.storage.max_shares.unwrap_or(1);
+    let (disk, vm) = (disk.name.clone(), vm.name.clone());
+    let at_limit = i32::try_from(holders.len()).unwrap_or(i32::MAX) >= max_shares;
+    out.push(if at_limit {
+        Refusal::SharedAtLimit {
+            disk,
+            vm,
+            holders,
+            max_shares,
+        }
+    } else {
+        Refusal::SharedNotAttached {
+            disk,
+            vm,
+            holders,
+            max_shares,
+        }
+    });
 }
 
 /// Zone, availability set and region of one disk against the standby.

@@ -1,6 +1,10 @@
 //! The step list of a plan, generic over who holds what: each step's work is computed from the
 //! facts (endpoint holders, disk owners, power states), so the same code plans a fresh move and
 //! the rest of an interrupted one. Pure; names the ARM calls, never makes them.
+//!
+//! Shared disks (`shared = true`) never move: detach, release and attach see only the other
+//! disks, and in a failover the power-off of an unreachable holder must end before the target
+//! starts, since no detach takes the shared data away from it.
 
 use super::holders::{holder_nic, holder_vms, target_nic};
 use super::{PlanInput, PlanStep, StepKind};
@@ -62,7 +66,8 @@ pub(super) fn build(input: &PlanInput<'_>, target: &str) -> Vec<PlanStep> {
     let fence = work(input, StepKind::Fence, target);
     let shape = Shape {
         failover: !input.kind.is_planned(),
-        power_off_aside: !input.kind.is_planned() && !fence.done,
+        power_off_aside: !input.kind.is_planned() && !fence.done && !input.spec.has_shared_disks(),
+        shared_disks: input.spec.has_shared_disks(),
         expose_behind_probe: probe_gated(input),
     };
     shape
@@ -94,6 +99,7 @@ struct Shape {
     failover: bool,
     power_off_aside: bool,
     expose_behind_probe: bool,
+    shared_disks: bool,
 }
 
 impl Shape {
@@ -123,6 +129,13 @@ impl Shape {
             return work;
         }
         let why = match (kind, &input.spec.endpoint.kind) {
+            (StepKind::Fence, _) if self.shared_disks && self.failover => {
+                "before start: the shared disks stay attached to it, only the power-off keeps \
+                 it off the data"
+            }
+            (StepKind::Fence, _) if self.shared_disks => {
+                "the shared disks stay attached to it: the stop is what keeps it off the data"
+            }
             (StepKind::Fence, _) if self.power_off_aside => {
                 "after detach, beside the target's steps: the NIC update and the detach fenced \
                  it already; commit waits for the power-off"
@@ -204,6 +217,12 @@ fn work(input: &PlanInput<'_>, kind: StepKind, target: &str) -> Work {
         StepKind::Isolate => isolate(input, target),
         StepKind::Fence if input.kind.is_planned() => fence_stop(input, target),
         StepKind::Fence => fence_power_off(input, target),
+        StepKind::Detach | StepKind::Release | StepKind::Attach if all_shared(input) => {
+            Work::done(format!(
+                "nothing to {}: every disk of the role is shared and stays attached to every VM",
+                kind.label()
+            ))
+        }
         StepKind::Detach => detach(input.status, target),
         StepKind::Release => release(input.status, target),
         StepKind::Attach => attach(input.status, target),
@@ -224,6 +243,11 @@ fn work(input: &PlanInput<'_>, kind: StepKind, target: &str) -> Work {
             Vec::new(),
         ),
     }
+}
+
+/// True when the role has disks and every one is shared: no disk moves at all.
+fn all_shared(input: &PlanInput<'_>) -> bool {
+    !input.spec.disks.is_empty() && input.spec.disks.iter().all(|d| d.shared)
 }
 
 fn isolate(input: &PlanInput<'_>, target: &str) -> Work {
@@ -291,6 +315,11 @@ fn fence_power_off(input: &PlanInput<'_>, target: &str) -> Work {
             _ if stopped(vm.power) => {
                 Work::done(format!("{} is {} already", vm.name, vm.power.as_str()))
             }
+            ProbeStatus::Up { .. } if input.spec.has_shared_disks() => Work::done(format!(
+                "{} answers its vm probe: no power-off; isolate fences the endpoint, the shared \
+                 disks stay attached (keeping it off them is the app's SCSI reservations' job)",
+                vm.name
+            )),
             ProbeStatus::Up { .. } => Work::done(format!(
                 "{} answers its vm probe: no power-off, isolate and detach fence it",
                 vm.name
@@ -310,7 +339,7 @@ fn fence_power_off(input: &PlanInput<'_>, target: &str) -> Work {
 
 fn detach(status: &RoleStatus, target: &str) -> Work {
     let mut owners: Vec<(&str, Vec<&str>)> = Vec::new();
-    for disk in &status.disks {
+    for disk in status.disks.iter().filter(|d| !d.shared) {
         let Some(owner) = disk
             .attached_to
             .as_deref()
@@ -342,6 +371,7 @@ fn release(status: &RoleStatus, target: &str) -> Work {
     let waiting: Vec<&str> = status
         .disks
         .iter()
+        .filter(|d| !d.shared)
         .filter(|d| match d.attached_to.as_deref() {
             Some(owner) => !same_name(owner, target),
             None => !d.disk_state.eq_ignore_ascii_case("Unattached"),
@@ -371,6 +401,7 @@ fn attach(status: &RoleStatus, target: &str) -> Work {
     let missing: Vec<String> = status
         .disks
         .iter()
+        .filter(|d| !d.shared)
         .filter(|d| {
             !d.attached_to
                 .as_deref()

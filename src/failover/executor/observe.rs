@@ -129,7 +129,8 @@ pub(crate) fn disk_owners(facts: &AzureFacts, disk: &str) -> Vec<String> {
     owners
 }
 
-/// Role VMs other than `dest` that hold the endpoint or a disk of the role.
+/// Role VMs other than `dest` that hold the endpoint or a disk of the role that moves (every VM
+/// holds the shared ones).
 pub(crate) fn holders(facts: &AzureFacts, role: &RoleConfig, dest: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut add = |vm: &str| {
@@ -143,7 +144,7 @@ pub(crate) fn holders(facts: &AzureFacts, role: &RoleConfig, dest: &str) -> Vec<
             add(&vm);
         }
     }
-    for disk in &role.spec.disks {
+    for disk in role.spec.moving_disks() {
         for owner in disk_owners(facts, &disk.name) {
             add(&owner);
         }

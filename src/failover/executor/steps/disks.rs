@@ -2,7 +2,8 @@
 //! let go (verified on the VM model); release waits on each disk itself until Azure really let
 //! go (`managedBy` empty and `diskState` Unattached) — the detach call returns before that, and
 //! attaching in that window fails or, worse, races; attach refuses any disk another VM still
-//! owns, then attaches at the configured LUNs and verifies `managedBy` = destination.
+//! owns, then attaches at the configured LUNs and verifies `managedBy` = destination. Shared
+//! disks stay attached to every VM and are never touched here.
 
 use super::{arm_error, own_error, Cadence, Ctx, StepOutcome, StepResult};
 use crate::azure::lro::likely_window;
@@ -16,7 +17,7 @@ impl Ctx<'_> {
         let view = self.view().await?;
         let dest = &self.leg.dest;
         let mut by_owner: Vec<(String, Vec<String>)> = Vec::new();
-        for disk in &self.role().spec.disks {
+        for disk in self.role().spec.moving_disks() {
             for owner in disk_owners(&view.facts, &disk.name) {
                 if same_name(&owner, dest) {
                     continue;
@@ -170,7 +171,7 @@ impl Ctx<'_> {
     /// Disks neither free nor on `dest`.
     async fn unreleased(&self, dest: &str) -> Result<Vec<DiskFacts>, StepError> {
         let mut out = Vec::new();
-        for disk in &self.role().spec.disks {
+        for disk in self.role().spec.moving_disks() {
             let facts = self
                 .arm
                 .reader()
@@ -195,7 +196,7 @@ impl Ctx<'_> {
         let dest = self.leg.dest.clone();
         let view = self.view().await?;
         let mut missing: Vec<(&str, i32)> = Vec::new();
-        for disk in &self.role().spec.disks {
+        for disk in self.role().spec.moving_disks() {
             let owners = disk_owners(&view.facts, &disk.name);
             if owners.iter().any(|o| same_name(o, &dest)) && owners.len() == 1 {
                 continue;
@@ -236,7 +237,7 @@ impl Ctx<'_> {
     /// Disks whose `managedBy` is not `dest`.
     async fn not_on(&self, dest: &str) -> Result<Vec<DiskFacts>, StepError> {
         let mut out = Vec::new();
-        for disk in &self.role().spec.disks {
+        for disk in self.role().spec.moving_disks() {
             let facts = self
                 .arm
                 .reader()
