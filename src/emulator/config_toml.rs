@@ -43,7 +43,15 @@ pub(crate) fn render(s: &Scenario, base: &Url, token: &str) -> String {
         let disks: Vec<String> = r
             .disks
             .iter()
-            .map(|d| format!("{{ name = {}, lun = {} }}", quoted(&d.name), d.lun))
+            .map(|d| {
+                // A disk more than one VM may hold is configured shared.
+                let shared = if d.max_shares > 1 {
+                    ", shared = true"
+                } else {
+                    ""
+                };
+                format!("{{ name = {}, lun = {}{shared} }}", quoted(&d.name), d.lun)
+            })
             .collect();
         let _ = writeln!(out, "\n[[roles]]");
         let _ = writeln!(out, "name = {}", quoted(&r.name));

@@ -44,6 +44,8 @@ fn snapshot(w: &World) -> Value {
                 "name": d.name,
                 "resource_group": d.rg,
                 "managed_by": d.owner.as_ref().map(|(_, vm)| vm.clone()),
+                "holders": d.holders().map(|(_, vm)| vm.clone()).collect::<Vec<_>>(),
+                "max_shares": d.max_shares,
                 "disk_state": w.disk_state(d),
             })
         })

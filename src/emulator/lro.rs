@@ -252,7 +252,13 @@ impl World {
                 let d = &mut self.disks[di];
                 d.detaching = false;
                 d.detach_failed = false;
-                d.release_at = Some(op.due + lag);
+                if d.sharers.is_empty() {
+                    d.release_at = Some(op.due + lag);
+                } else {
+                    // Another VM still holds the shared disk: it stays Attached, this holder
+                    // leaves managedByExtended at once (the lag is only modelled for the last one).
+                    d.release(&vm_name);
+                }
             }
         }
         for (rg, disk) in &dropped {
@@ -267,12 +273,8 @@ impl World {
                 if d.detaching {
                     d.detaching = false;
                     d.detach_failed = true;
-                } else if d
-                    .owner
-                    .as_ref()
-                    .is_some_and(|(_, o)| o.eq_ignore_ascii_case(&vm_name))
-                {
-                    d.owner = None;
+                } else {
+                    d.release(&vm_name);
                 }
             }
         }

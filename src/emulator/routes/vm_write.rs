@@ -11,7 +11,7 @@ use super::{check_if_match, Ctx};
 use crate::emulator::faults::FaultKind;
 use crate::emulator::lro::{OpError, OpKind, Operation};
 use crate::emulator::reply::{ArmError, ArmReply};
-use crate::emulator::world::{ids, json::vm_etag, same, sizes, DataDisk, Disk, Pending, Vm};
+use crate::emulator::world::{ids, json::vm_etag, same, sizes, DataDisk, Disk, Pending, Vm, World};
 
 /// A disk to attach.
 struct Attach {
@@ -240,7 +240,9 @@ fn validate(ctx: &Ctx<'_>, vi: usize, ch: &Changes) -> Result<(), ArmError> {
         if disk.detaching || (disk.detach_failed && disk.owner.is_some()) {
             return Err(being_detached(&disk.name, &vm.name));
         }
-        if let Some((org, owner)) = &disk.owner {
+        if disk.max_shares > 1 && disk.owner.is_some() {
+            refuse_share(w, vm, disk, &disk_id)?;
+        } else if let Some((org, owner)) = &disk.owner {
             if !(same(org, &vm.rg) && same(owner, &vm.name)) {
                 return Err(ArmError::new(
                     409,
@@ -302,6 +304,25 @@ fn refuse_placement(vm: &Vm, disk: &Disk, disk_id: &str, a: &Attach) -> Result<(
         )),
         _ => Ok(()),
     }
+}
+
+/// A shared disk takes another VM only while a share is free. The code and message are a guess
+/// (see docs/emulator.md): Azure's exact wording for this refusal was not found.
+fn refuse_share(w: &World, vm: &Vm, disk: &Disk, disk_id: &str) -> Result<(), ArmError> {
+    let held = disk.holders().count();
+    if disk.held_by(&vm.rg, &vm.name) || held < disk.max_shares.max(1) as usize {
+        return Ok(());
+    }
+    Err(ArmError::new(
+        409,
+        "OperationNotAllowed",
+        format!(
+            "Disk '{disk_id}' cannot be attached to VM '{}': it is already attached to {held} VMs and its maxShares is {}.",
+            ids::vm(&w.subscription, &vm.rg, &vm.name),
+            disk.max_shares
+        ),
+    )
+    .target("dataDisks"))
 }
 
 /// More data disks than the VM size takes: Azure's `OperationNotAllowed` on `dataDisks`.
@@ -369,7 +390,13 @@ fn start_update(ctx: &mut Ctx<'_>, vi: usize, ch: Changes, kind: OpKind) -> Oper
         });
         if let Some(di) = ctx.st.world.disk_index(&a.rg, &a.disk) {
             let disk = &mut ctx.st.world.disks[di];
-            disk.owner = Some((rg.clone(), name.clone()));
+            match &disk.owner {
+                // A shared disk held elsewhere gains a holder; managedBy keeps the first one.
+                Some(_) if disk.max_shares > 1 && !disk.held_by(&rg, &name) => {
+                    disk.sharers.push((rg.clone(), name.clone()));
+                }
+                _ => disk.owner = Some((rg.clone(), name.clone())),
+            }
             disk.release_at = None;
             disk.detach_failed = false;
             ctx.st.world.vms[vi].data_disks.push(DataDisk {

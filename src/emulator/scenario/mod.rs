@@ -111,6 +111,14 @@ pub struct DiskDef {
     /// zonal role is pinned to its first master's zone; a `*_ZRS` disk has no zone.
     #[serde(default = "default_disk_sku")]
     pub sku: String,
+    /// `maxShares`: how many VMs may hold the disk at once. Above 1 the disk is a shared disk,
+    /// attached at `lun` to every VM of the role from the start (`managedBy` the master).
+    #[serde(default = "default_max_shares")]
+    pub max_shares: i32,
+}
+
+fn default_max_shares() -> i32 {
+    1
 }
 
 fn default_disk_size() -> i32 {
@@ -361,6 +369,7 @@ fn contoso_role(role: &str) -> RoleDef {
         lun: 0,
         size_gb: 128,
         sku: "Premium_ZRS".to_string(),
+        max_shares: default_max_shares(),
     }];
     if role == "db" {
         disks.push(DiskDef {
@@ -368,6 +377,7 @@ fn contoso_role(role: &str) -> RoleDef {
             lun: 1,
             size_gb: 64,
             sku: "Premium_ZRS".to_string(),
+            max_shares: default_max_shares(),
         });
     }
     RoleDef {

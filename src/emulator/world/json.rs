@@ -149,6 +149,13 @@ impl World {
         if let Some((rg, vm)) = &d.owner {
             out["managedBy"] = json!(ids::vm(sub, rg, vm));
         }
+        if d.max_shares > 1 {
+            // Azure shows maxShares only on a shareable disk, and every holder in
+            // managedByExtended (empty when none).
+            out["properties"]["maxShares"] = json!(d.max_shares);
+            let holders: Vec<String> = d.holders().map(|(rg, vm)| ids::vm(sub, rg, vm)).collect();
+            out["managedByExtended"] = json!(holders);
+        }
         if let Some(zone) = &d.zone {
             out["zones"] = json!([zone]);
         }

@@ -77,6 +77,8 @@ pub(crate) struct Vm {
 }
 
 /// A managed disk. `owner` is what `managedBy` shows; it lags the VM's dataDisks after a detach.
+/// A shared disk (`max_shares` > 1) lists its other holders in `sharers`; `managedByExtended`
+/// shows the owner then the sharers, as Azure lists every holder there.
 #[derive(Debug, Clone)]
 pub(crate) struct Disk {
     pub name: String,
@@ -85,6 +87,8 @@ pub(crate) struct Disk {
     pub unique_id: String,
     pub time_created: OffsetDateTime,
     pub owner: Option<(String, String)>,
+    pub sharers: Vec<(String, String)>,
+    pub max_shares: i32,
     pub sku: String,
     pub zone: Option<String>,
     pub detaching: bool,
@@ -223,20 +227,19 @@ impl World {
     fn add_role(&mut self, role: &RoleDef, now: OffsetDateTime, ip: &mut u32) {
         for (i, vm) in role.vms.iter().enumerate() {
             let is_master = role.master.as_deref().is_some_and(|m| same(m, vm));
-            let data_disks = if is_master {
-                role.disks
-                    .iter()
-                    .map(|d| DataDisk {
-                        disk: d.name.clone(),
-                        rg: role.resource_group.clone(),
-                        lun: d.lun,
-                        caching: "None".to_string(),
-                        pending: None,
-                    })
-                    .collect()
-            } else {
-                vec![]
-            };
+            let data_disks = role
+                .disks
+                .iter()
+                // A shared disk starts on every VM, the others on the master only.
+                .filter(|d| is_master || d.max_shares > 1)
+                .map(|d| DataDisk {
+                    disk: d.name.clone(),
+                    rg: role.resource_group.clone(),
+                    lun: d.lun,
+                    caching: "None".to_string(),
+                    pending: None,
+                })
+                .collect();
             let nic_name = format!("{vm}-nic");
             self.vms.push(Vm {
                 name: vm.clone(),
@@ -311,6 +314,15 @@ impl World {
                 .as_ref()
                 .map(|m| (role.resource_group.clone(), m.clone()));
             let zone_redundant = d.sku.to_ascii_uppercase().ends_with("_ZRS");
+            let sharers = if d.max_shares > 1 {
+                role.vms
+                    .iter()
+                    .filter(|v| !role.master.as_ref().is_some_and(|m| same(m, v)))
+                    .map(|v| (role.resource_group.clone(), v.clone()))
+                    .collect()
+            } else {
+                Vec::new()
+            };
             self.disks.push(Disk {
                 name: d.name.clone(),
                 rg: role.resource_group.clone(),
@@ -318,6 +330,8 @@ impl World {
                 unique_id: Uuid::new_v4().to_string(),
                 time_created: now,
                 owner,
+                sharers,
+                max_shares: d.max_shares,
                 sku: d.sku.clone(),
                 zone: role.zones.get(home).cloned().filter(|_| !zone_redundant),
                 detaching: false,
@@ -365,14 +379,21 @@ impl World {
             .position(|l| same(&l.rg, rg) && same(&l.name, name))
     }
 
-    /// `diskState` of a disk, derived from its owner's power state.
+    /// `diskState` of a disk, derived from its holders' power states: Reserved only when
+    /// every holder is deallocated.
     pub fn disk_state(&self, d: &Disk) -> &'static str {
-        let Some((rg, vm)) = &d.owner else {
+        let holders: Vec<&(String, String)> = d.holders().collect();
+        if holders.is_empty() {
             return "Unattached";
+        }
+        let deallocated = |(rg, vm): &&(String, String)| {
+            self.vm_index(rg, vm)
+                .is_some_and(|i| self.vms[i].power == Power::Deallocated)
         };
-        match self.vm_index(rg, vm).map(|i| self.vms[i].power) {
-            Some(Power::Deallocated) => "Reserved",
-            _ => "Attached",
+        if holders.iter().all(deallocated) {
+            "Reserved"
+        } else {
+            "Attached"
         }
     }
 
@@ -411,6 +432,32 @@ impl World {
         self.referrers(&target, nat)
             .iter()
             .any(|(ni, _)| vm.nics.iter().any(|n| same(n, &self.nics[*ni].name)))
+    }
+}
+
+impl Disk {
+    /// Every VM holding the disk: the owner (`managedBy`), then the sharers.
+    pub fn holders(&self) -> impl Iterator<Item = &(String, String)> {
+        self.owner.iter().chain(&self.sharers)
+    }
+
+    /// True when `vm` holds the disk.
+    pub fn held_by(&self, rg: &str, vm: &str) -> bool {
+        self.holders().any(|(r, v)| same(r, rg) && same(v, vm))
+    }
+
+    /// Lets `vm` go: a sharer leaves the list; the owner's place goes to the first sharer
+    /// (Azure moves `managedBy` to a remaining holder).
+    pub fn release(&mut self, vm: &str) {
+        if let Some(i) = self.sharers.iter().position(|(_, v)| same(v, vm)) {
+            self.sharers.remove(i);
+        } else if self.owner.as_ref().is_some_and(|(_, o)| same(o, vm)) {
+            self.owner = if self.sharers.is_empty() {
+                None
+            } else {
+                Some(self.sharers.remove(0))
+            };
+        }
     }
 }
 
