@@ -272,6 +272,18 @@ pub struct DiskPlacement {
     pub max_shares: Option<i32>,
 }
 
+impl DiskPlacement {
+    /// `shared 2/3` (holders / maxShares, `?` when Azure did not say) for a shared disk.
+    pub fn share_label(&self) -> Option<String> {
+        self.shared.then(|| {
+            let max = self
+                .max_shares
+                .map_or_else(|| "?".to_string(), |m| m.to_string());
+            format!("shared {}/{max}", self.holders.len())
+        })
+    }
+}
+
 /// One VM of the role as the screens need it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VmStatus {

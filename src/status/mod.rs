@@ -3,7 +3,7 @@
 //! Rendering is pure (from [`RoleStatus`] values); [`collect`] does the I/O. Every string that
 //! came from Azure or a probe goes through `core::text::sanitize` before it is printed.
 
-use crate::core::leader::{LeaderState, RoleStatus, VmStatus};
+use crate::core::leader::{DiskPlacement, LeaderState, RoleStatus, VmStatus};
 use crate::core::model::ProbeStatus;
 use crate::core::text::sanitize;
 use serde_json::{json, Value};
@@ -64,10 +64,19 @@ fn role_json(role: &RoleStatus) -> Value {
         "endpoint": { "holder": endpoint_holder(role), "holders": role.endpoint_holders },
         "disks": role.disks.iter().map(|d| json!({
             "name": d.name, "lun": d.lun, "attached_to": d.attached_to, "disk_state": d.disk_state,
-            "sku": d.sku, "zones": d.zones,
+            "sku": d.sku, "zones": d.zones, "shared": d.shared, "holders": d.holders,
+            "max_shares": d.max_shares,
         })).collect::<Vec<_>>(),
         "violations": role.violations.iter().map(|v| v.to_string()).collect::<Vec<_>>(),
     })
+}
+
+/// The owner, or for a shared disk its share count and every holder (`shared 2/2 sql-a,sql-b`).
+fn attached_cell(d: &DiskPlacement) -> String {
+    match d.share_label() {
+        Some(label) => format!("{label} {}", d.holders.join(",")),
+        None => d.attached_to.clone().unwrap_or_else(|| "-".into()),
+    }
 }
 
 /// The single holder, or `None` when nobody or several hold the endpoint.
@@ -169,7 +178,7 @@ fn render_role(out: &mut String, role: &RoleStatus) {
             "  {:<16} {:<5} {:<16} {}",
             sanitize(&d.name),
             d.lun,
-            sanitize(d.attached_to.as_deref().unwrap_or("-")),
+            sanitize(&attached_cell(d)),
             sanitize(&d.disk_state)
         );
     }
@@ -181,7 +190,7 @@ fn render_role(out: &mut String, role: &RoleStatus) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::leader::{DiskPlacement, Violation};
+    use crate::core::leader::Violation;
     use crate::core::model::{PowerState, VmProbes};
 
     fn role(state: LeaderState) -> RoleStatus {

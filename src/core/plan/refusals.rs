@@ -147,7 +147,7 @@ impl fmt::Display for Refusal {
             ),
             Refusal::SharedAtLimit { disk, vm, holders, max_shares } => write!(
                 f,
-                "Azure would refuse to attach shared disk {disk} to {vm}: all {max_shares} shares are taken ({}). Way out: detach it from a VM outside the failover, or raise its maxShares (with every holder deallocated)",
+                "Azure would refuse to attach shared disk {disk} to {vm}: every share is taken (maxShares {max_shares}, held by {}). Way out: detach it from a VM outside the failover, or raise its maxShares (with every holder deallocated)",
                 holders.join(", ")
             ),
             Refusal::OtherRegion { disk, disk_region, vm, vm_region } => write!(

@@ -193,7 +193,7 @@ fn the_shared_blockers_read_as_facts_and_a_way_out() {
         words,
         [
             "shared disk web-data is not attached to web-b (shared 2/3: web-a, web-c), and a failover attaches no shared disk. Way out: attach web-data to web-b (a free share is left), or drop `shared` from the config so the disk moves",
-            "Azure would refuse to attach shared disk web-data to web-b: all 2 shares are taken (web-a, web-c). Way out: detach it from a VM outside the failover, or raise its maxShares (with every holder deallocated)",
+            "Azure would refuse to attach shared disk web-data to web-b: every share is taken (maxShares 2, held by web-a, web-c). Way out: detach it from a VM outside the failover, or raise its maxShares (with every holder deallocated)",
         ]
     );
 }

@@ -8,8 +8,10 @@ use super::widgets::{clean, glyph, pane_block, state_style, width_of};
 use crate::core::leader::{DiskPlacement, RoleStatus};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
+use std::borrow::Cow;
 
 pub(super) fn with_block(
     buf: &mut Buffer,
@@ -102,15 +104,7 @@ pub fn attachments(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme,
         ));
     }
     for d in &role.disks {
-        let owner_style = match (d.attached_to.as_deref(), role.master.as_deref()) {
-            (Some(o), Some(m)) if o.eq_ignore_ascii_case(m) => theme.text,
-            (None, _) => theme.warn,
-            _ => theme.critical,
-        };
-        let owner = d
-            .attached_to
-            .as_deref()
-            .map_or("— (detached)".into(), clean);
+        let (owner, owner_style) = owner_cell(role, d, theme);
         let mut line = if table {
             let state = clean(&d.disk_state).into_owned();
             let state = if storage {
@@ -138,9 +132,45 @@ pub fn attachments(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme,
             line.spans
                 .push(Span::styled(format!("  {label}"), theme.muted));
         }
+        if d.shared {
+            let held = if d.holders.is_empty() {
+                "by nobody".to_string()
+            } else {
+                format!("by {}", clean(&d.holders.join(", ")))
+            };
+            line.spans
+                .push(Span::styled(format!("  held {held}"), theme.text));
+        }
         lines.push(line);
     }
     scrolled(lines, state.scroll_of(Pane::Attachments)).render(inner, buf);
+}
+
+/// The OWNER cell: the owner (the master's in plain text, another VM's critical, none a
+/// warning), or for a shared disk `shared 2/3` (plain when every VM of the role holds it).
+fn owner_cell<'a>(role: &RoleStatus, d: &'a DiskPlacement, theme: &Theme) -> (Cow<'a, str>, Style) {
+    if let Some(label) = d.share_label() {
+        let on_all = role
+            .vms
+            .iter()
+            .all(|v| d.holders.iter().any(|h| h.eq_ignore_ascii_case(&v.name)));
+        let style = match (d.max_shares.unwrap_or(1) >= 2, on_all) {
+            (false, _) => theme.critical,
+            (true, false) => theme.warn,
+            (true, true) => theme.text,
+        };
+        return (Cow::Owned(label), style);
+    }
+    let style = match (d.attached_to.as_deref(), role.master.as_deref()) {
+        (Some(o), Some(m)) if o.eq_ignore_ascii_case(m) => theme.text,
+        (None, _) => theme.warn,
+        _ => theme.critical,
+    };
+    let owner = d
+        .attached_to
+        .as_deref()
+        .map_or(Cow::Borrowed("— (detached)"), clean);
+    (owner, style)
 }
 
 /// `Premium_LRS zone 1`, `Premium_ZRS`; `None` when Azure did not say.
