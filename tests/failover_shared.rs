@@ -225,3 +225,35 @@ async fn the_emulator_shares_a_disk_up_to_max_shares_and_refuses_one_more() {
     assert_eq!(log.holders(), ["sql-a", "sql-b"]);
     emu.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_json_and_text_show_shared_disks_with_every_holder() {
+    let (emu, config) = start_shared().await;
+    let reader = arm(&emu).reader().clone();
+    let report = baton::status::collect(&config, &reader)
+        .await
+        .expect("status");
+    let json = report.to_json();
+    let sql = json["roles"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["name"] == "sql"))
+        .expect("sql in the report");
+    assert_eq!(sql["state"], "healthy", "{sql}");
+    let data = &sql["disks"][0];
+    assert_eq!(data["name"], "sql-data");
+    assert_eq!(data["shared"], true);
+    assert_eq!(data["max_shares"], 2);
+    assert_eq!(data["holders"], serde_json::json!(["sql-a", "sql-b"]));
+    let files = json["roles"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["name"] == "files"))
+        .expect("files in the report");
+    assert_eq!(files["disks"][1]["shared"], false);
+    assert_eq!(files["disks"][1]["holders"], serde_json::json!(["files-a"]));
+    let text = report.render_text();
+    assert!(
+        text.contains("sql-data         0     shared 2/2 sql-a,sql-b Attached"),
+        "{text}"
+    );
+    emu.shutdown().await;
+}
