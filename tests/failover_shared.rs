@@ -154,6 +154,29 @@ async fn a_hung_shared_disk_master_is_powered_off_before_the_new_one_starts() {
         at(StepKind::Fence, true) < at(StepKind::Start, false),
         "start waits for the power-off to end"
     );
+    // The step stream says why no disk moves.
+    let skipped: Vec<(StepKind, &str)> = events
+        .iter()
+        .filter_map(|e| match e {
+            OpEvent::StepSkipped { step, reason, .. } => Some((*step, reason.as_str())),
+            _ => None,
+        })
+        .filter(|(s, _)| matches!(s, StepKind::Detach | StepKind::Release | StepKind::Attach))
+        .collect();
+    let why = |step: &str| {
+        format!(
+            "nothing to {step}: every disk of the role is shared and stays attached to every VM; \
+             fencing keeps the old master off the data"
+        )
+    };
+    assert_eq!(
+        skipped,
+        [
+            (StepKind::Detach, why("detach").as_str()),
+            (StepKind::Release, why("release").as_str()),
+            (StepKind::Attach, why("attach").as_str()),
+        ]
+    );
     let s = state(&emu).await;
     assert_eq!(entry(&s, "vms", "sql-a")["power"], "stopped");
     assert_eq!(entry(&s, "vms", "sql-b")["service"], "running");

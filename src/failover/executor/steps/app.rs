@@ -111,9 +111,17 @@ impl Ctx<'_> {
     /// Powers off every other holder that does not answer its vm probe (shoot first).
     pub(super) async fn fence_power_off(&self) -> StepResult {
         let view = self.view().await?;
+        let shared = self.role().spec.has_shared_disks();
         let todo = match self.to_fence(&view, "fence", |vm, probes| {
-            probes.vm.is_up().then(|| {
-                format!("{vm} answers its vm probe: no power-off, isolate and detach fence it")
+            probes.vm.is_up().then(|| match shared {
+                true => format!(
+                    "{vm} answers its vm probe: no power-off; isolate fences the endpoint, the \
+                     shared disks stay attached (keeping it off them is the app's SCSI \
+                     reservations' job)"
+                ),
+                false => {
+                    format!("{vm} answers its vm probe: no power-off, isolate and detach fence it")
+                }
             })
         }) {
             Ok(todo) => todo,

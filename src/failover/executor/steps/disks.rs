@@ -14,6 +14,9 @@ use crate::failover::executor::observe::disk_owners;
 impl Ctx<'_> {
     /// Detaches every role disk from every owner that is not the destination.
     pub(super) async fn detach(&self) -> StepResult {
+        if let Some(skipped) = self.all_shared("detach") {
+            return Ok(skipped);
+        }
         let view = self.view().await?;
         let dest = &self.leg.dest;
         let mut by_owner: Vec<(String, Vec<String>)> = Vec::new();
@@ -58,6 +61,18 @@ impl Ctx<'_> {
             }
         }
         Ok(StepOutcome::Done(ids))
+    }
+
+    /// The skip of a disk step when the role has disks and every one is shared: the step
+    /// stream says why nothing moves (fencing keeps the old master off the data).
+    fn all_shared(&self, step: &str) -> Option<StepOutcome> {
+        let spec = &self.role().spec;
+        (spec.has_shared_disks() && spec.moving_disks().next().is_none()).then(|| {
+            StepOutcome::Skipped(format!(
+                "nothing to {step}: every disk of the role is shared and stays attached to \
+                 every VM; fencing keeps the old master off the data"
+            ))
+        })
     }
 
     /// Detaches `names` from `owner`. From an unreachable owner the detach gets a window
@@ -115,6 +130,9 @@ impl Ctx<'_> {
 
     /// Waits until every disk is free or already on the destination, reading each disk.
     pub(super) async fn release(&self) -> StepResult {
+        if let Some(skipped) = self.all_shared("release") {
+            return Ok(skipped);
+        }
         let dest: &str = &self.leg.dest;
         if self.unreleased(dest).await?.is_empty() {
             return Ok(StepOutcome::Skipped(format!(
@@ -193,6 +211,9 @@ impl Ctx<'_> {
 
     /// Attaches every disk not yet on the destination, at its configured LUN.
     pub(super) async fn attach(&self) -> StepResult {
+        if let Some(skipped) = self.all_shared("attach") {
+            return Ok(skipped);
+        }
         let dest = self.leg.dest.clone();
         let view = self.view().await?;
         let mut missing: Vec<(&str, i32)> = Vec::new();
