@@ -78,8 +78,7 @@ struct RawRole {
     resource_group: Spanned<String>,
     vms: Spanned<Vec<String>>,
     master: Option<Spanned<String>>,
-    #[serde(default)]
-    disks: Vec<DiskDef>,
+    disks: Option<Spanned<Vec<DiskDef>>>,
     start_command: String,
     stop_command: String,
     #[serde(default = "default_vm_size")]
@@ -291,6 +290,7 @@ fn role_def(
         }
     };
     let zones = role_zones(ctx, &role, &key)?;
+    check_shares(ctx, &role, &key)?;
     let endpoint = endpoint_def(
         ctx,
         lbs,
@@ -303,7 +303,7 @@ fn role_def(
         resource_group: role.resource_group.into_inner(),
         vms: role.vms.into_inner(),
         master,
-        disks: role.disks,
+        disks: role.disks.map(Spanned::into_inner).unwrap_or_default(),
         start_command: role.start_command,
         stop_command: role.stop_command,
         endpoint,
@@ -311,6 +311,30 @@ fn role_def(
         zones,
         availability_set: role.availability_set.map(Spanned::into_inner),
     })
+}
+
+/// `max_shares` is at least 1, and a shared disk (above 1) has a share for every VM of the
+/// role, since it starts attached to all of them.
+fn check_shares(
+    ctx: &Ctx<'_>,
+    role: &RawRole,
+    key: &dyn Fn(&str) -> String,
+) -> Result<(), EmulatorError> {
+    let Some(disks) = &role.disks else {
+        return Ok(());
+    };
+    let n_vms = role.vms.get_ref().len();
+    for (j, d) in disks.get_ref().iter().enumerate() {
+        let msg = match d.max_shares {
+            n if n < 1 => format!("max_shares = {n}: must be at least 1"),
+            n if n > 1 && (n as usize) < n_vms => {
+                format!("max_shares = {n}: a shared disk starts on every VM of the role ({n_vms})")
+            }
+            _ => continue,
+        };
+        return Err(ctx.err(disks.span(), &key(&format!("disks[{j}].max_shares")), &msg));
+    }
+    Ok(())
 }
 
 /// One zone per VM, and never together with an availability set (Azure allows one or the other).
