@@ -40,6 +40,7 @@ fn scenario() -> Scenario {
         lun: 5,
         size_gb: 8,
         sku: "Premium_LRS".into(),
+        max_shares: 1,
     }];
     rogue.endpoint.kind = EndpointKindDef::NatRule("rogue-app".into());
     s.load_balancers[0].nat_rules.push(NatRuleDef {
