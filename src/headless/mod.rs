@@ -10,6 +10,6 @@ pub mod operation;
 mod term;
 
 pub use term::{
-    confirm_role, event_line, prepare, print_event, print_plan, refuse_blocked, warn_audit_lost,
-    Terminal,
+    confirm_role, event_line, lease_lost, prepare, print_event, print_plan, refuse_blocked,
+    warn_audit_lost, Terminal, LEASE_LOST,
 };

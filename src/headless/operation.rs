@@ -102,7 +102,7 @@ pub async fn run(config: &Config, args: &HeadlessArgs, term: Terminal<'_>) -> u8
     let end = handle.done.await;
     ctrl_c.abort();
     match end {
-        Ok(OpEnd::Operation(result)) => finish(err, result),
+        Ok(OpEnd::Operation(result)) => finish(err, args, result),
         Ok(OpEnd::Drill(_)) => {
             let _ = writeln!(err, "error: a drill ended where an operation was started");
             1
@@ -184,7 +184,11 @@ fn start_error(err: &mut (dyn Write + Send), e: &StartError) -> u8 {
     e.exit_code()
 }
 
-fn finish(err: &mut (dyn Write + Send), result: Result<RunReport, ExecError>) -> u8 {
+fn finish(
+    err: &mut (dyn Write + Send),
+    args: &HeadlessArgs,
+    result: Result<RunReport, ExecError>,
+) -> u8 {
     if let Ok(report) = &result {
         warn_audit_lost(err, report.audit_lost.iter().cloned());
     }
@@ -221,12 +225,18 @@ fn finish(err: &mut (dyn Write + Send), result: Result<RunReport, ExecError>) ->
                 1
             }
         },
-        Err(e) => error_code(err, &e),
+        Err(e) => error_code(err, args, &e),
     }
 }
 
-fn error_code(err: &mut (dyn Write + Send), e: &ExecError) -> u8 {
+fn error_code(err: &mut (dyn Write + Send), args: &HeadlessArgs, e: &ExecError) -> u8 {
     let _ = writeln!(err, "error: {e}");
+    if let ExecError::Store(source) = e {
+        if matches!(**source, crate::store::StoreError::LeaseLost { .. }) {
+            let resume = format!("baton {} {} --resume", args.kind.as_str(), args.role);
+            return super::lease_lost(err, &resume);
+        }
+    }
     if e.is_auth() {
         2
     } else {

@@ -175,6 +175,10 @@ impl super::LockGuard for RoleLock {
         true
     }
 
+    fn watch(&self) -> super::LeaseWatch {
+        super::LeaseWatch::always()
+    }
+
     async fn release(self: Box<Self>) -> Result<(), super::StoreError> {
         drop(self);
         Ok(())

@@ -47,8 +47,39 @@ pub trait LockGuard: Send + Sync + std::fmt::Debug {
     /// lease that is about to expire counts as lost). Always true for `flock`, which the kernel
     /// holds until the process dies.
     fn is_held(&self) -> bool;
+    /// A cheap handle answering the same question as [`LockGuard::is_held`] from anywhere (the
+    /// ARM client checks it right before each write leaves), with the reason once lost.
+    fn watch(&self) -> LeaseWatch;
     /// Releases the lock.
     async fn release(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// Whether a held lock is still certainly ours, shareable with whatever must stop writing the
+/// moment it is not (see [`LockGuard::watch`]).
+#[derive(Clone)]
+pub struct LeaseWatch(Option<Arc<dyn Fn() -> Option<String> + Send + Sync>>);
+
+impl LeaseWatch {
+    /// A lock that stays held until its process ends (`flock`).
+    pub fn always() -> LeaseWatch {
+        LeaseWatch(None)
+    }
+
+    /// A lock whose loss `lost` reports (its reason, `None` while held).
+    pub fn new(lost: impl Fn() -> Option<String> + Send + Sync + 'static) -> LeaseWatch {
+        LeaseWatch(Some(Arc::new(lost)))
+    }
+
+    /// Why the lock is no longer certainly ours, `None` while it is.
+    pub fn lost(&self) -> Option<String> {
+        self.0.as_ref().and_then(|f| f())
+    }
+}
+
+impl std::fmt::Debug for LeaseWatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LeaseWatch(lost: {:?})", self.lost())
+    }
 }
 
 /// An open operation journal, appending.

@@ -123,25 +123,27 @@ impl BlobLock {
         }
     }
 
-    fn held(&self) -> std::sync::MutexGuard<'_, Held> {
-        self.shared.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     fn lost_reason(&self) -> Option<String> {
-        let held = self.held();
-        if let Some(why) = &held.lost {
-            return Some(why.clone());
-        }
-        let deadline = held.last_sent + self.timing.duration - self.timing.margin;
-        (Instant::now() >= deadline).then(|| {
-            format!(
-                "lease lost: no renew confirmed for {:.1}s (lease {}s, margin {}s)",
-                held.last_sent.elapsed().as_secs_f64(),
-                self.timing.duration.as_secs(),
-                self.timing.margin.as_secs()
-            )
-        })
+        lost_reason(&self.shared, &self.timing)
     }
+}
+
+/// Why the lease is no longer certainly ours: a refused renew, or no renew confirmed within
+/// `duration − margin` of the last one's send time (the safety rule).
+fn lost_reason(shared: &Mutex<Held>, timing: &LeaseTiming) -> Option<String> {
+    let held = shared.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(why) = &held.lost {
+        return Some(why.clone());
+    }
+    let deadline = held.last_sent + timing.duration - timing.margin;
+    (Instant::now() >= deadline).then(|| {
+        format!(
+            "lease lost: no renew confirmed for {:.1}s (lease {}s, margin {}s)",
+            held.last_sent.elapsed().as_secs_f64(),
+            timing.duration.as_secs(),
+            timing.margin.as_secs()
+        )
+    })
 }
 
 async fn renew_loop(blob: BlobClient, lease: LeaseId, every: Duration, shared: Arc<Mutex<Held>>) {
@@ -206,6 +208,11 @@ impl LockGuard for BlobLock {
 
     fn is_held(&self) -> bool {
         self.lost_reason().is_none()
+    }
+
+    fn watch(&self) -> crate::store::LeaseWatch {
+        let (shared, timing) = (self.shared.clone(), self.timing);
+        crate::store::LeaseWatch::new(move || lost_reason(&shared, &timing))
     }
 
     async fn release(mut self: Box<Self>) -> Result<(), StoreError> {
