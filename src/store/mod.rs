@@ -30,7 +30,7 @@ use crate::core::operation::{OpEvent, Operation, Outcome};
 use async_trait::async_trait;
 use audit::AuditRecord;
 use journal::{Loaded, TornLine};
-use lock::LockInfo;
+use lock::{LockInfo, LockStatus};
 use operator::Operator;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -119,6 +119,20 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Box<dyn LockGuard>, StoreError>;
     /// Who holds the role's lock now, `None` when it is free.
     async fn lock_holder(&self, role: &str) -> Result<Option<LockInfo>, StoreError>;
+    /// The role's lock as stored (holder, epoch, lease state, last write), `None` when there
+    /// is nothing to show. A host-local lock shows its holder while it is held.
+    async fn lock_status(&self, role: &str) -> Result<Option<LockStatus>, StoreError> {
+        Ok(self.lock_holder(role).await?.map(LockStatus::flock))
+    }
+    /// Breaks the role's lock held by someone else at once (`baton unlock`), returning the
+    /// holder it named; `None` when nobody held it. A lock that only its process's death
+    /// releases (`flock`) cannot be broken: its holder is `StoreError::Locked`.
+    async fn break_lock(&self, role: &str) -> Result<Option<LockInfo>, StoreError> {
+        match self.lock_holder(role).await? {
+            Some(holder) => Err(StoreError::Locked(lock::held(role, Some(holder)))),
+            None => Ok(None),
+        }
+    }
 
     /// Creates the journal of a new operation (`Conflict` if it exists).
     async fn create_journal(

@@ -13,6 +13,7 @@
 
 use async_trait::async_trait;
 use azure_core::prelude::{IfMatchCondition, LeaseId};
+use azure_core::LeaseState;
 use azure_storage_blobs::prelude::BlobClient;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,7 +22,7 @@ use tokio::task::JoinHandle;
 
 use super::call::{with_retry, Failure};
 use super::meta;
-use crate::store::lock::{held, LockInfo};
+use crate::store::lock::{held, LockInfo, LockStatus};
 use crate::store::{LockGuard, StoreError};
 
 /// How long a lease lasts and how early its holder stops trusting it.
@@ -244,6 +245,63 @@ impl Drop for BlobLock {
                 let _ = client.release().await;
             });
         }
+    }
+}
+
+/// The lock blob as stored: holder and epoch from its metadata, the lease state, last write.
+pub(crate) async fn status(
+    blob: &BlobClient,
+    role: &str,
+) -> Result<Option<LockStatus>, StoreError> {
+    let props = match with_retry(|| blob.get_properties().into_future()).await {
+        Ok(p) => p.blob,
+        Err((f, _)) if f.status == Some(404) => return Ok(None),
+        Err((f, _)) => return Err(f.into_store(&format!("lock of role {role}"))),
+    };
+    let (holder, epoch) = meta::parse_lock(&props.metadata.unwrap_or_default());
+    let state = props.properties.lease_state;
+    Ok(Some(LockStatus {
+        holder,
+        epoch,
+        lease: state.as_ref().map_or("available", lease_word).to_string(),
+        held: matches!(state, Some(LeaseState::Leased | LeaseState::Breaking)),
+        last_written: Some(props.properties.last_modified),
+    }))
+}
+
+fn lease_word(state: &LeaseState) -> &'static str {
+    match state {
+        LeaseState::Available => "available",
+        LeaseState::Leased => "leased",
+        LeaseState::Expired => "expired",
+        LeaseState::Breaking => "breaking",
+        LeaseState::Broken => "broken",
+    }
+}
+
+/// Breaks the lock blob's lease at once (Break Lease, period 0): its holder's next renew is
+/// refused and the next acquirer takes the next epoch. Returns the holder the blob named, `None`
+/// when no lease was active (nothing to break).
+pub(crate) async fn break_lease(
+    blob: &BlobClient,
+    role: &str,
+) -> Result<Option<LockInfo>, StoreError> {
+    let what = format!("lock of role {role}");
+    let before = status(blob, role).await?;
+    let Some(before) = before.filter(|s| s.held) else {
+        return Ok(None);
+    };
+    let broken = with_retry(|| {
+        blob.break_lease()
+            .lease_break_period(Duration::ZERO)
+            .into_future()
+    })
+    .await;
+    match broken {
+        Ok(_) => Ok(before.holder),
+        // It expired or was released between the read and the break: nothing left to break.
+        Err((f, _)) if f.is(409, "LeaseNotPresentWithLeaseOperation") => Ok(None),
+        Err((f, _)) => Err(f.into_store(&what)),
     }
 }
 

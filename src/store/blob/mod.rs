@@ -31,7 +31,7 @@ use self::journal::BlobJournal;
 use self::lock::{Acquired, BlobLock};
 use super::audit::AuditRecord;
 use super::journal::{Loaded, TornLine};
-use super::lock::LockInfo;
+use super::lock::{LockInfo, LockStatus};
 use super::operator::Operator;
 use super::{JournalWriter, LockGuard, Precondition, RecordVersion, Store, StoreError};
 use crate::core::drill::DrillRecord;
@@ -296,6 +296,14 @@ impl Store for BlobStore {
             info,
             self.settings.timing,
         )))
+    }
+
+    async fn lock_status(&self, role: &str) -> Result<Option<LockStatus>, StoreError> {
+        lock::status(&self.blob(&meta::lock(role)), role).await
+    }
+
+    async fn break_lock(&self, role: &str) -> Result<Option<LockInfo>, StoreError> {
+        lock::break_lease(&self.blob(&meta::lock(role)), role).await
     }
 
     async fn lock_holder(&self, role: &str) -> Result<Option<LockInfo>, StoreError> {
