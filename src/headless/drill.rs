@@ -59,7 +59,7 @@ pub async fn run(config: &Config, args: &DrillArgs, term: Terminal<'_>) -> u8 {
         Err(code) => return code,
     };
     let start = if args.resume {
-        resume_request(&runner, args, err).await
+        resume_request(config, &runner, args, err).await
     } else {
         new_request(&runner, args, out, err, input).await
     };
@@ -147,6 +147,7 @@ async fn new_request(
 
 /// The role's interrupted drill, by its id.
 async fn resume_request(
+    config: &Config,
     runner: &Runner,
     args: &DrillArgs,
     err: &mut (dyn Write + Send),
@@ -155,6 +156,7 @@ async fn resume_request(
         let _ = writeln!(err, "no interrupted drill of role {}", args.role);
         return Err(1);
     };
+    super::wait::wait_out_lease(config, runner.store(), &args.role, err).await?;
     let _ = writeln!(
         err,
         "resuming drill {} of role {}: {} -> {}",

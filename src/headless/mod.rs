@@ -10,6 +10,7 @@ pub mod drill;
 pub mod operation;
 mod term;
 pub mod unlock;
+mod wait;
 
 pub use term::{
     confirm_role, event_line, lease_lost, prepare, print_event, print_plan, refuse_blocked,

@@ -74,7 +74,7 @@ pub async fn run(config: &Config, args: &HeadlessArgs, term: Terminal<'_>) -> u8
         }
     }
     let start = if args.resume {
-        resume_request(&runner, args, err).await
+        resume_request(config, &runner, args, err).await
     } else {
         new_request(&runner, args, out, err, input).await
     };
@@ -153,6 +153,7 @@ async fn new_request(
 
 /// The role's unfinished operation, by its id.
 async fn resume_request(
+    config: &Config,
     runner: &Runner,
     args: &HeadlessArgs,
     err: &mut (dyn Write + Send),
@@ -161,6 +162,7 @@ async fn resume_request(
         let _ = writeln!(err, "no interrupted operation of role {}", args.role);
         return Err(1);
     };
+    super::wait::wait_out_lease(config, runner.store(), &args.role, err).await?;
     let _ = writeln!(
         err,
         "resuming {} {} of role {}: {} -> {}",

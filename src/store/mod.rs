@@ -54,10 +54,20 @@ pub trait LockGuard: Send + Sync + std::fmt::Debug {
     async fn release(self: Box<Self>) -> Result<(), StoreError>;
 }
 
+/// How a backend's lock answers "still certainly ours?" outside its guard.
+#[async_trait]
+pub trait LeaseCheck: Send + Sync {
+    /// Why the lock is no longer certainly ours, from what is known now (no call).
+    fn lost(&self) -> Option<String>;
+    /// The same after asking the service (a lease renew): called right before an ARM write,
+    /// so a lease broken since the last periodic renew stops that write.
+    async fn confirm(&self) -> Option<String>;
+}
+
 /// Whether a held lock is still certainly ours, shareable with whatever must stop writing the
 /// moment it is not (see [`LockGuard::watch`]).
 #[derive(Clone)]
-pub struct LeaseWatch(Option<Arc<dyn Fn() -> Option<String> + Send + Sync>>);
+pub struct LeaseWatch(Option<Arc<dyn LeaseCheck>>);
 
 impl LeaseWatch {
     /// A lock that stays held until its process ends (`flock`).
@@ -65,14 +75,22 @@ impl LeaseWatch {
         LeaseWatch(None)
     }
 
-    /// A lock whose loss `lost` reports (its reason, `None` while held).
-    pub fn new(lost: impl Fn() -> Option<String> + Send + Sync + 'static) -> LeaseWatch {
-        LeaseWatch(Some(Arc::new(lost)))
+    /// A lock whose state `check` reports.
+    pub fn new(check: impl LeaseCheck + 'static) -> LeaseWatch {
+        LeaseWatch(Some(Arc::new(check)))
     }
 
-    /// Why the lock is no longer certainly ours, `None` while it is.
+    /// Why the lock is no longer certainly ours, `None` while it is (no call).
     pub fn lost(&self) -> Option<String> {
-        self.0.as_ref().and_then(|f| f())
+        self.0.as_ref().and_then(|c| c.lost())
+    }
+
+    /// [`LeaseWatch::lost`] after confirming with the service.
+    pub async fn confirm(&self) -> Option<String> {
+        match &self.0 {
+            Some(c) => c.confirm().await,
+            None => None,
+        }
     }
 }
 
@@ -216,6 +234,24 @@ pub trait StoreExt: Store {
             }
         }
         last
+    }
+
+    /// Reads the role's lock holder every `poll` until nobody holds it (`None`) or `budget` has
+    /// passed (the holder then).
+    async fn wait_for_free_lock(
+        &self,
+        role: &str,
+        budget: std::time::Duration,
+        poll: std::time::Duration,
+    ) -> Result<Option<LockInfo>, StoreError> {
+        let deadline = tokio::time::Instant::now() + budget;
+        loop {
+            let holder = self.lock_holder(role).await?;
+            if holder.is_none() || tokio::time::Instant::now() >= deadline {
+                return Ok(holder);
+            }
+            tokio::time::sleep(poll.min(deadline - tokio::time::Instant::now())).await;
+        }
     }
 
     /// Drill records that never finished (a crash or a stop mid-way), oldest first.

@@ -288,17 +288,25 @@ pub struct ArmClient {
 /// lock's lease is no longer certainly held). Checked per request, not per step, because a step
 /// can run for minutes and a lease can be lost in the middle of it.
 #[derive(Clone, Default)]
-pub struct WriteGate(Option<Arc<dyn Fn() -> Option<String> + Send + Sync>>);
+pub struct WriteGate(Option<Arc<GateCheck>>);
+
+/// The check behind a [`WriteGate`]: a future giving the reason it is closed, if it is.
+type GateCheck = dyn Fn() -> futures::future::BoxFuture<'static, Option<String>> + Send + Sync;
 
 impl WriteGate {
-    /// A gate that closes when `closed` gives a reason.
-    pub fn new(closed: impl Fn() -> Option<String> + Send + Sync + 'static) -> WriteGate {
+    /// A gate that closes when the future `closed` makes gives a reason.
+    pub fn new(
+        closed: impl Fn() -> futures::future::BoxFuture<'static, Option<String>> + Send + Sync + 'static,
+    ) -> WriteGate {
         WriteGate(Some(Arc::new(closed)))
     }
 
     /// Why no write may be sent now, `None` when it may.
-    pub fn closed(&self) -> Option<String> {
-        self.0.as_ref().and_then(|f| f())
+    pub async fn closed(&self) -> Option<String> {
+        match &self.0 {
+            Some(f) => f().await,
+            None => None,
+        }
     }
 }
 
@@ -369,8 +377,8 @@ impl ArmClient {
     }
 
     /// Why a write may not be sent now.
-    pub(crate) fn write_gate_closed(&self) -> Option<String> {
-        self.gate.closed()
+    pub(crate) async fn write_gate_closed(&self) -> Option<String> {
+        self.gate.closed().await
     }
 
     /// The same client reporting to `progress`.

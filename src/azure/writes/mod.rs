@@ -107,7 +107,7 @@ impl ArmClient {
             WriteKind::Post => "POST",
         };
         // Right before the write leaves: a lease lost during the step's reads stops it here.
-        if let Some(reason) = self.write_gate_closed() {
+        if let Some(reason) = self.write_gate_closed().await {
             return Err(ArmError::LeaseLost {
                 operation: operation.to_owned(),
                 reason,

@@ -435,7 +435,10 @@ impl Executor {
             .arm
             .clone()
             .with_progress(Progress::new(tx))
-            .with_write_gate(crate::azure::WriteGate::new(move || lease.lost()));
+            .with_write_gate(crate::azure::WriteGate::new(move || {
+                let lease = lease.clone();
+                Box::pin(async move { lease.confirm().await })
+            }));
         let work = async move {
             let ctx = steps::Ctx {
                 exec: self,

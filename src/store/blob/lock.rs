@@ -104,12 +104,12 @@ impl BlobLock {
             last_sent: acquired.sent,
             lost: None,
         }));
-        let renew = tokio::spawn(renew_loop(
-            blob.clone(),
-            acquired.lease,
-            timing.renew_every,
-            shared.clone(),
-        ));
+        let lease = Lease {
+            client: Arc::new(blob.blob_lease_client(acquired.lease)),
+            shared: shared.clone(),
+            timing,
+        };
+        let renew = tokio::spawn(renew_loop(lease, timing.renew_every));
         BlobLock {
             role: role.to_string(),
             blob,
@@ -125,47 +125,90 @@ impl BlobLock {
     }
 
     fn lost_reason(&self) -> Option<String> {
-        lost_reason(&self.shared, &self.timing)
+        self.lease().lost()
+    }
+
+    fn lease(&self) -> Lease {
+        Lease {
+            client: Arc::new(self.blob.blob_lease_client(self.lease)),
+            shared: self.shared.clone(),
+            timing: self.timing,
+        }
     }
 }
 
-/// Why the lease is no longer certainly ours: a refused renew, or no renew confirmed within
-/// `duration − margin` of the last one's send time (the safety rule).
-fn lost_reason(shared: &Mutex<Held>, timing: &LeaseTiming) -> Option<String> {
-    let held = shared.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(why) = &held.lost {
-        return Some(why.clone());
-    }
-    let deadline = held.last_sent + timing.duration - timing.margin;
-    (Instant::now() >= deadline).then(|| {
-        format!(
+/// The lease as its renewers and checkers see it: the service's lease client and what they
+/// learnt. Once lost it stays lost: a lease that was not certainly ours may have been someone
+/// else's meanwhile, so trusting it again after a late renew would break the safety rule.
+#[derive(Clone)]
+struct Lease {
+    client: Arc<azure_storage_blobs::prelude::BlobLeaseClient>,
+    shared: Arc<Mutex<Held>>,
+    timing: LeaseTiming,
+}
+
+impl Lease {
+    /// Why the lease is no longer certainly ours: a refused renew, or no renew confirmed within
+    /// `duration − margin` of the last one's send time (the safety rule).
+    fn lost(&self) -> Option<String> {
+        let mut held = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(why) = &held.lost {
+            return Some(why.clone());
+        }
+        let deadline = held.last_sent + self.timing.duration - self.timing.margin;
+        if Instant::now() < deadline {
+            return None;
+        }
+        let why = format!(
             "lease lost: no renew confirmed for {:.1}s (lease {}s, margin {}s)",
             held.last_sent.elapsed().as_secs_f64(),
-            timing.duration.as_secs(),
-            timing.margin.as_secs()
-        )
-    })
-}
+            self.timing.duration.as_secs(),
+            self.timing.margin.as_secs()
+        );
+        held.lost = Some(why.clone());
+        Some(why)
+    }
 
-async fn renew_loop(blob: BlobClient, lease: LeaseId, every: Duration, shared: Arc<Mutex<Held>>) {
-    let client = blob.blob_lease_client(lease);
-    loop {
-        tokio::time::sleep(every).await;
+    /// One renew: a confirmed one moves the send time on, a refused one (broken, changed,
+    /// expired and taken) loses the lease, a transient failure leaves the time rule to decide.
+    async fn renew(&self) {
+        if self.lost().is_some() {
+            return;
+        }
         let sent = Instant::now();
-        match client.renew().await {
-            Ok(_) => {
-                let mut held = shared.lock().unwrap_or_else(|e| e.into_inner());
-                held.last_sent = held.last_sent.max(sent);
-            }
+        let answer = self.client.renew().await;
+        let mut held = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        match answer {
+            Ok(_) => held.last_sent = held.last_sent.max(sent),
             Err(e) => {
                 let failure = Failure::of(&e);
                 tracing::warn!(error = %failure.describe(), "lease renew failed");
-                if !failure.transient() {
-                    let mut held = shared.lock().unwrap_or_else(|e| e.into_inner());
+                if !failure.transient() && held.lost.is_none() {
                     held.lost = Some(format!("lease lost: renew refused: {}", failure.describe()));
-                    return;
                 }
             }
+        }
+    }
+}
+
+#[async_trait]
+impl crate::store::LeaseCheck for Lease {
+    fn lost(&self) -> Option<String> {
+        Lease::lost(self)
+    }
+
+    async fn confirm(&self) -> Option<String> {
+        self.renew().await;
+        Lease::lost(self)
+    }
+}
+
+async fn renew_loop(lease: Lease, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        lease.renew().await;
+        if lease.lost().is_some() {
+            return;
         }
     }
 }
@@ -212,8 +255,7 @@ impl LockGuard for BlobLock {
     }
 
     fn watch(&self) -> crate::store::LeaseWatch {
-        let (shared, timing) = (self.shared.clone(), self.timing);
-        crate::store::LeaseWatch::new(move || lost_reason(&shared, &timing))
+        crate::store::LeaseWatch::new(self.lease())
     }
 
     async fn release(mut self: Box<Self>) -> Result<(), StoreError> {
