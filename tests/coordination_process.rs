@@ -63,8 +63,7 @@ async fn a_host_killed_during_detach_is_resumed_by_another_that_waits_out_its_le
     let emu = emulator::start(EmulatorOptions::local(DETACH_SPEED))
         .await
         .unwrap();
-    let config =
-        baton::config::parse_str(&emu.baton_config_toml(), Path::new("emu.toml")).unwrap();
+    let config = baton::config::parse_str(&emu.baton_config_toml(), Path::new("emu.toml")).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let cfg = config_with_blob(&emu, tmp.path());
     let store = shared(&emu).await;
@@ -72,19 +71,32 @@ async fn a_host_killed_during_detach_is_resumed_by_another_that_waits_out_its_le
         .spawn()
         .unwrap();
     let detaching = wait_for_journal(&store, "db", &mut a, |events| {
-        events
-            .iter()
-            .any(|e| matches!(e, OpEvent::StepStarted { step: StepKind::Detach, .. }))
+        events.iter().any(|e| {
+            matches!(
+                e,
+                OpEvent::StepStarted {
+                    step: StepKind::Detach,
+                    ..
+                }
+            )
+        })
     })
     .await;
-    assert!(detaching, "the shared journal shows detach started on host A");
+    assert!(
+        detaching,
+        "the shared journal shows detach started on host A"
+    );
     a.kill().await.unwrap();
     let op_id = store.journals_of_role("db").await.unwrap().remove(0);
     let at_kill = store.load_journal("db", &op_id).await.unwrap().events;
     assert!(
-        !at_kill
-            .iter()
-            .any(|e| matches!(e, OpEvent::StepDone { step: StepKind::Detach, .. })),
+        !at_kill.iter().any(|e| matches!(
+            e,
+            OpEvent::StepDone {
+                step: StepKind::Detach,
+                ..
+            }
+        )),
         "killed during detach, not after: {at_kill:?}"
     );
     // Host B's resume names the holder and waits…
@@ -100,7 +112,10 @@ async fn a_host_killed_during_detach_is_resumed_by_another_that_waits_out_its_le
     let mut stderr = BufReader::new(b.stderr.take().unwrap());
     let said = read_until(&mut stderr, "waiting for its lease").await;
     let waiting = said.last().unwrap();
-    assert!(waiting.contains("locked by") && waiting.contains("on jump-1"), "{said:#?}");
+    assert!(
+        waiting.contains("locked by") && waiting.contains("on jump-1"),
+        "{said:#?}"
+    );
     assert!(waiting.contains("at most until"), "{waiting}");
     // …until A's lease has run out on the service's clock.
     advance_storage(&emu, 16).await;
@@ -113,7 +128,11 @@ async fn a_host_killed_during_detach_is_resumed_by_another_that_waits_out_its_le
         began.elapsed()
     );
     assert_master(&emu, &config, "db", "db-b").await;
-    assert_eq!(store.lock_epoch("db").await.unwrap(), 2, "A epoch 1, B epoch 2");
+    assert_eq!(
+        store.lock_epoch("db").await.unwrap(),
+        2,
+        "A epoch 1, B epoch 2"
+    );
     let lines = journal_lines(&emu, "db").await;
     assert_eq!(epochs(&lines), [1, 2], "{lines:#?}");
     assert_unique(&lines);

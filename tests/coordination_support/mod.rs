@@ -63,8 +63,7 @@ pub async fn raw_blob(emu: &EmulatorHandle, name: &str) -> String {
         account: STORAGE_ACCOUNT.to_string(),
         uri: emu.blob_url(),
     };
-    let creds =
-        azure_storage::StorageCredentials::access_key(STORAGE_ACCOUNT, STORAGE_ACCOUNT_KEY);
+    let creds = azure_storage::StorageCredentials::access_key(STORAGE_ACCOUNT, STORAGE_ACCOUNT_KEY);
     let bytes = azure_storage_blobs::prelude::ClientBuilder::with_location(location, creds)
         .blob_client("baton", name)
         .get_content()
