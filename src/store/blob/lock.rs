@@ -228,24 +228,16 @@ impl LockGuard for BlobLock {
         }
         let mut info = self.info.clone();
         info.op_id = Some(op_id.to_string());
-        let metadata = meta::lock_metadata(&info, self.epoch);
-        let (blob, lease, etag) = (&self.blob, self.lease, self.etag.clone());
-        let answer = with_retry(|| {
-            blob.set_metadata()
-                .metadata(metadata.clone())
-                .lease_id(lease)
-                .if_match(IfMatchCondition::Match(etag.clone()))
-                .into_future()
-        })
-        .await
-        .map_err(|(f, _)| match f.status {
-            Some(409 | 412) => StoreError::LeaseLost {
-                role: self.role.clone(),
-                reason: format!("lease lost: {}", f.describe()),
-            },
-            _ => f.into_store(&format!("lock of role {}", self.role)),
-        })?;
-        self.etag = answer.etag.to_string();
+        let etag = write_holder(&self.blob, self.lease, &self.etag, &info, self.epoch)
+            .await
+            .map_err(|f| match f.status {
+                Some(409 | 412) => StoreError::LeaseLost {
+                    role: self.role.clone(),
+                    reason: format!("lease lost: {}", f.describe()),
+                },
+                _ => f.into_store(&format!("lock of role {}", self.role)),
+            })?;
+        self.etag = etag;
         self.info = info;
         Ok(())
     }
@@ -287,6 +279,43 @@ impl Drop for BlobLock {
                 let _ = client.release().await;
             });
         }
+    }
+}
+
+/// Writes the holder and epoch into the lock blob's metadata under the lease and `If-Match:
+/// etag`; returns the new etag. A precondition failure after an unanswered attempt is resolved
+/// by reading back (under the lease): our holder and epoch there mean the write landed.
+pub(crate) async fn write_holder(
+    blob: &BlobClient,
+    lease: LeaseId,
+    etag: &str,
+    info: &LockInfo,
+    epoch: u64,
+) -> Result<String, Failure> {
+    let metadata = meta::lock_metadata(info, epoch);
+    let answer = with_retry(|| {
+        blob.set_metadata()
+            .metadata(metadata.clone())
+            .lease_id(lease)
+            .if_match(IfMatchCondition::Match(etag.to_string()))
+            .into_future()
+    })
+    .await;
+    match answer {
+        Ok(r) => Ok(r.etag.to_string()),
+        Err((f, true)) if f.status == Some(412) => {
+            let props = with_retry(|| blob.get_properties().lease_id(lease).into_future())
+                .await
+                .map_err(|(g, _)| g)?;
+            let stored = meta::parse_lock(&props.blob.metadata.unwrap_or_default());
+            if stored == (Some(info.clone()), epoch) {
+                tracing::info!("an unanswered lock metadata write had landed");
+                Ok(props.blob.properties.etag.to_string())
+            } else {
+                Err(f)
+            }
+        }
+        Err((f, _)) => Err(f),
     }
 }
 

@@ -273,18 +273,16 @@ impl Store for BlobStore {
             since: lock::now_utc(),
             op_id: op_id.map(str::to_string),
         };
-        let metadata = meta::lock_metadata(&info, acquired.epoch);
-        let (lease, etag) = (acquired.lease, acquired.etag.clone());
-        let written = with_retry(|| {
-            blob.set_metadata()
-                .metadata(metadata.clone())
-                .lease_id(lease)
-                .if_match(IfMatchCondition::Match(etag.clone()))
-                .into_future()
-        })
-        .await
-        .map_err(|(f, _)| unavailable(&format!("lock of role {role}"), &f))?;
-        acquired.etag = written.etag.to_string();
+        let written =
+            lock::write_holder(&blob, acquired.lease, &acquired.etag, &info, acquired.epoch).await;
+        acquired.etag = match written {
+            Ok(etag) => etag,
+            Err(f) => {
+                // Not ours to keep without a holder named on it: let the next taker have it now.
+                let _ = blob.blob_lease_client(acquired.lease).release().await;
+                return Err(unavailable(&format!("lock of role {role}"), &f));
+            }
+        };
         self.epochs
             .lock()
             .unwrap_or_else(|e| e.into_inner())
