@@ -385,3 +385,52 @@ pub(crate) fn locked_by(role: &str, info: Option<LockInfo>) -> StoreError {
 pub(crate) fn now_utc() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{BlobCredential, BlobSettings, BlobStore};
+
+    fn lease(last_sent: Instant) -> Lease {
+        let store = BlobStore::offline(BlobSettings {
+            account_url: "http://127.0.0.1:9/devstoreaccount1".parse().unwrap(),
+            container: "baton".to_string(),
+            credential: BlobCredential::Bearer("t".to_string()),
+            timing: LeaseTiming::for_duration(Duration::from_secs(15)),
+            host_id: "h".to_string(),
+        })
+        .unwrap();
+        let lease_id = LeaseId::from(uuid::Uuid::new_v4());
+        Lease {
+            client: Arc::new(store.blob("locks/db").blob_lease_client(lease_id)),
+            shared: Arc::new(Mutex::new(Held {
+                last_sent,
+                lost: None,
+            })),
+            timing: LeaseTiming::for_duration(Duration::from_secs(15)),
+        }
+    }
+
+    #[test]
+    fn the_lease_is_held_until_duration_minus_margin_after_the_last_renew_was_sent() {
+        let now = Instant::now();
+        let at_11s = now - Duration::from_secs(11);
+        assert_eq!(lease(at_11s).lost(), None, "11 s < 15 s − 3 s");
+        let at_12s = now - Duration::from_secs(12);
+        let why = lease(at_12s).lost().unwrap();
+        assert!(
+            why.starts_with("lease lost: no renew confirmed for 12."),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn a_lease_once_lost_stays_lost_even_if_a_later_renew_is_confirmed() {
+        let long_ago = Instant::now() - Duration::from_secs(20);
+        let lease = lease(long_ago);
+        assert!(lease.lost().is_some());
+        // What a late successful renew does to the shared state.
+        lease.shared.lock().unwrap().last_sent = Instant::now();
+        assert!(lease.lost().is_some(), "not trusted again");
+    }
+}
