@@ -199,6 +199,23 @@ impl BlobStore {
         }
     }
 
+    /// The holder named on a lock blob whose lease someone else just took: the winner writes
+    /// its details right after its acquire, so a loser racing it reads again briefly (as the
+    /// local lock does) rather than report an unnamed holder.
+    async fn wait_for_holder(&self, role: &str) -> Option<LockInfo> {
+        const WAIT: Duration = Duration::from_millis(1500);
+        const POLL: Duration = Duration::from_millis(50);
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            match self.read_lock(role).await {
+                Ok(Some((Some(info), _, _))) => return Some(info),
+                Ok(Some((None, _, true))) if tokio::time::Instant::now() < deadline => {}
+                _ => return None,
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     async fn take_lease(&self, role: &str, blob: &BlobClient) -> Result<Acquired, StoreError> {
         let what = format!("lock of role {role}");
         // Creating the lock blob may race another host's: either one is the lock blob.
@@ -227,8 +244,7 @@ impl BlobStore {
         match acquired {
             Ok(_) => {}
             Err((f, _)) if f.is(409, "LeaseAlreadyPresent") || f.status == Some(409) => {
-                let holder = self.read_lock(role).await.ok().flatten().and_then(|l| l.0);
-                return Err(lock::locked_by(role, holder));
+                return Err(lock::locked_by(role, self.wait_for_holder(role).await));
             }
             Err((f, _)) => return Err(unavailable(&what, &f)),
         }
