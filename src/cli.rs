@@ -99,6 +99,8 @@ enum Command {
     History(HistoryArgs),
     /// Drill: switch over to the standby, hold with service probes, switch back; write a report.
     Drill(DrillArgs),
+    /// Break a dead holder's shared role lock (azure-blob coordination); asks for the role name.
+    Unlock(UnlockArgs),
     /// Validate a config file; print every problem with file:line:column, key and value.
     CheckConfig {
         /// The file (default: the usual discovery).
@@ -136,6 +138,25 @@ struct MoveArgs {
     #[arg(long, value_name = "DIR", env = "BATON_STATE_DIR")]
     state_dir: Option<PathBuf>,
     /// This host's name in shared role locks (with `[coordination] backend = "azure-blob"`).
+    #[arg(long, value_name = "NAME", env = "BATON_HOST_ID")]
+    host_id: Option<String>,
+}
+
+/// Arguments of `unlock`.
+#[derive(Debug, Args)]
+struct UnlockArgs {
+    /// The role whose lock to break.
+    role: String,
+    /// Why: written to the audit record.
+    #[arg(long, value_name = "TEXT")]
+    comment: Option<String>,
+    /// Do not ask for the role name (scripts).
+    #[arg(long)]
+    yes: bool,
+    /// State directory (audit of a local backend).
+    #[arg(long, value_name = "DIR", env = "BATON_STATE_DIR")]
+    state_dir: Option<PathBuf>,
+    /// This host's name (with `[coordination] backend = "azure-blob"`).
     #[arg(long, value_name = "NAME", env = "BATON_HOST_ID")]
     host_id: Option<String>,
 }
@@ -334,6 +355,22 @@ async fn run_move(
     Ok(baton::headless::operation::run(&config, &args, io.term()).await)
 }
 
+async fn run_unlock(explicit: Option<&Path>, args: UnlockArgs) -> anyhow::Result<u8> {
+    let config = match load_config(explicit) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let args = baton::headless::unlock::UnlockArgs {
+        role: args.role,
+        comment: args.comment,
+        yes: args.yes,
+        state_dir: args.state_dir,
+        host_id: args.host_id,
+    };
+    let mut io = Stdio::new();
+    Ok(baton::headless::unlock::run(&config, &args, io.term()).await)
+}
+
 /// Runs the parsed command line; returns the process exit code.
 pub async fn run(cli: Cli) -> u8 {
     let outcome = match cli.command {
@@ -368,6 +405,7 @@ pub async fn run(cli: Cli) -> u8 {
         }
         Some(Command::History(args)) => Ok(run_history(cli.config.as_deref(), args).await),
         Some(Command::Drill(args)) => run_drill(cli.config.as_deref(), args).await,
+        Some(Command::Unlock(args)) => run_unlock(cli.config.as_deref(), args).await,
         Some(Command::CheckConfig { path }) => Ok(check_config(path.or(cli.config).as_deref())),
     };
     outcome.unwrap_or_else(|e| {

@@ -1,60 +1,22 @@
 //! The real binary with `[coordination] backend = "azure-blob"` on the emulator's storage:
 //! two hosts (two `--host-id`s, two state directories, one container) race a switchover and
-//! exactly one acts, the loser naming the winner; a host SIGKILLed after `detach` is resumed
-//! from the other host once its lease has expired (the storage clock moved on), with the next
-//! epoch, and the shared journal shows both epochs.
+//! exactly one acts, the loser naming the winner; a host SIGKILLed during `detach` is resumed
+//! from the other host, whose `--resume` says who holds the lock, waits out its lease (the
+//! storage clock moved on, no sleeping it out), takes the next epoch and finishes; the shared
+//! journal shows both epochs and the role's invariants hold.
 
+mod coordination_support;
 mod failover_support;
 
-use baton::emulator::STORAGE_ACCOUNT_KEY;
-use baton::store::{BlobCredential, BlobSettings, BlobStore, LeaseTiming, Store};
+use baton::core::operation::OpEvent;
+use baton::core::plan::StepKind;
+use baton::emulator::{self, EmulatorOptions};
+use baton::store::Store;
+use coordination_support::*;
 use failover_support::*;
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::Duration;
-use tokio::process::Command;
-
-const KEY_ENV: &str = "BATON_TEST_STORAGE_KEY";
-
-fn config_with_blob(emu: &baton::emulator::EmulatorHandle, dir: &Path) -> PathBuf {
-    let text = format!(
-        "{}\n[coordination]\nbackend = \"azure-blob\"\naccount_url = \"{}\"\ncontainer = \"baton\"\ncredential = \"shared-key\"\nkey_env = \"{KEY_ENV}\"\n",
-        emu.baton_config_toml(),
-        emu.blob_url()
-    );
-    let cfg = dir.join("baton.toml");
-    std::fs::write(&cfg, text).unwrap();
-    cfg
-}
-
-fn baton(cfg: &Path, home: &Path, host: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_baton"));
-    cmd.arg("--config")
-        .arg(cfg)
-        .args(args)
-        .args(["--host-id", host])
-        .env("XDG_STATE_HOME", home)
-        .env("BATON_STATE_DIR", home.join(host))
-        .env(KEY_ENV, STORAGE_ACCOUNT_KEY)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
-}
-
-async fn shared(emu: &baton::emulator::EmulatorHandle) -> BlobStore {
-    BlobStore::connect(BlobSettings {
-        account_url: emu.blob_url().parse().unwrap(),
-        container: "baton".to_string(),
-        credential: BlobCredential::SharedKey {
-            key: STORAGE_ACCOUNT_KEY.to_string(),
-        },
-        timing: LeaseTiming::for_duration(Duration::from_secs(15)),
-        host_id: "observer".to_string(),
-    })
-    .await
-    .expect("storage")
-}
+use std::path::Path;
+use std::time::{Duration, Instant};
+use tokio::io::BufReader;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hosts_race_one_role_exactly_one_acts_and_the_loser_names_the_winner() {
@@ -93,120 +55,86 @@ async fn two_hosts_race_one_role_exactly_one_acts_and_the_loser_names_the_winner
     emu.shutdown().await;
 }
 
+/// Slow enough that a disk detach takes about half a second, so the kill lands inside it.
+const DETACH_SPEED: f64 = 25.0;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_host_is_resumed_from_another_with_the_next_epoch() {
-    let (emu, config) = start().await;
+async fn a_host_killed_during_detach_is_resumed_by_another_that_waits_out_its_lease() {
+    let emu = emulator::start(EmulatorOptions::local(DETACH_SPEED))
+        .await
+        .unwrap();
+    let config = baton::config::parse_str(&emu.baton_config_toml(), Path::new("emu.toml")).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let cfg = config_with_blob(&emu, tmp.path());
     let store = shared(&emu).await;
-    let mut a = baton(&cfg, tmp.path(), "jump-1", &["switchover", "web", "--yes"])
+    let mut a = baton(&cfg, tmp.path(), "jump-1", &["switchover", "db", "--yes"])
         .spawn()
         .unwrap();
-    let mut seen = false;
-    for _ in 0..4000 {
-        if detach_done(&store).await {
-            seen = true;
-            break;
-        }
-        if a.try_wait().unwrap().is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    let detaching = wait_for_journal(&store, "db", &mut a, |events| {
+        events.iter().any(|e| {
+            matches!(
+                e,
+                OpEvent::StepStarted {
+                    step: StepKind::Detach,
+                    ..
+                }
+            )
+        })
+    })
+    .await;
     assert!(
-        seen,
-        "the shared journal shows detach done before host A ends"
+        detaching,
+        "the shared journal shows detach started on host A"
     );
     a.kill().await.unwrap();
-    // Host B cannot take the lock while A's lease runs…
-    let early = baton(
-        &cfg,
-        tmp.path(),
-        "jump-2",
-        &["switchover", "web", "--yes", "--resume"],
-    )
-    .output()
-    .await
-    .unwrap();
-    assert_eq!(
-        early.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&early.stderr)
-    );
-    assert!(String::from_utf8_lossy(&early.stderr).contains("on jump-1"));
-    // …and can once it has expired.
-    reqwest::Client::new()
-        .post(format!("{}_emulator/storage", emu.base_url()))
-        .json(&serde_json::json!({"advance_secs": 16}))
-        .send()
-        .await
-        .unwrap();
-    let out = baton(
-        &cfg,
-        tmp.path(),
-        "jump-2",
-        &["switchover", "web", "--yes", "--resume"],
-    )
-    .output()
-    .await
-    .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_master(&emu, &config, "web", "web-b").await;
-    assert_eq!(
-        store.lock_epoch("web").await.unwrap(),
-        2,
-        "A took epoch 1, B epoch 2"
-    );
-    let ops = store.journals_of_role("web").await.unwrap();
-    assert_eq!(ops.len(), 1, "one shared journal");
-    let raw = raw_blob(&emu, &format!("journals/web/{}.jsonl", ops[0])).await;
-    let epochs: std::collections::BTreeSet<u64> = raw
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["epoch"]
-                .as_u64()
-                .unwrap()
-        })
-        .collect();
-    assert_eq!(epochs.into_iter().collect::<Vec<_>>(), [1, 2], "{raw}");
-    emu.shutdown().await;
-}
-
-async fn raw_blob(emu: &baton::emulator::EmulatorHandle, name: &str) -> String {
-    let location = azure_storage::CloudLocation::Custom {
-        account: baton::emulator::STORAGE_ACCOUNT.to_string(),
-        uri: emu.blob_url(),
-    };
-    let creds = azure_storage::StorageCredentials::access_key(
-        baton::emulator::STORAGE_ACCOUNT,
-        STORAGE_ACCOUNT_KEY.to_string(),
-    );
-    let bytes = azure_storage_blobs::prelude::ClientBuilder::with_location(location, creds)
-        .blob_client("baton", name)
-        .get_content()
-        .await
-        .unwrap();
-    String::from_utf8(bytes).unwrap()
-}
-
-async fn detach_done(store: &BlobStore) -> bool {
-    let Ok(ops) = store.journals_of_role("web").await else {
-        return false;
-    };
-    for op in ops {
-        if let Ok(l) = store.load_journal("web", &op).await {
-            if l.events.iter().any(|e| {
-                matches!(e, baton::core::operation::OpEvent::StepDone { step, .. } if *step == baton::core::plan::StepKind::Detach)
-            }) {
-                return true;
+    let op_id = store.journals_of_role("db").await.unwrap().remove(0);
+    let at_kill = store.load_journal("db", &op_id).await.unwrap().events;
+    assert!(
+        !at_kill.iter().any(|e| matches!(
+            e,
+            OpEvent::StepDone {
+                step: StepKind::Detach,
+                ..
             }
-        }
-    }
-    false
+        )),
+        "killed during detach, not after: {at_kill:?}"
+    );
+    // Host B's resume names the holder and waits…
+    let began = Instant::now();
+    let mut b = baton(
+        &cfg,
+        tmp.path(),
+        "jump-2",
+        &["switchover", "db", "--yes", "--resume"],
+    )
+    .spawn()
+    .unwrap();
+    let mut stderr = BufReader::new(b.stderr.take().unwrap());
+    let said = read_until(&mut stderr, "waiting for its lease").await;
+    let waiting = said.last().unwrap();
+    assert!(
+        waiting.contains("locked by") && waiting.contains("on jump-1"),
+        "{said:#?}"
+    );
+    assert!(waiting.contains("at most until"), "{waiting}");
+    // …until A's lease has run out on the service's clock.
+    advance_storage(&emu, 16).await;
+    let rest = read_until(&mut stderr, "is free: taking it").await;
+    let status = b.wait().await.unwrap();
+    assert_eq!(status.code(), Some(0), "{said:#?}\n{rest:#?}");
+    assert!(
+        began.elapsed() < Duration::from_secs(15),
+        "B waited less than a lease duration: {:?}",
+        began.elapsed()
+    );
+    assert_master(&emu, &config, "db", "db-b").await;
+    assert_eq!(
+        store.lock_epoch("db").await.unwrap(),
+        2,
+        "A epoch 1, B epoch 2"
+    );
+    let lines = journal_lines(&emu, "db").await;
+    assert_eq!(epochs(&lines), [1, 2], "{lines:#?}");
+    assert_unique(&lines);
+    emu.shutdown().await;
 }

@@ -414,3 +414,76 @@ async fn renews_failing_stop_the_holder_before_the_lease_can_expire() {
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn break_lock_breaks_another_holders_lease_at_once_and_the_next_taker_gets_the_next_epoch() {
+    for t in Target::all().await {
+        let (a, settings) = t.store("jump-1").await;
+        let mut b_settings = settings.clone();
+        b_settings.host_id = "jump-2".to_string();
+        let b = BlobStore::connect(b_settings).await.expect("b");
+        assert_eq!(b.break_lock("db").await.expect("break"), None, "{}", t.name);
+        let guard = a
+            .acquire_lock("db", &Operator::named("alice", "x"), Some("op-1"))
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        let status = b.lock_status("db").await.expect("status").expect("a lock");
+        assert!(status.held, "{}", t.name);
+        assert_eq!(
+            (status.lease.as_str(), status.epoch),
+            ("leased", 1),
+            "{}",
+            t.name
+        );
+        let holder = status.holder.expect("named");
+        assert_eq!(
+            (
+                holder.who.as_str(),
+                holder.host.as_str(),
+                holder.op_id.as_deref()
+            ),
+            ("alice", "jump-1", Some("op-1")),
+            "{}",
+            t.name
+        );
+        assert!(status.last_written.is_some());
+        let broken = b.break_lock("db").await.expect("break").expect("a holder");
+        assert_eq!(broken.host, "jump-1", "{}", t.name);
+        // The holder learns it before its next ARM write, not at its next periodic renew.
+        let lost = guard.watch().confirm().await.expect("lost at once");
+        assert!(lost.contains("renew refused: 409"), "{}: {lost}", t.name);
+        assert!(!guard.is_held(), "{}", t.name);
+        let after = b.lock_status("db").await.expect("status").expect("a lock");
+        assert_eq!(
+            (after.held, after.lease.as_str()),
+            (false, "broken"),
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            b.break_lock("db").await.expect("break"),
+            None,
+            "nothing left to break"
+        );
+        let next = b
+            .acquire_lock("db", &Operator::named("bob", "y"), None)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", t.name));
+        assert_eq!(b.lock_epoch("db").await.expect("epoch"), 2, "{}", t.name);
+        next.release().await.expect("release");
+    }
+}
+
+#[tokio::test]
+async fn a_local_lock_cannot_be_broken_it_names_its_live_holder() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let store: baton::store::SharedStore = baton::failover::StateDir::new(tmp.path()).into();
+    assert_eq!(store.break_lock("db").await.expect("free"), None);
+    let _held = store
+        .acquire_lock("db", &Operator::named("alice", "x"), None)
+        .await
+        .expect("lock");
+    let err = store.break_lock("db").await.expect_err("a flock");
+    assert!(matches!(err, StoreError::Locked(_)), "{err}");
+    assert!(err.to_string().contains("locked by alice"), "{err}");
+}

@@ -170,6 +170,14 @@ pub enum ArmError {
     /// Any other SDK failure that fits none of the above.
     #[error("azure sdk error: {0}")]
     Sdk(String),
+    /// The write was not sent: the role lock's lease is no longer certainly held.
+    #[error("{operation}: not sent: {reason}")]
+    LeaseLost {
+        /// The write that was about to be sent.
+        operation: String,
+        /// Why the lease is lost.
+        reason: String,
+    },
 }
 
 impl From<ArmHttpError> for ArmError {
@@ -220,6 +228,7 @@ impl ArmError {
         match self {
             ArmError::Http(e) => Some(&e.code),
             ArmError::Operation { code, .. } => Some(code),
+            ArmError::LeaseLost { .. } => Some("LeaseLost"),
             _ => None,
         }
     }

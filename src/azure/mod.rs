@@ -140,7 +140,7 @@ mod reads;
 pub mod retry;
 pub mod writes;
 
-pub use client::{ArmClient, ArmTarget, ReadClient};
+pub use client::{ArmClient, ArmTarget, ReadClient, WriteGate};
 pub use credential::{create_credential, CredentialChoice, StaticTokenCredential};
 pub use error::{ArmCode, ArmError, ArmHttpError, AzureError, LroEnd};
 pub use inventory::{refresh, Inventory, InventoryScope};

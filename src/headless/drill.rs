@@ -59,7 +59,7 @@ pub async fn run(config: &Config, args: &DrillArgs, term: Terminal<'_>) -> u8 {
         Err(code) => return code,
     };
     let start = if args.resume {
-        resume_request(&runner, args, err).await
+        resume_request(config, &runner, args, err).await
     } else {
         new_request(&runner, args, out, err, input).await
     };
@@ -91,7 +91,7 @@ pub async fn run(config: &Config, args: &DrillArgs, term: Terminal<'_>) -> u8 {
     ctrl_c.abort();
     match end {
         Ok(OpEnd::Drill(Ok(outcome))) => finish(out, err, &outcome, args.json),
-        Ok(OpEnd::Drill(Err(e))) => error_code(err, &e),
+        Ok(OpEnd::Drill(Err(e))) => error_code(err, &args.role, &e),
         Ok(OpEnd::Operation(_)) => {
             let _ = writeln!(err, "error: an operation ended where a drill was started");
             1
@@ -121,7 +121,7 @@ async fn new_request(
     };
     let plan = match runner.plan_drill(&args.role, &request).await {
         Ok(p) => p,
-        Err(StartError::Drill(e)) => return Err(error_code(err, &e)),
+        Err(StartError::Drill(e)) => return Err(error_code(err, &args.role, &e)),
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             return Err(e.exit_code());
@@ -147,6 +147,7 @@ async fn new_request(
 
 /// The role's interrupted drill, by its id.
 async fn resume_request(
+    config: &Config,
     runner: &Runner,
     args: &DrillArgs,
     err: &mut (dyn Write + Send),
@@ -155,6 +156,7 @@ async fn resume_request(
         let _ = writeln!(err, "no interrupted drill of role {}", args.role);
         return Err(1);
     };
+    super::wait::wait_out_lease(config, runner.store(), &args.role, err).await?;
     let _ = writeln!(
         err,
         "resuming drill {} of role {}: {} -> {}",
@@ -268,8 +270,16 @@ fn finish(
     }
 }
 
-fn error_code(err: &mut (dyn Write + Send), e: &DrillError) -> u8 {
+fn error_code(err: &mut (dyn Write + Send), role: &str, e: &DrillError) -> u8 {
     let _ = writeln!(err, "error: {e}");
+    let lost = match e {
+        DrillError::Exec(crate::failover::ExecError::Store(s)) => s.is_lease_lost(),
+        DrillError::Store(s) => s.is_lease_lost(),
+        _ => false,
+    };
+    if lost {
+        return super::lease_lost(err, &format!("baton drill {role} --resume"));
+    }
     if e.is_auth() || matches!(e, DrillError::Usage(_)) {
         2
     } else {

@@ -74,7 +74,7 @@ pub async fn run(config: &Config, args: &HeadlessArgs, term: Terminal<'_>) -> u8
         }
     }
     let start = if args.resume {
-        resume_request(&runner, args, err).await
+        resume_request(config, &runner, args, err).await
     } else {
         new_request(&runner, args, out, err, input).await
     };
@@ -102,7 +102,7 @@ pub async fn run(config: &Config, args: &HeadlessArgs, term: Terminal<'_>) -> u8
     let end = handle.done.await;
     ctrl_c.abort();
     match end {
-        Ok(OpEnd::Operation(result)) => finish(err, result),
+        Ok(OpEnd::Operation(result)) => finish(err, args, result),
         Ok(OpEnd::Drill(_)) => {
             let _ = writeln!(err, "error: a drill ended where an operation was started");
             1
@@ -153,6 +153,7 @@ async fn new_request(
 
 /// The role's unfinished operation, by its id.
 async fn resume_request(
+    config: &Config,
     runner: &Runner,
     args: &HeadlessArgs,
     err: &mut (dyn Write + Send),
@@ -161,6 +162,7 @@ async fn resume_request(
         let _ = writeln!(err, "no interrupted operation of role {}", args.role);
         return Err(1);
     };
+    super::wait::wait_out_lease(config, runner.store(), &args.role, err).await?;
     let _ = writeln!(
         err,
         "resuming {} {} of role {}: {} -> {}",
@@ -184,7 +186,11 @@ fn start_error(err: &mut (dyn Write + Send), e: &StartError) -> u8 {
     e.exit_code()
 }
 
-fn finish(err: &mut (dyn Write + Send), result: Result<RunReport, ExecError>) -> u8 {
+fn finish(
+    err: &mut (dyn Write + Send),
+    args: &HeadlessArgs,
+    result: Result<RunReport, ExecError>,
+) -> u8 {
     if let Ok(report) = &result {
         warn_audit_lost(err, report.audit_lost.iter().cloned());
     }
@@ -221,12 +227,18 @@ fn finish(err: &mut (dyn Write + Send), result: Result<RunReport, ExecError>) ->
                 1
             }
         },
-        Err(e) => error_code(err, &e),
+        Err(e) => error_code(err, args, &e),
     }
 }
 
-fn error_code(err: &mut (dyn Write + Send), e: &ExecError) -> u8 {
+fn error_code(err: &mut (dyn Write + Send), args: &HeadlessArgs, e: &ExecError) -> u8 {
     let _ = writeln!(err, "error: {e}");
+    if let ExecError::Store(source) = e {
+        if matches!(**source, crate::store::StoreError::LeaseLost { .. }) {
+            let resume = format!("baton {} {} --resume", args.kind.as_str(), args.role);
+            return super::lease_lost(err, &resume);
+        }
+    }
     if e.is_auth() {
         2
     } else {

@@ -107,6 +107,20 @@ pub async fn confirm_role(
     }
 }
 
+/// The exit code of a run whose role lock's lease was lost mid-way (3), after saying what it
+/// means: nothing more was sent to Azure, and another host may hold the lock by now.
+pub fn lease_lost(err: &mut (dyn Write + Send), resume: &str) -> u8 {
+    let _ = writeln!(
+        err,
+        "lease lost: stopped before the next Azure write; another host may hold the lock now.\n\
+         the operation is safe to resume from any host: {resume}"
+    );
+    LEASE_LOST
+}
+
+/// Exit code of a run stopped because its lease was lost (see `docs/cli.md`).
+pub const LEASE_LOST: u8 = 3;
+
 /// Says on `err` that audit records were lost, one line each.
 pub fn warn_audit_lost(err: &mut (dyn Write + Send), lost: impl IntoIterator<Item = String>) {
     for message in lost {

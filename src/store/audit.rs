@@ -83,6 +83,22 @@ pub enum AuditEvent {
         /// How.
         outcome: Outcome,
     },
+    /// The role lock's lease was lost mid-operation: it stopped before its next ARM write.
+    LeaseLost {
+        /// Why (refused renew, renews failing until the margin).
+        reason: String,
+    },
+    /// `baton unlock`: the operator broke another holder's lease on purpose.
+    LockBroken {
+        /// The holder as the lock blob named it (`operator on host (pid …)`), if it did.
+        holder: Option<String>,
+        /// The holder's operation, if known.
+        holder_op: Option<String>,
+        /// The holder's epoch.
+        epoch: u64,
+        /// The operator's reason (`--comment`).
+        comment: Option<String>,
+    },
     /// A drill began (its legs are audited as operations of their own).
     DrillBegun {
         /// The drill.
@@ -231,6 +247,8 @@ impl AuditEvent {
             AuditEvent::CooldownOverride { .. } => "cooldown_override",
             AuditEvent::Refused { .. } => "refused",
             AuditEvent::Finished { .. } => "finished",
+            AuditEvent::LeaseLost { .. } => "lease_lost",
+            AuditEvent::LockBroken { .. } => "lock_broken",
             AuditEvent::DrillBegun { .. } => "drill_begun",
             AuditEvent::IncidentOverride { .. } => "incident_override",
             AuditEvent::DrillResumed { .. } => "drill_resumed",

@@ -63,6 +63,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// True when the role lock's lease was lost.
+    pub fn is_lease_lost(&self) -> bool {
+        matches!(self, StoreError::LeaseLost { .. })
+    }
+
     /// True when the error came from the machine baton runs on or its storage (disk full,
     /// permissions, unreachable storage), as opposed to someone else holding or changing it.
     pub fn is_local_io(&self) -> bool {

@@ -47,6 +47,36 @@ impl LockInfo {
     }
 }
 
+/// A role lock as the store shows it, for an operator deciding whether to break it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockStatus {
+    /// The holder as last written into the lock (the last one, when the lock is free now).
+    pub holder: Option<LockInfo>,
+    /// The holder's epoch (0 for a lock that never had one: `flock`).
+    pub epoch: u64,
+    /// The lease state as the service says it (`leased`, `expired`, `broken`, `breaking`,
+    /// `available`), or `flock` for a host-local lock.
+    pub lease: String,
+    /// True while someone holds it.
+    pub held: bool,
+    /// When the lock blob was last written (taking the lock or naming its operation; Azure
+    /// does not record renews), if the backend knows.
+    pub last_written: Option<OffsetDateTime>,
+}
+
+impl LockStatus {
+    /// A held host-local lock: what `flock` can say.
+    pub fn flock(holder: LockInfo) -> LockStatus {
+        LockStatus {
+            holder: Some(holder),
+            epoch: 0,
+            lease: "flock".to_string(),
+            held: true,
+            last_written: None,
+        }
+    }
+}
+
 /// Why the lock was not taken.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
@@ -173,6 +203,10 @@ impl super::LockGuard for RoleLock {
     fn is_held(&self) -> bool {
         // The kernel holds a flock until the file is closed or the process dies.
         true
+    }
+
+    fn watch(&self) -> super::LeaseWatch {
+        super::LeaseWatch::always()
     }
 
     async fn release(self: Box<Self>) -> Result<(), super::StoreError> {

@@ -30,7 +30,7 @@ use crate::core::operation::{OpEvent, Operation, Outcome};
 use async_trait::async_trait;
 use audit::AuditRecord;
 use journal::{Loaded, TornLine};
-use lock::LockInfo;
+use lock::{LockInfo, LockStatus};
 use operator::Operator;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -47,8 +47,57 @@ pub trait LockGuard: Send + Sync + std::fmt::Debug {
     /// lease that is about to expire counts as lost). Always true for `flock`, which the kernel
     /// holds until the process dies.
     fn is_held(&self) -> bool;
+    /// A cheap handle answering the same question as [`LockGuard::is_held`] from anywhere (the
+    /// ARM client checks it right before each write leaves), with the reason once lost.
+    fn watch(&self) -> LeaseWatch;
     /// Releases the lock.
     async fn release(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// How a backend's lock answers "still certainly ours?" outside its guard.
+#[async_trait]
+pub trait LeaseCheck: Send + Sync {
+    /// Why the lock is no longer certainly ours, from what is known now (no call).
+    fn lost(&self) -> Option<String>;
+    /// The same after asking the service (a lease renew): called right before an ARM write,
+    /// so a lease broken since the last periodic renew stops that write.
+    async fn confirm(&self) -> Option<String>;
+}
+
+/// Whether a held lock is still certainly ours, shareable with whatever must stop writing the
+/// moment it is not (see [`LockGuard::watch`]).
+#[derive(Clone)]
+pub struct LeaseWatch(Option<Arc<dyn LeaseCheck>>);
+
+impl LeaseWatch {
+    /// A lock that stays held until its process ends (`flock`).
+    pub fn always() -> LeaseWatch {
+        LeaseWatch(None)
+    }
+
+    /// A lock whose state `check` reports.
+    pub fn new(check: impl LeaseCheck + 'static) -> LeaseWatch {
+        LeaseWatch(Some(Arc::new(check)))
+    }
+
+    /// Why the lock is no longer certainly ours, `None` while it is (no call).
+    pub fn lost(&self) -> Option<String> {
+        self.0.as_ref().and_then(|c| c.lost())
+    }
+
+    /// [`LeaseWatch::lost`] after confirming with the service.
+    pub async fn confirm(&self) -> Option<String> {
+        match &self.0 {
+            Some(c) => c.confirm().await,
+            None => None,
+        }
+    }
+}
+
+impl std::fmt::Debug for LeaseWatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "LeaseWatch(lost: {:?})", self.lost())
+    }
 }
 
 /// An open operation journal, appending.
@@ -88,6 +137,20 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Box<dyn LockGuard>, StoreError>;
     /// Who holds the role's lock now, `None` when it is free.
     async fn lock_holder(&self, role: &str) -> Result<Option<LockInfo>, StoreError>;
+    /// The role's lock as stored (holder, epoch, lease state, last write), `None` when there
+    /// is nothing to show. A host-local lock shows its holder while it is held.
+    async fn lock_status(&self, role: &str) -> Result<Option<LockStatus>, StoreError> {
+        Ok(self.lock_holder(role).await?.map(LockStatus::flock))
+    }
+    /// Breaks the role's lock held by someone else at once (`baton unlock`), returning the
+    /// holder it named; `None` when nobody held it. A lock that only its process's death
+    /// releases (`flock`) cannot be broken: its holder is `StoreError::Locked`.
+    async fn break_lock(&self, role: &str) -> Result<Option<LockInfo>, StoreError> {
+        match self.lock_holder(role).await? {
+            Some(holder) => Err(StoreError::Locked(lock::held(role, Some(holder)))),
+            None => Ok(None),
+        }
+    }
 
     /// Creates the journal of a new operation (`Conflict` if it exists).
     async fn create_journal(
@@ -171,6 +234,24 @@ pub trait StoreExt: Store {
             }
         }
         last
+    }
+
+    /// Reads the role's lock holder every `poll` until nobody holds it (`None`) or `budget` has
+    /// passed (the holder then).
+    async fn wait_for_free_lock(
+        &self,
+        role: &str,
+        budget: std::time::Duration,
+        poll: std::time::Duration,
+    ) -> Result<Option<LockInfo>, StoreError> {
+        let deadline = tokio::time::Instant::now() + budget;
+        loop {
+            let holder = self.lock_holder(role).await?;
+            if holder.is_none() || tokio::time::Instant::now() >= deadline {
+                return Ok(holder);
+            }
+            tokio::time::sleep(poll.min(deadline - tokio::time::Instant::now())).await;
+        }
     }
 
     /// Drill records that never finished (a crash or a stop mid-way), oldest first.

@@ -281,6 +281,43 @@ impl ReadClient {
 #[derive(Clone, Debug)]
 pub struct ArmClient {
     reader: ReadClient,
+    gate: WriteGate,
+}
+
+/// What a write asks right before it is sent: `Some(reason)` when it must not go (the role
+/// lock's lease is no longer certainly held). Checked per request, not per step, because a step
+/// can run for minutes and a lease can be lost in the middle of it.
+#[derive(Clone, Default)]
+pub struct WriteGate(Option<Arc<GateCheck>>);
+
+/// The check behind a [`WriteGate`]: a future giving the reason it is closed, if it is.
+type GateCheck = dyn Fn() -> futures::future::BoxFuture<'static, Option<String>> + Send + Sync;
+
+impl WriteGate {
+    /// A gate that closes when the future `closed` makes gives a reason.
+    pub fn new(
+        closed: impl Fn() -> futures::future::BoxFuture<'static, Option<String>> + Send + Sync + 'static,
+    ) -> WriteGate {
+        WriteGate(Some(Arc::new(closed)))
+    }
+
+    /// Why no write may be sent now, `None` when it may.
+    pub async fn closed(&self) -> Option<String> {
+        match &self.0 {
+            Some(f) => f().await,
+            None => None,
+        }
+    }
+}
+
+impl std::fmt::Debug for WriteGate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "WriteGate(set)"
+        } else {
+            "WriteGate(open)"
+        })
+    }
 }
 
 impl ArmClient {
@@ -288,6 +325,7 @@ impl ArmClient {
     pub fn new(target: ArmTarget, credential: Arc<dyn TokenCredential>) -> Result<Self, ArmError> {
         Ok(ArmClient {
             reader: ReadClient::new(target, credential)?,
+            gate: WriteGate::default(),
         })
     }
 
@@ -320,6 +358,7 @@ impl ArmClient {
     pub fn with_retry(self, retry: RetryPolicy) -> Self {
         ArmClient {
             reader: self.reader.with_retry(retry),
+            gate: self.gate,
         }
     }
 
@@ -327,13 +366,26 @@ impl ArmClient {
     pub fn with_poll(self, poll: PollPolicy) -> Self {
         ArmClient {
             reader: self.reader.with_poll(poll),
+            gate: self.gate,
         }
+    }
+
+    /// The same client sending no write while `gate` is closed: such a write fails with
+    /// [`ArmError::LeaseLost`] before it leaves (never retried).
+    pub fn with_write_gate(self, gate: WriteGate) -> Self {
+        ArmClient { gate, ..self }
+    }
+
+    /// Why a write may not be sent now.
+    pub(crate) async fn write_gate_closed(&self) -> Option<String> {
+        self.gate.closed().await
     }
 
     /// The same client reporting to `progress`.
     pub fn with_progress(self, progress: Progress) -> Self {
         ArmClient {
             reader: self.reader.with_progress(progress),
+            gate: self.gate,
         }
     }
 }

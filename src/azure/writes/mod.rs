@@ -106,6 +106,13 @@ impl ArmClient {
             WriteKind::PutOrPatch(_) => "PUT",
             WriteKind::Post => "POST",
         };
+        // Right before the write leaves: a lease lost during the step's reads stops it here.
+        if let Some(reason) = self.write_gate_closed().await {
+            return Err(ArmError::LeaseLost {
+                operation: operation.to_owned(),
+                reason,
+            });
+        }
         let resp = match fut.await {
             Ok(r) => r.into(),
             Err(e) => {

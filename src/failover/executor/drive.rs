@@ -54,6 +54,8 @@ pub(super) struct Session {
     pub drill: Option<crate::core::operation::DrillLink>,
     pub override_cooldown: Option<String>,
     pub abort: watch::Receiver<bool>,
+    /// The role lock's lease, asked by the ARM client right before every write.
+    pub lease: crate::store::LeaseWatch,
 }
 
 impl Executor {
@@ -125,6 +127,7 @@ impl Executor {
             drill: req.drill.clone(),
             override_cooldown: req.override_cooldown.clone(),
             abort,
+            lease: lock.watch(),
         };
         Box::pin(self.drive(Mutex::new(rec), session, lock)).await
     }
@@ -204,6 +207,7 @@ impl Executor {
             drill,
             override_cooldown: req.override_cooldown.clone(),
             abort,
+            lease: lock.watch(),
         };
         Box::pin(self.drive(Mutex::new(rec), session, lock)).await
     }
@@ -323,10 +327,14 @@ impl Executor {
             }
             if !halted {
                 // The lock must be held within its margin before anything new may start.
-                if !lock.is_held() {
+                if let Some(reason) = lock.watch().lost() {
+                    let reason = alongside(&mut running, &mut ended, async {
+                        self.journal_lease_lost(rec, reason).await
+                    })
+                    .await;
                     return Err(ExecError::Store(Box::new(StoreError::LeaseLost {
                         role: self.role.spec.name.clone(),
-                        reason: "the lock is no longer held within its safety margin".into(),
+                        reason,
                     })));
                 }
                 for step in startable(&op, &in_flight, &failed) {
@@ -369,6 +377,31 @@ impl Executor {
         Ok(end)
     }
 
+    /// Journals that the lease is lost (a comment: the next holder reads why this one stopped)
+    /// and returns the reason. Best effort: the journal is not fenced by the lease, but a new
+    /// holder that reopened it meanwhile makes this append fail on its position, never twice.
+    async fn journal_lease_lost(&self, rec: &Mutex<Recorder>, reason: String) -> String {
+        let by = self.audit.operator().user.clone();
+        let text = format!("{reason}; stopped before the next Azure write");
+        let comment = OpEvent::Comment {
+            at: OffsetDateTime::now_utc(),
+            by,
+            text,
+        };
+        let op_id = {
+            let mut r = rec.lock().await;
+            if let Err(e) = r.record(comment).await {
+                tracing::warn!(error = %e, "lease lost not journalled");
+            }
+            r.op().op_id.clone()
+        };
+        let lost = AuditEvent::LeaseLost {
+            reason: reason.clone(),
+        };
+        self.note_audit(Some(&op_id), lost).await;
+        reason
+    }
+
     async fn finish(
         &self,
         rec: &Mutex<Recorder>,
@@ -397,7 +430,15 @@ impl Executor {
         let leg = Leg::of(op, &self.role)?;
         let timing = self.opts.timings.get(step);
         let (tx, rx) = mpsc::channel(256);
-        let arm = self.arm.clone().with_progress(Progress::new(tx));
+        let lease = session.lease.clone();
+        let arm = self
+            .arm
+            .clone()
+            .with_progress(Progress::new(tx))
+            .with_write_gate(crate::azure::WriteGate::new(move || {
+                let lease = lease.clone();
+                Box::pin(async move { lease.confirm().await })
+            }));
         let work = async move {
             let ctx = steps::Ctx {
                 exec: self,

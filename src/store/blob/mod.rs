@@ -31,7 +31,7 @@ use self::journal::BlobJournal;
 use self::lock::{Acquired, BlobLock};
 use super::audit::AuditRecord;
 use super::journal::{Loaded, TornLine};
-use super::lock::LockInfo;
+use super::lock::{LockInfo, LockStatus};
 use super::operator::Operator;
 use super::{JournalWriter, LockGuard, Precondition, RecordVersion, Store, StoreError};
 use crate::core::drill::DrillRecord;
@@ -199,6 +199,23 @@ impl BlobStore {
         }
     }
 
+    /// The holder named on a lock blob whose lease someone else just took: the winner writes
+    /// its details right after its acquire, so a loser racing it reads again briefly (as the
+    /// local lock does) rather than report an unnamed holder.
+    async fn wait_for_holder(&self, role: &str) -> Option<LockInfo> {
+        const WAIT: Duration = Duration::from_millis(1500);
+        const POLL: Duration = Duration::from_millis(50);
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            match self.read_lock(role).await {
+                Ok(Some((Some(info), _, _))) => return Some(info),
+                Ok(Some((None, _, true))) if tokio::time::Instant::now() < deadline => {}
+                _ => return None,
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     async fn take_lease(&self, role: &str, blob: &BlobClient) -> Result<Acquired, StoreError> {
         let what = format!("lock of role {role}");
         // Creating the lock blob may race another host's: either one is the lock blob.
@@ -227,8 +244,7 @@ impl BlobStore {
         match acquired {
             Ok(_) => {}
             Err((f, _)) if f.is(409, "LeaseAlreadyPresent") || f.status == Some(409) => {
-                let holder = self.read_lock(role).await.ok().flatten().and_then(|l| l.0);
-                return Err(lock::locked_by(role, holder));
+                return Err(lock::locked_by(role, self.wait_for_holder(role).await));
             }
             Err((f, _)) => return Err(unavailable(&what, &f)),
         }
@@ -273,18 +289,16 @@ impl Store for BlobStore {
             since: lock::now_utc(),
             op_id: op_id.map(str::to_string),
         };
-        let metadata = meta::lock_metadata(&info, acquired.epoch);
-        let (lease, etag) = (acquired.lease, acquired.etag.clone());
-        let written = with_retry(|| {
-            blob.set_metadata()
-                .metadata(metadata.clone())
-                .lease_id(lease)
-                .if_match(IfMatchCondition::Match(etag.clone()))
-                .into_future()
-        })
-        .await
-        .map_err(|(f, _)| unavailable(&format!("lock of role {role}"), &f))?;
-        acquired.etag = written.etag.to_string();
+        let written =
+            lock::write_holder(&blob, acquired.lease, &acquired.etag, &info, acquired.epoch).await;
+        acquired.etag = match written {
+            Ok(etag) => etag,
+            Err(f) => {
+                // Not ours to keep without a holder named on it: let the next taker have it now.
+                let _ = blob.blob_lease_client(acquired.lease).release().await;
+                return Err(unavailable(&format!("lock of role {role}"), &f));
+            }
+        };
         self.epochs
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -296,6 +310,14 @@ impl Store for BlobStore {
             info,
             self.settings.timing,
         )))
+    }
+
+    async fn lock_status(&self, role: &str) -> Result<Option<LockStatus>, StoreError> {
+        lock::status(&self.blob(&meta::lock(role)), role).await
+    }
+
+    async fn break_lock(&self, role: &str) -> Result<Option<LockInfo>, StoreError> {
+        lock::break_lease(&self.blob(&meta::lock(role)), role).await
     }
 
     async fn lock_holder(&self, role: &str) -> Result<Option<LockInfo>, StoreError> {
