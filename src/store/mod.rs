@@ -19,17 +19,19 @@ mod local;
 pub mod lock;
 pub mod operator;
 pub mod private;
+mod read;
 pub mod state_dir;
 
 pub use blob::{BlobCredential, BlobSettings, BlobStore, LeaseTiming};
 pub use error::StoreError;
 pub use local::LocalStore;
+pub use read::{LockEntry, SharedReader, StoreRead};
 
 use crate::core::drill::DrillRecord;
 use crate::core::operation::{OpEvent, Operation, Outcome};
 use async_trait::async_trait;
 use audit::AuditRecord;
-use journal::{Loaded, TornLine};
+use journal::Loaded;
 use lock::LockInfo;
 use operator::Operator;
 use std::sync::Arc;
@@ -76,9 +78,10 @@ pub enum Precondition {
     Matches(RecordVersion),
 }
 
-/// Baton's durable state: one implementation per backend.
+/// Baton's durable state: one implementation per backend. The reads are [`StoreRead`]'s; this
+/// adds everything that writes.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store: StoreRead {
     /// Takes the role's lock without waiting; `StoreError::Locked` names the holder.
     async fn acquire_lock(
         &self,
@@ -86,8 +89,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         operator: &Operator,
         op_id: Option<&str>,
     ) -> Result<Box<dyn LockGuard>, StoreError>;
-    /// Who holds the role's lock now, `None` when it is free.
-    async fn lock_holder(&self, role: &str) -> Result<Option<LockInfo>, StoreError>;
 
     /// Creates the journal of a new operation (`Conflict` if it exists).
     async fn create_journal(
@@ -101,12 +102,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         role: &str,
         op_id: &str,
     ) -> Result<(Box<dyn JournalWriter>, Loaded), StoreError>;
-    /// Reads one journal; a torn last line is dropped and reported.
-    async fn load_journal(&self, role: &str, op_id: &str) -> Result<Loaded, StoreError>;
-    /// The operation ids journalled for `role`.
-    async fn journals_of_role(&self, role: &str) -> Result<Vec<String>, StoreError>;
-    /// Every journal of every role replayed, with its torn line, or why it could not be.
-    async fn scan_journals(&self) -> Vec<Result<(Operation, Option<TornLine>), StoreError>>;
 
     /// Saves a drill record under `condition`; returns its new version.
     async fn save_drill(
@@ -114,15 +109,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         record: &DrillRecord,
         condition: &Precondition,
     ) -> Result<RecordVersion, StoreError>;
-    /// Reads one drill record with its version.
-    async fn load_drill(
-        &self,
-        role: &str,
-        drill_id: &str,
-    ) -> Result<(DrillRecord, RecordVersion), StoreError>;
-    /// Every readable drill record with its version, oldest first (unreadable ones are logged
-    /// and left out).
-    async fn drills(&self) -> Vec<(DrillRecord, RecordVersion)>;
 
     /// Appends one audit record and returns once it is durable. The caller must handle an
     /// error: a record that justifies a write must be stored before the write.
@@ -131,7 +117,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
 /// What every backend derives the same way from the trait's primitives.
 #[async_trait]
-pub trait StoreExt: Store {
+pub trait StoreExt: StoreRead {
     /// Every operation whose journal has no `Finished`; unreadable journals are logged and
     /// skipped, so one bad journal never hides the others.
     async fn unfinished_operations(&self) -> Vec<Operation> {
@@ -183,7 +169,7 @@ pub trait StoreExt: Store {
     }
 }
 
-impl<S: Store + ?Sized> StoreExt for S {}
+impl<S: StoreRead + ?Sized> StoreExt for S {}
 
 /// The shared handle every caller holds.
 pub type SharedStore = Arc<dyn Store>;
