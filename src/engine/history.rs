@@ -25,6 +25,17 @@ pub struct HistorySource {
     pub rto_target: Duration,
 }
 
+impl HistorySource {
+    /// The history of a local state directory, timelines written into it.
+    pub fn local(state_dir: &crate::store::state_dir::StateDir, rto_target: Duration) -> Self {
+        HistorySource {
+            store: std::sync::Arc::new(crate::store::LocalStore::new(state_dir.clone())),
+            timelines: Some(state_dir.timelines()),
+            rto_target,
+        }
+    }
+}
+
 /// Answers `LoadHistory` effects.
 pub(super) struct Server {
     source: Option<HistorySource>,
