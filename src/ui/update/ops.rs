@@ -189,10 +189,13 @@ fn log_event(state: &mut UiState, op_id: &str, event: &OpEvent) {
         None => view.op.kind.as_str().to_string(),
     };
     let (severity, text) = match event {
-        OpEvent::Begun { to, operator, .. } => (
-            Severity::Warn,
-            format!("{kind} to {to} begun by {operator}"),
-        ),
+        OpEvent::Begun { to, operator, .. } => {
+            let text = match &view.remote {
+                Some(by) => format!("{kind} to {to} begun by {by} (remote)"),
+                None => format!("{kind} to {to} begun by {operator}"),
+            };
+            (Severity::Warn, text)
+        }
         OpEvent::StepFailed { step, error, .. } => (
             Severity::Critical,
             format!("{kind} step {} FAILED: {error}", step.label()),
