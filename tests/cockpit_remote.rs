@@ -280,3 +280,52 @@ async fn clear_faults(emu: &EmulatorHandle) {
         .unwrap();
     assert!(resp.status().is_success());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_history_view_reads_the_shared_store() {
+    let emu = start(1.0).await;
+    let a = BlobStore::connect(settings(&emu, "jump-2", STORAGE_ACCOUNT_KEY))
+        .await
+        .expect("storage");
+    let mut journal = a.create_journal("web", OP).await.unwrap();
+    let mut events = ui_fixtures::ops::succeeded();
+    if let Some(OpEvent::Begun { role, op_id, .. }) = events.first_mut() {
+        *role = "web".to_string();
+        *op_id = OP.to_string();
+    }
+    for e in &events {
+        journal.append(e).await.unwrap();
+    }
+    let reader = BlobStore::offline(settings(&emu, "jump-1", STORAGE_ACCOUNT_KEY)).unwrap();
+    let config = config::parse_str(&emu.baton_config_toml(), Path::new("<test>")).unwrap();
+    let source = engine::HistorySource {
+        store: Arc::new(reader),
+        timelines: None,
+        rto_target: Duration::from_secs(300),
+    };
+    let mut handle = engine::start_with(
+        EngineSetup {
+            roles: config.role_specs(),
+            reader: reader_with(&emu, emu.token()),
+            probes: setup::probe_specs(&config),
+            schedule: setup::schedule(&config),
+            refresh_interval: Duration::from_secs(60),
+            chaos: None,
+            ops: None,
+        },
+        Some(source),
+    );
+    let mut ui = handle.take_ops().unwrap();
+    let ask = baton::protocol::Effect::Read(baton::protocol::ReadEffect::LoadHistory);
+    handle.effects().send(ask).await.unwrap();
+    let answer = tokio::time::timeout(PATIENCE, ui.recv())
+        .await
+        .expect("the engine answers")
+        .expect("engine running");
+    let EngineMsg::History(Ok(history)) = answer else {
+        panic!("expected a history, got {answer:?}");
+    };
+    let web = history.role("web").expect("web's runs from the shared journal");
+    assert_eq!(web.runs.len(), 1);
+    handle.shutdown().await;
+}
