@@ -212,7 +212,11 @@ async fn a_refusing_store_raises_the_banner_and_it_clears_when_the_store_answers
         .expect("storage");
     assert!(a.list_locks().await.unwrap().is_empty());
     // Valid base64, another key: the signature is wrong, as with a rotated key.
-    let first = if STORAGE_ACCOUNT_KEY.starts_with('A') { "B" } else { "A" };
+    let first = if STORAGE_ACCOUNT_KEY.starts_with('A') {
+        "B"
+    } else {
+        "A"
+    };
     let wrong = format!("{first}{}", &STORAGE_ACCOUNT_KEY[1..]);
     let refused = BlobStore::offline(settings(&emu, "jump-1", &wrong)).unwrap();
     let mut handle = wall_engine(&emu, refused);
@@ -222,7 +226,10 @@ async fn a_refusing_store_raises_the_banner_and_it_clears_when_the_store_answers
     })
     .await;
     let text = down.coordination.unavailable.unwrap_or_default();
-    assert!(text.contains("403") && text.contains("AuthenticationFailed"), "{text}");
+    assert!(
+        text.contains("403") && text.contains("AuthenticationFailed"),
+        "{text}"
+    );
     let request_id = request_log(&emu)
         .await
         .iter()
@@ -325,7 +332,9 @@ async fn the_history_view_reads_the_shared_store() {
     let EngineMsg::History(Ok(history)) = answer else {
         panic!("expected a history, got {answer:?}");
     };
-    let web = history.role("web").expect("web's runs from the shared journal");
+    let web = history
+        .role("web")
+        .expect("web's runs from the shared journal");
     assert_eq!(web.runs.len(), 1);
     handle.shutdown().await;
 }

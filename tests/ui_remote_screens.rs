@@ -77,7 +77,10 @@ fn watching_remote(mode: Mode) -> UiState {
             by: BY.to_string(),
             event,
         };
-        assert!(update(&mut st, Msg::Engine(msg)).is_empty(), "a read asks nothing");
+        assert!(
+            update(&mut st, Msg::Engine(msg)).is_empty(),
+            "a read asks nothing"
+        );
     }
     update(&mut st, Msg::Tick(at(22)));
     st
@@ -91,7 +94,10 @@ fn a_remote_switchover_streams_in_the_steps_pane_read_only() {
     let text = screen(&st, 80, 24);
     assert!(text.contains("SWITCHING OVER · by oncall@jump-2"), "{text}");
     assert!(text.contains("remote, read-only"), "{text}");
-    assert!(text.contains("read-only") && !text.contains("A abort"), "{text}");
+    assert!(
+        text.contains("read-only") && !text.contains("A abort"),
+        "{text}"
+    );
     // No abort from here: `A` explains instead of opening a confirmation.
     let effects = update(
         &mut st,
@@ -148,4 +154,26 @@ fn the_coordination_banner_names_the_storage_error_and_the_preview_refuses() {
     assert!(effects
         .iter()
         .any(|e| matches!(e, Effect::Op(OpEffect::RequestPlan { .. }))));
+}
+
+#[test]
+fn an_operation_found_interrupted_but_run_by_another_host_becomes_a_remote_one() {
+    let mut st = fixtures::state(Mode::Operator, vec![fixtures::healthy()]);
+    update(&mut st, Msg::Snapshot(remote_fleet(22)));
+    let journal = ops::mid_run();
+    let found = ops::operation(&journal).unwrap();
+    update(&mut st, Msg::Engine(EngineMsg::Interrupted(vec![found])));
+    assert!(st.dialog().is_some(), "offered as interrupted first");
+    for event in journal {
+        let msg = EngineMsg::RemoteEvent {
+            op_id: OP_ID.to_string(),
+            by: BY.to_string(),
+            event,
+        };
+        update(&mut st, Msg::Engine(msg));
+    }
+    assert!(st.dialog().is_none(), "nothing to decide about a remote operation");
+    let view = st.operation_of("app").expect("followed");
+    assert_eq!(view.remote.as_deref(), Some(BY));
+    assert_eq!(view.op.running_steps().len(), 1, "detach runs");
 }

@@ -38,7 +38,12 @@ pub(super) async fn run(
             let board = board.borrow_and_update();
             // A role another baton holds runs an operation just as one of ours does.
             let mut running = running.borrow_and_update().clone();
-            running.extend(inv.coordination.remote.keys().map(|r| RoleName::from(r.as_str())));
+            running.extend(
+                inv.coordination
+                    .remote
+                    .keys()
+                    .map(|r| RoleName::from(r.as_str())),
+            );
             let mut snapshot = build_snapshot(
                 &roles,
                 inv.facts.as_deref(),

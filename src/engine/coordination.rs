@@ -153,7 +153,10 @@ mod tests {
         };
         let down = view_of(&[spec("web")], Err(err), "h", 1);
         let text = down.unavailable.clone().unwrap_or_default();
-        assert!(text.contains("AuthenticationFailed") && text.contains("r-9"), "{text}");
+        assert!(
+            text.contains("AuthenticationFailed") && text.contains("r-9"),
+            "{text}"
+        );
         let up = CoordinationView::default();
         let at = OffsetDateTime::UNIX_EPOCH;
         let went = transition(&up, &down, at).map(|e| e.severity);

@@ -70,7 +70,11 @@ pub async fn run(
             }
             apply(state, result, now, wait);
             if let Some(view) = locks {
-                to_log.extend(super::coordination::transition(&state.coordination, &view, now));
+                to_log.extend(super::coordination::transition(
+                    &state.coordination,
+                    &view,
+                    now,
+                ));
                 state.coordination = view;
             }
         });

@@ -30,8 +30,8 @@ mod supervise;
 pub use chaos::ChaosPort;
 pub use combine::{build_snapshot, SNAPSHOT_EVERY};
 pub use coordination::{view_of, CoordinationSource};
-pub use remote::POLL as REMOTE_POLL;
 pub use history::HistorySource;
+pub use remote::POLL as REMOTE_POLL;
 pub use supervise::TaskFailure;
 
 use crate::azure::ReadClient;

@@ -10,8 +10,8 @@ use baton::failover::audit::AuditRecord;
 use baton::failover::journal::{Loaded, TornLine};
 use baton::failover::{LockInfo, Operator, StateDir};
 use baton::store::{
-    JournalWriter, LocalStore, LockEntry, LockGuard, Precondition, RecordVersion, Store, StoreError,
-    StoreRead,
+    JournalWriter, LocalStore, LockEntry, LockGuard, Precondition, RecordVersion, Store,
+    StoreError, StoreRead,
 };
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};

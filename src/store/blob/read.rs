@@ -101,9 +101,11 @@ impl StoreRead for BlobStore {
         offset: u64,
     ) -> Result<Vec<u8>, StoreError> {
         let name = meta::journal(role, op_id);
-        Ok(io::read_from(&self.blob(&name), offset, &format!("journal {name}"))
-            .await?
-            .0)
+        Ok(
+            io::read_from(&self.blob(&name), offset, &format!("journal {name}"))
+                .await?
+                .0,
+        )
     }
 
     async fn journals_of_role(&self, role: &str) -> Result<Vec<String>, StoreError> {

@@ -37,7 +37,11 @@ impl OpView {
     /// interrupted, with no step running and a choice on offer.
     pub fn needs_choice(&self) -> bool {
         let op = &self.op;
-        if self.remote.is_some() || op.is_finished() || self.choice_sent || !op.running_steps().is_empty() {
+        if self.remote.is_some()
+            || op.is_finished()
+            || self.choice_sent
+            || !op.running_steps().is_empty()
+        {
             return false;
         }
         let failed = op

@@ -158,17 +158,27 @@ pub(super) fn on_remote_event(
     event: &OpEvent,
 ) -> Vec<Effect> {
     state.dirty = true;
-    let folded = match state.ops.get_mut(op_id) {
-        Some(view) => view.op.apply(event),
-        None => Operation::begin(event).map(|op| {
-            state.ops.ops.retain(|v| v.op.role != op.role || !v.op.is_finished());
-            state.ops.ops.push(OpView {
+    let folded = match (event, state.ops.get_mut(op_id)) {
+        // The journal from its start: it replaces whatever this cockpit knew of the operation
+        // (found "interrupted" at start-up while its holder was in fact running it).
+        (OpEvent::Begun { .. }, _) => Operation::begin(event).map(|op| {
+            let ops = &mut state.ops;
+            ops.ops.retain(|v| {
+                v.op.op_id != op_id && (v.op.role != op.role || !v.op.is_finished())
+            });
+            ops.dialogs.retain(|d| d.op_id() != Some(op_id));
+            ops.ops.push(OpView {
                 op,
                 interrupted: false,
                 choice_sent: false,
                 remote: Some(sanitize(by)),
             });
         }),
+        (_, Some(view)) => view.op.apply(event),
+        (_, None) => {
+            tracing::warn!(op_id, ?event, "remote event before its Begun ignored");
+            return Vec::new();
+        }
     };
     if let Err(e) = folded {
         tracing::warn!(op_id, ?event, error = %e, "remote journal event does not fold; ignored");
