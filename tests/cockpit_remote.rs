@@ -19,9 +19,7 @@ use baton::engine::{self, CoordinationSource, EngineHandle, EngineSetup};
 use baton::failover::Operator;
 use baton::protocol::EngineMsg;
 use baton::setup;
-use baton::store::{
-    BlobCredential, BlobSettings, BlobStore, JournalWriter, LeaseTiming, Store, StoreRead,
-};
+use baton::store::{BlobCredential, BlobSettings, BlobStore, LeaseTiming, Store, StoreRead};
 use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
@@ -219,7 +217,7 @@ async fn a_refusing_store_raises_the_banner_and_it_clears_when_the_store_answers
     };
     let wrong = format!("{first}{}", &STORAGE_ACCOUNT_KEY[1..]);
     let refused = BlobStore::offline(settings(&emu, "jump-1", &wrong)).unwrap();
-    let mut handle = wall_engine(&emu, refused);
+    let handle = wall_engine(&emu, refused);
     let mut snapshots = handle.snapshots();
     let down = wait_snapshot(&mut snapshots, "the store is unavailable", |s| {
         s.coordination.unavailable.is_some()
@@ -242,7 +240,7 @@ async fn a_refusing_store_raises_the_banner_and_it_clears_when_the_store_answers
 
     // The storage goes down for everyone, then comes back: the banner follows it.
     let good = BlobStore::offline(settings(&emu, "jump-1", STORAGE_ACCOUNT_KEY)).unwrap();
-    let mut handle = wall_engine(&emu, good);
+    let handle = wall_engine(&emu, good);
     let mut snapshots = handle.snapshots();
     wait_snapshot(&mut snapshots, "the store answers", |s| {
         s.inventory.fetched_at.is_some() && s.coordination.unavailable.is_none()

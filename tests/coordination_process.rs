@@ -7,7 +7,7 @@
 mod failover_support;
 
 use baton::emulator::STORAGE_ACCOUNT_KEY;
-use baton::store::{BlobCredential, BlobSettings, BlobStore, LeaseTiming, Store};
+use baton::store::{BlobCredential, BlobSettings, BlobStore, LeaseTiming, StoreRead};
 use failover_support::*;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

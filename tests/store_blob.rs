@@ -14,6 +14,7 @@ use baton::failover::audit::{AuditEvent, AuditRecord};
 use baton::failover::Operator;
 use baton::store::{
     BlobCredential, BlobSettings, BlobStore, LeaseTiming, Precondition, Store, StoreError,
+    StoreRead,
 };
 use serde_json::json;
 use std::time::Duration;

@@ -172,7 +172,10 @@ fn an_operation_found_interrupted_but_run_by_another_host_becomes_a_remote_one()
         };
         update(&mut st, Msg::Engine(msg));
     }
-    assert!(st.dialog().is_none(), "nothing to decide about a remote operation");
+    assert!(
+        st.dialog().is_none(),
+        "nothing to decide about a remote operation"
+    );
     let view = st.operation_of("app").expect("followed");
     assert_eq!(view.remote.as_deref(), Some(BY));
     assert_eq!(view.op.running_steps().len(), 1, "detach runs");

@@ -96,7 +96,7 @@ impl StoreRead for LocalStore {
         let mut out = Vec::new();
         for entry in entries.flatten() {
             let path = entry.path();
-            if path.extension().is_none_or(|e| e != "lock") {
+            if path.extension().and_then(|e| e.to_str()) != Some("lock") {
                 continue;
             }
             let Some(role) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) else {

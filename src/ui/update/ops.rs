@@ -163,9 +163,8 @@ pub(super) fn on_remote_event(
         // (found "interrupted" at start-up while its holder was in fact running it).
         (OpEvent::Begun { .. }, _) => Operation::begin(event).map(|op| {
             let ops = &mut state.ops;
-            ops.ops.retain(|v| {
-                v.op.op_id != op_id && (v.op.role != op.role || !v.op.is_finished())
-            });
+            ops.ops
+                .retain(|v| v.op.op_id != op_id && (v.op.role != op.role || !v.op.is_finished()));
             ops.dialogs.retain(|d| d.op_id() != Some(op_id));
             ops.ops.push(OpView {
                 op,
