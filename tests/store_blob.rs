@@ -477,7 +477,13 @@ async fn one_listing_names_every_lock_and_a_journal_reads_from_an_offset() {
             .read_journal_from("db", "op-1", end)
             .await
             .expect("tail");
-        assert_eq!(next.len(), first.len(), "{}: exactly the new line", t.name);
+        let whole = reader
+            .read_journal_from("db", "op-1", 0)
+            .await
+            .expect("read");
+        assert_eq!([first, next.clone()].concat(), whole, "{}", t.name);
+        let lines = next.iter().filter(|b| **b == b'\n').count();
+        assert_eq!(lines, 1, "{}: exactly the new line", t.name);
         held.release().await.expect("release db");
     }
 }

@@ -5,6 +5,10 @@
 //! event, a lock holder or a record means (that is `core` and the executor), and must not touch
 //! Azure or the terminal. See `docs/storage.md`.
 //!
+//! Its read half is [`StoreRead`] (lock holders, one listing of every lock, journals whole or
+//! from an offset, drill records): what wall and read-only cockpits and the history view hold,
+//! so they cannot write by construction. [`Store`] extends it with everything that writes.
+//!
 //! The trait is shaped for a remote backend (Azure Blob Storage next): every call is async and
 //! may fail with `Unavailable`; the lock is a guard that can lose its lease; journal appends carry
 //! their position so a retried append can be made conditional; drill saves carry an etag
