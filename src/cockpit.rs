@@ -8,14 +8,17 @@
 //! The engine's inventory and probes read through [`crate::azure::ReadClient`] in every mode.
 //! Writes happen only in operator and demo modes, where the cockpit also gives the engine a
 //! [`Runner`] with a write client: failovers, switchovers and drills the operator confirmed
-//! by typing the role's name. Read-only and wall modes build no write client at all.
+//! by typing the role's name. Read-only and wall modes build no write client at all, and hold
+//! the configured store only through its read half ([`crate::store::StoreRead`]): they show
+//! other batons' operations and the history without being able to write to the shared store.
 
 use crate::azure::ArmError;
 use crate::config::Config;
-use crate::engine::{self, ChaosPort, EngineSetup, HistorySource, TaskFailure};
+use crate::engine::{self, ChaosPort, CoordinationSource, EngineSetup, HistorySource, TaskFailure};
 use crate::failover::{Operator, StateDir};
 use crate::ops::Runner;
 use crate::setup;
+use crate::store::{BlobStore, LocalStore, SharedReader, SharedStore};
 use crate::ui::{self, Keymap, KeymapError, Mode, Theme, ThemeEnv, ThemeError, UiError, UiOptions};
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -61,21 +64,76 @@ pub enum CockpitError {
     /// A background task of the engine died while the cockpit ran.
     #[error(transparent)]
     Engine(#[from] TaskFailure),
-    /// `[coordination]` names a shared store that cannot be reached: an operator cockpit would
-    /// act without the shared lock, so it does not open (a read-only one needs no store).
-    #[error("coordination unavailable: {0}; `--read-only` watches without it")]
+    /// `[coordination]` cannot even be set up (the account key variable is unset, the host id
+    /// is invalid, no HTTP client). A storage account that does not answer is no error here:
+    /// the cockpit opens with the "coordination unavailable" banner instead.
+    #[error("coordination: {0}")]
     Coordination(#[from] crate::store::StoreError),
 }
 
-/// A write client and the configured store (local, or the shared Blob Storage one) for
-/// failovers — only in operator and demo modes, so a read-only or wall cockpit holds no write
-/// client at all. Fails closed: an unreachable shared store opens no operator cockpit.
-async fn operations_for(mode: Mode, config: &Config) -> Result<Option<Runner>, CockpitError> {
-    if !matches!(mode, Mode::Operator | Mode::Demo) {
+/// The configured store as this cockpit uses it: the read half every mode holds (remote
+/// operations, the coordination banner, history), and the writing store only operator and
+/// demo modes get (for their runner).
+struct Stores {
+    read: Option<CoordinationSource>,
+    write: Option<SharedStore>,
+}
+
+/// Opens the configured store without ever refusing to open the cockpit over the storage
+/// itself: an unreachable or refusing account gives a store that fails every call, so the
+/// first refresh raises the "coordination unavailable" banner (operations refused) and a later
+/// one clears it when the storage answers. Read-only and wall modes never connect (connecting
+/// may create the container): they read through a client that cannot write.
+async fn stores_for(
+    mode: Mode,
+    config: &Config,
+    state_dir: Option<&StateDir>,
+) -> Result<Stores, CockpitError> {
+    let writes = matches!(mode, Mode::Operator | Mode::Demo);
+    let Some(settings) = setup::blob_settings(config, None)? else {
+        let host = Operator::from_env().host;
+        let local = state_dir.map(|dir| Arc::new(LocalStore::new(dir.clone())));
+        return Ok(Stores {
+            read: local.clone().map(|store| CoordinationSource {
+                store: store as SharedReader,
+                host,
+            }),
+            write: local.filter(|_| writes).map(|store| store as SharedStore),
+        });
+    };
+    let host = settings.host_id.clone();
+    let store = if writes {
+        match BlobStore::connect(settings.clone()).await {
+            Ok(store) => store,
+            Err(e) => {
+                tracing::warn!(error = %e, "coordination unavailable at start-up");
+                BlobStore::offline(settings)?
+            }
+        }
+    } else {
+        BlobStore::offline(settings)?
+    };
+    let store = Arc::new(store);
+    Ok(Stores {
+        read: Some(CoordinationSource {
+            store: store.clone(),
+            host,
+        }),
+        write: writes.then_some(store as SharedStore),
+    })
+}
+
+/// A write client and the configured store for failovers — only in operator and demo modes,
+/// so a read-only or wall cockpit holds no write client at all.
+fn operations_for(
+    config: &Config,
+    state_dir: Option<StateDir>,
+    store: Option<SharedStore>,
+) -> Result<Option<Runner>, CockpitError> {
+    let Some(store) = store else {
         return Ok(None);
-    }
-    let state_dir = StateDir::discover(None).ok_or(CockpitError::NoStateDir)?;
-    let store = setup::store(config, state_dir.clone(), None).await?;
+    };
+    let state_dir = state_dir.ok_or(CockpitError::NoStateDir)?;
     let runner = Runner::new(
         setup::arm_client(config)?,
         Arc::new(config.clone()),
@@ -91,13 +149,19 @@ pub async fn run(params: CockpitParams<'_>) -> Result<(), CockpitError> {
     let keymap = Keymap::from_overrides(params.mode, params.keys)?;
     let config = params.config;
     let reader = setup::read_client(config)?;
-    let ops = operations_for(params.mode, config).await?;
-    // Every mode reads the history (a read); without a state directory the view says so.
-    let history = StateDir::discover(None).map(|state_dir| HistorySource {
-        state_dir,
+    let state_dir = StateDir::discover(None);
+    if matches!(params.mode, Mode::Operator | Mode::Demo) && state_dir.is_none() {
+        return Err(CockpitError::NoStateDir);
+    }
+    let stores = stores_for(params.mode, config, state_dir.as_ref()).await?;
+    // Every mode reads the history (a read) from the configured store.
+    let history = stores.read.as_ref().map(|source| HistorySource {
+        store: source.store.clone(),
+        timelines: state_dir.as_ref().map(StateDir::timelines),
         rto_target: config.failover.rto_target,
     });
-    let mut handle = engine::start_with(
+    let ops = operations_for(config, state_dir, stores.write)?;
+    let mut handle = engine::start_coordinated(
         EngineSetup {
             roles: config.role_specs(),
             reader,
@@ -110,6 +174,7 @@ pub async fn run(params: CockpitParams<'_>) -> Result<(), CockpitError> {
             ops,
         },
         history,
+        stores.read,
     );
     let ops_rx = handle
         .take_ops()

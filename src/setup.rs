@@ -84,10 +84,24 @@ pub async fn store(
     dir: crate::store::state_dir::StateDir,
     host_id: Option<&str>,
 ) -> Result<crate::store::SharedStore, crate::store::StoreError> {
+    match blob_settings(config, host_id)? {
+        None => Ok(dir.into()),
+        Some(settings) => Ok(std::sync::Arc::new(
+            crate::store::BlobStore::connect(settings).await?,
+        )),
+    }
+}
+
+/// The `[coordination]` Blob Storage settings (`None` for the local backend), without calling
+/// the service: a missing key variable or a bad host id is an error here.
+pub fn blob_settings(
+    config: &Config,
+    host_id: Option<&str>,
+) -> Result<Option<crate::store::BlobSettings>, crate::store::StoreError> {
     use crate::config::{Coordination, StorageCredential};
-    use crate::store::{BlobCredential, BlobSettings, BlobStore, LeaseTiming, StoreError};
+    use crate::store::{BlobCredential, BlobSettings, LeaseTiming, StoreError};
     let blob = match &config.coordination {
-        Coordination::Local => return Ok(dir.into()),
+        Coordination::Local => return Ok(None),
         Coordination::AzureBlob(blob) => blob,
     };
     let unavailable = |reason: String| StoreError::Unavailable {
@@ -132,5 +146,5 @@ pub async fn store(
         timing: LeaseTiming::for_duration(blob.lease_duration),
         host_id,
     };
-    Ok(std::sync::Arc::new(BlobStore::connect(settings).await?))
+    Ok(Some(settings))
 }

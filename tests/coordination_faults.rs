@@ -10,7 +10,7 @@
 mod coordination_support;
 mod failover_support;
 
-use baton::store::Store;
+use baton::store::StoreRead;
 use coordination_support::*;
 use failover_support::*;
 use serde_json::{json, Value};

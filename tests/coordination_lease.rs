@@ -245,7 +245,7 @@ async fn unlock_wants_the_exact_role_name_and_explains_a_local_backend() {
     assert!(said.contains("locked by carol on observer"), "{said}");
     assert!(said.contains("operation op-1"), "{said}");
     assert!(held.is_held(), "a refused unlock breaks nothing");
-    assert!(baton::store::Store::lock_holder(&store, "web")
+    assert!(baton::store::StoreRead::lock_holder(&store, "web")
         .await
         .unwrap()
         .is_some());

@@ -11,7 +11,7 @@ mod failover_support;
 use baton::core::operation::OpEvent;
 use baton::core::plan::StepKind;
 use baton::emulator::{self, EmulatorOptions};
-use baton::store::Store;
+use baton::store::StoreRead;
 use coordination_support::*;
 use failover_support::*;
 use std::path::Path;

@@ -59,10 +59,7 @@ async fn read_only_engine_reads_the_history() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = StateDir::new(tmp.path());
     history_support::fill(&dir);
-    let source = HistorySource {
-        state_dir: dir,
-        rto_target: RTO_TARGET,
-    };
+    let source = HistorySource::local(&dir, RTO_TARGET);
     let (mut handle, _emu) = read_only_engine(Some(source)).await;
     let history = ask(&mut handle).await.unwrap();
     let app = history.role("app").unwrap();
@@ -94,10 +91,7 @@ async fn read_only_engine_exports_a_timeline_and_logs_the_file() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = StateDir::new(tmp.path());
     history_support::fill(&dir);
-    let source = HistorySource {
-        state_dir: dir,
-        rto_target: RTO_TARGET,
-    };
+    let source = HistorySource::local(&dir, RTO_TARGET);
     let (mut handle, _emu) = read_only_engine(Some(source)).await;
     let mut events = handle.take_events().unwrap();
     let effects = handle.effects();

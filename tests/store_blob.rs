@@ -14,6 +14,7 @@ use baton::failover::audit::{AuditEvent, AuditRecord};
 use baton::failover::Operator;
 use baton::store::{
     BlobCredential, BlobSettings, BlobStore, LeaseTiming, Precondition, Store, StoreError,
+    StoreRead,
 };
 use serde_json::json;
 use std::time::Duration;
@@ -486,4 +487,76 @@ async fn a_local_lock_cannot_be_broken_it_names_its_live_holder() {
     let err = store.break_lock("db").await.expect_err("a flock");
     assert!(matches!(err, StoreError::Locked(_)), "{err}");
     assert!(err.to_string().contains("locked by alice"), "{err}");
+}
+
+#[tokio::test]
+async fn one_listing_names_every_lock_and_a_journal_reads_from_an_offset() {
+    for t in Target::all().await {
+        let (a, settings) = t.store("jump-1").await;
+        // The reader never connects: it lists and reads with a client that was never asked to
+        // create anything.
+        let reader = BlobStore::offline(BlobSettings {
+            host_id: "jump-2".to_string(),
+            ..settings
+        })
+        .expect("offline");
+        assert!(reader.list_locks().await.expect("empty list").is_empty());
+        let held = a
+            .acquire_lock("db", &Operator::named("alice", "x"), Some("op-1"))
+            .await
+            .expect("lock db");
+        let free = a
+            .acquire_lock("web", &Operator::named("alice", "x"), None)
+            .await
+            .expect("lock web");
+        free.release().await.expect("release web");
+        let locks = reader.list_locks().await.expect("list");
+        let summary: Vec<_> = locks
+            .iter()
+            .map(|l| {
+                let holder = l.holder.as_ref().map(|h| (h.who.as_str(), h.host.as_str()));
+                (l.role.as_str(), l.held, holder)
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("db", true, Some(("alice", "jump-1"))),
+                ("web", false, Some(("alice", "jump-1")))
+            ],
+            "{}",
+            t.name
+        );
+        assert_eq!(
+            locks[0].holder.as_ref().and_then(|h| h.op_id.as_deref()),
+            Some("op-1")
+        );
+
+        let mut w = a.create_journal("db", "op-1").await.expect("create");
+        w.append(&begun("op-1")).await.expect("append");
+        let first = reader
+            .read_journal_from("db", "op-1", 0)
+            .await
+            .expect("read");
+        assert!(first.ends_with(b"\n"), "{}", t.name);
+        let end = first.len() as u64;
+        let nothing = reader
+            .read_journal_from("db", "op-1", end)
+            .await
+            .expect("tail");
+        assert!(nothing.is_empty(), "{}: nothing new past the end", t.name);
+        w.append(&begun("op-1")).await.expect("append");
+        let next = reader
+            .read_journal_from("db", "op-1", end)
+            .await
+            .expect("tail");
+        let whole = reader
+            .read_journal_from("db", "op-1", 0)
+            .await
+            .expect("read");
+        assert_eq!([first, next.clone()].concat(), whole, "{}", t.name);
+        let lines = next.iter().filter(|b| **b == b'\n').count();
+        assert_eq!(lines, 1, "{}: exactly the new line", t.name);
+        held.release().await.expect("release db");
+    }
 }

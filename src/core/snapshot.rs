@@ -22,6 +22,40 @@ pub struct FleetSnapshot {
     pub inventory: InventoryFreshness,
     /// Heartbeat history per VM name (lower-cased).
     pub heartbeats: Heartbeats,
+    /// What the shared store says: operations other batons run, or why it cannot be read.
+    #[serde(skip)]
+    pub coordination: CoordinationView,
+}
+
+/// The shared store as one inventory refresh saw it (one listing of every role's lock).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CoordinationView {
+    /// Roles whose lock another baton holds (another host, or another process here), by the
+    /// configured role name.
+    pub remote: BTreeMap<String, RemoteHolder>,
+    /// Why the store could not be read (code and request id), while it cannot: the cockpit
+    /// shows a banner and refuses operations.
+    pub unavailable: Option<String>,
+}
+
+/// The holder of a role's lock that is not this cockpit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteHolder {
+    /// The operator, as written on the lock.
+    pub who: String,
+    /// Their host (`--host-id`).
+    pub host: String,
+    /// The operation they run, once their lock names it.
+    pub op_id: Option<String>,
+    /// Since when they hold the lock.
+    pub since: OffsetDateTime,
+}
+
+impl RemoteHolder {
+    /// `oncall@jump-2`: how the screens name the holder.
+    pub fn by(&self) -> String {
+        format!("{}@{}", self.who, self.host)
+    }
 }
 
 impl FleetSnapshot {

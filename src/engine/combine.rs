@@ -36,14 +36,22 @@ pub(super) async fn run(
         let (snapshot, kinds_seen) = {
             let inv = inventory.borrow_and_update();
             let board = board.borrow_and_update();
-            let running = running.borrow_and_update();
-            let snapshot = build_snapshot(
+            // A role another baton holds runs an operation just as one of ours does.
+            let mut running = running.borrow_and_update().clone();
+            running.extend(
+                inv.coordination
+                    .remote
+                    .keys()
+                    .map(|r| RoleName::from(r.as_str())),
+            );
+            let mut snapshot = build_snapshot(
                 &roles,
                 inv.facts.as_deref(),
                 &inv.freshness,
                 &board,
                 &running,
             );
+            snapshot.coordination = inv.coordination.clone();
             (snapshot, board.kind_changes)
         };
         out.send_replace(snapshot);
@@ -109,6 +117,7 @@ pub fn build_snapshot(
         }),
         inventory: freshness.clone(),
         heartbeats: board.histories.clone(),
+        coordination: Default::default(),
     }
 }
 

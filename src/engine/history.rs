@@ -1,25 +1,39 @@
-//! Serves the cockpit's history view: reads the state directory's store (`history::load`) and
-//! answers `EngineMsg::History`; and the timeline export
-//! (`failover::timeline::export`), answered in the event log with the file written. Neither
-//! takes a role lock or touches Azure, so both run in read-only mode too.
+//! Serves the cockpit's history view: reads the configured store — the shared one with
+//! `azure-blob` coordination — through its read half (`history::load`) and answers
+//! `EngineMsg::History`; and the timeline export (`failover::timeline::export`), written to the
+//! local state directory and answered in the event log. Neither takes a role lock or touches
+//! Azure, so both run in read-only mode too.
 
 use crate::core::snapshot::{EngineEvent, Severity};
 use crate::core::wording::MISSING_STATE_DIR;
-use crate::failover::StateDir;
 use crate::history::load;
 use crate::protocol::{EngineMsg, HistoryFailure};
-use crate::store::LocalStore;
+use crate::store::SharedReader;
 use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Where the history view reads from.
 #[derive(Debug, Clone)]
 pub struct HistorySource {
-    /// The state directory holding `journal/` and `drills/`.
-    pub state_dir: StateDir,
+    /// The configured store's read half (journals and drill records).
+    pub store: SharedReader,
+    /// Where timelines are written (the state directory's `timelines/`); `None`: nowhere.
+    pub timelines: Option<PathBuf>,
     /// `failover.rto_target`, what plain operations are judged against.
     pub rto_target: Duration,
+}
+
+impl HistorySource {
+    /// The history of a local state directory, timelines written into it.
+    pub fn local(state_dir: &crate::store::state_dir::StateDir, rto_target: Duration) -> Self {
+        HistorySource {
+            store: std::sync::Arc::new(crate::store::LocalStore::new(state_dir.clone())),
+            timelines: Some(state_dir.timelines()),
+            rto_target,
+        }
+    }
 }
 
 /// Answers `LoadHistory` effects.
@@ -41,8 +55,7 @@ impl Server {
             let answer = match source {
                 None => Err(HistoryFailure::NoStateDir),
                 Some(src) => {
-                    let store = LocalStore::new(src.state_dir.clone());
-                    let loaded = load(&store, src.rto_target, &BTreeSet::new()).await;
+                    let loaded = load(src.store.as_ref(), src.rto_target, &BTreeSet::new()).await;
                     for problem in &loaded.problems {
                         tracing::warn!(%problem, "history: journal left out");
                     }
@@ -60,16 +73,15 @@ impl Server {
         let source = self.source.clone();
         tokio::spawn(async move {
             let now = time::OffsetDateTime::now_utc();
-            let (severity, text) = match source {
+            let target = source.and_then(|src| Some((src.timelines.clone()?, src)));
+            let (severity, text) = match target {
                 None => (
                     Severity::Warn,
                     format!("timeline not written: {MISSING_STATE_DIR}"),
                 ),
-                Some(src) => {
-                    let store = LocalStore::new(src.state_dir.clone());
-                    let folder = src.state_dir.timelines();
+                Some((folder, src)) => {
                     let written = crate::failover::timeline::export(
-                        &store,
+                        src.store.as_ref(),
                         &folder,
                         &role,
                         src.rto_target,

@@ -1,9 +1,11 @@
 //! The inventory refresh loop: one refresh per interval, longer after throttling, sooner on
-//! request; publishes facts plus their freshness, and reports failures and recoveries.
+//! request; publishes facts plus their freshness, and reports failures and recoveries. With a
+//! shared store, each refresh also lists every role's lock once (`coordination`): who else runs
+//! an operation, and whether the store answers.
 
 use crate::azure::{refresh, ArmError, InventoryScope, ReadClient};
 use crate::core::model::{AzureFacts, RoleSpec};
-use crate::core::snapshot::{EngineEvent, InventoryFreshness, Severity};
+use crate::core::snapshot::{CoordinationView, EngineEvent, InventoryFreshness, Severity};
 use crate::core::text::sanitize;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,33 +22,63 @@ pub struct InventoryState {
     /// When the refresh that read `facts` began: facts read after a moment have this later
     /// than it (what an operation's end waits for before its role stops showing FAILING OVER).
     pub facts_began: Option<OffsetDateTime>,
+    /// The shared store as the last refresh listed it (empty without a store).
+    pub coordination: CoordinationView,
+}
+
+/// What the refresh loop reads and where it reports.
+pub struct Refresher {
+    /// ARM, read-only.
+    pub reader: ReadClient,
+    /// Roles in config order.
+    pub roles: Vec<RoleSpec>,
+    /// Time between refreshes.
+    pub interval: Duration,
+    /// The shared store's read half, listed once per refresh; `None` reads no store.
+    pub coordination: Option<super::coordination::CoordinationSource>,
 }
 
 /// Runs until the receivers are gone.
 pub async fn run(
-    reader: ReadClient,
-    roles: Vec<RoleSpec>,
-    interval: Duration,
+    refresher: Refresher,
     out: watch::Sender<InventoryState>,
     events: mpsc::Sender<EngineEvent>,
     refresh_now: Arc<Notify>,
 ) {
+    let Refresher {
+        reader,
+        roles,
+        interval,
+        coordination,
+    } = refresher;
     let scope = InventoryScope::for_roles(&roles);
     let mut failing = false;
     loop {
         let began = OffsetDateTime::now_utc();
         let result = refresh(&reader, &scope).await;
+        let locks = match &coordination {
+            Some(source) => Some(source.check(&roles).await),
+            None => None,
+        };
         let now = OffsetDateTime::now_utc();
         let wait = next_wait(interval, result.as_ref().err());
-        let event = report(&result, failing, now);
+        let mut to_log: Vec<EngineEvent> = report(&result, failing, now).into_iter().collect();
         failing = result.is_err();
         out.send_modify(|state| {
             if result.is_ok() {
                 state.facts_began = Some(began);
             }
             apply(state, result, now, wait);
+            if let Some(view) = locks {
+                to_log.extend(super::coordination::transition(
+                    &state.coordination,
+                    &view,
+                    now,
+                ));
+                state.coordination = view;
+            }
         });
-        if let Some(event) = event {
+        for event in to_log {
             if events.send(event).await.is_err() {
                 return;
             }

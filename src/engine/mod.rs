@@ -20,14 +20,18 @@
 
 mod chaos;
 mod combine;
+mod coordination;
 mod history;
 mod inventory;
 mod operations;
+mod remote;
 mod supervise;
 
 pub use chaos::ChaosPort;
 pub use combine::{build_snapshot, SNAPSHOT_EVERY};
+pub use coordination::{view_of, CoordinationSource};
 pub use history::HistorySource;
+pub use remote::POLL as REMOTE_POLL;
 pub use supervise::TaskFailure;
 
 use crate::azure::ReadClient;
@@ -135,6 +139,17 @@ pub fn start(setup: EngineSetup) -> EngineHandle {
 
 /// [`start`], serving the history view from `history`.
 pub fn start_with(setup: EngineSetup, history: Option<HistorySource>) -> EngineHandle {
+    start_coordinated(setup, history, None)
+}
+
+/// [`start_with`], also reading the shared store once per inventory refresh: other batons'
+/// operations show (their roles FAILING OVER, their steps streamed as
+/// [`EngineMsg::RemoteEvent`]) and an unreadable store is named in the snapshot.
+pub fn start_coordinated(
+    setup: EngineSetup,
+    history: Option<HistorySource>,
+    coordination: Option<CoordinationSource>,
+) -> EngineHandle {
     let (snapshot_tx, snapshots) = watch::channel(FleetSnapshot::default());
     let (event_tx, events) = mpsc::channel(EVENT_CAPACITY);
     let (effects, effect_rx) = mpsc::channel(32);
@@ -151,9 +166,12 @@ pub fn start_with(setup: EngineSetup, history: Option<HistorySource>) -> EngineH
         supervise::spawn(
             "inventory",
             inventory::run(
-                setup.reader,
-                setup.roles.clone(),
-                setup.refresh_interval,
+                inventory::Refresher {
+                    reader: setup.reader,
+                    roles: setup.roles.clone(),
+                    interval: setup.refresh_interval,
+                    coordination: coordination.clone(),
+                },
                 inventory_tx,
                 event_tx.clone(),
                 refresh_now.clone(),
@@ -184,6 +202,10 @@ pub fn start_with(setup: EngineSetup, history: Option<HistorySource>) -> EngineH
             &failure_tx,
         ),
     ];
+    if let Some(source) = coordination {
+        let follow = remote::run(source.store, inventory_rx.clone(), ops_ui_tx.clone());
+        tasks.push(supervise::spawn("remote operations", follow, &failure_tx));
+    }
     if let Some(ops) = setup.ops {
         let channels = operations::OpsChannels {
             ui: ops_ui_tx,

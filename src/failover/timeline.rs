@@ -6,7 +6,7 @@
 
 use crate::core::operation::Operation;
 use crate::core::report::operation_timeline_markdown;
-use crate::store::{Store, StoreExt};
+use crate::store::{StoreExt, StoreRead};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use time::OffsetDateTime;
@@ -28,7 +28,7 @@ pub enum TimelineError {
 }
 
 /// The newest operation of `role` by its `Begun` time; unreadable journals are skipped.
-pub async fn newest_operation(store: &dyn Store, role: &str) -> Option<Operation> {
+pub async fn newest_operation(store: &dyn StoreRead, role: &str) -> Option<Operation> {
     store
         .operations_of_role(role)
         .await
@@ -39,7 +39,7 @@ pub async fn newest_operation(store: &dyn Store, role: &str) -> Option<Operation
 /// Writes the timeline of the newest operation of `role` in `store` into `folder` (created
 /// 0700, the file 0600); returns the file written.
 pub async fn export(
-    store: &dyn Store,
+    store: &dyn StoreRead,
     folder: &Path,
     role: &str,
     rto_target: Duration,

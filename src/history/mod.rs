@@ -11,7 +11,7 @@
 
 use crate::core::history::{build, History, HistoryInput, RoleHistory};
 use crate::core::model::same_name;
-use crate::store::Store;
+use crate::store::StoreRead;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -44,7 +44,7 @@ pub struct LoadedHistory {
 
 /// Builds the history of every role from `store`; `live` names runs known to be running.
 pub async fn load(
-    store: &dyn Store,
+    store: &dyn StoreRead,
     rto_target: Duration,
     live: &BTreeSet<String>,
 ) -> LoadedHistory {

@@ -148,6 +148,16 @@ pub enum EngineMsg {
     /// The answer to [`ReadEffect::LoadHistory`]: the history, or why it could not be read.
     /// Sent in every mode: it is a read.
     History(Result<History, HistoryFailure>),
+    /// One journalled event of an operation another baton runs (read from the shared store),
+    /// in journal order. Sent in every mode: it is a read, shown read-only.
+    RemoteEvent {
+        /// The operation it belongs to.
+        op_id: String,
+        /// Its holder, `operator@host`.
+        by: String,
+        /// The event.
+        event: OpEvent,
+    },
 }
 
 impl EngineMsg {
@@ -160,7 +170,7 @@ impl EngineMsg {
             | EngineMsg::OpEvent { .. }
             | EngineMsg::Interrupted(_)
             | EngineMsg::Drill { .. } => true,
-            EngineMsg::History(_) => false,
+            EngineMsg::History(_) | EngineMsg::RemoteEvent { .. } => false,
         }
     }
 }

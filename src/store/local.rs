@@ -7,6 +7,7 @@ use super::audit::{append_line, AuditRecord};
 use super::journal::{Journal, Loaded, TornLine};
 use super::lock::{LockInfo, RoleLock};
 use super::operator::Operator;
+use super::read::{LockEntry, StoreRead};
 use super::state_dir::StateDir;
 use super::{drill, JournalWriter, LockGuard, Precondition, RecordVersion, Store, StoreError};
 use crate::core::drill::DrillRecord;
@@ -43,10 +44,6 @@ impl Store for LocalStore {
         Ok(Box::new(lock))
     }
 
-    async fn lock_holder(&self, role: &str) -> Result<Option<LockInfo>, StoreError> {
-        Ok(RoleLock::holder(&self.dir, role)?)
-    }
-
     async fn create_journal(
         &self,
         role: &str,
@@ -64,8 +61,79 @@ impl Store for LocalStore {
         Ok((Box::new(journal), loaded))
     }
 
+    async fn save_drill(
+        &self,
+        record: &DrillRecord,
+        condition: &Precondition,
+    ) -> Result<RecordVersion, StoreError> {
+        drill::save_if(&self.dir, record, condition)
+    }
+
+    async fn append_audit(&self, record: &AuditRecord<'_>) -> Result<(), StoreError> {
+        append_line(&self.dir.audit_path(), record)
+    }
+}
+
+#[async_trait]
+impl StoreRead for LocalStore {
+    async fn lock_holder(&self, role: &str) -> Result<Option<LockInfo>, StoreError> {
+        Ok(RoleLock::holder(&self.dir, role)?)
+    }
+
+    async fn list_locks(&self) -> Result<Vec<LockEntry>, StoreError> {
+        let folder = self.dir.root().join("locks");
+        let entries = match std::fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            // No lock was ever taken here.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => {
+                return Err(StoreError::Unavailable {
+                    what: format!("lock folder {}", folder.display()),
+                    reason: e.to_string(),
+                })
+            }
+        };
+        let mut out = Vec::new();
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().and_then(|e| e.to_str()) != Some("lock") {
+                continue;
+            }
+            let Some(role) = path.file_stem().map(|s| s.to_string_lossy().into_owned()) else {
+                continue;
+            };
+            let holder = RoleLock::holder(&self.dir, &role)?;
+            out.push(LockEntry {
+                role,
+                held: holder.is_some(),
+                holder,
+            });
+        }
+        out.sort_by(|a, b| a.role.cmp(&b.role));
+        Ok(out)
+    }
+
     async fn load_journal(&self, role: &str, op_id: &str) -> Result<Loaded, StoreError> {
         Ok(Journal::load(&self.dir.journal_path(role, op_id))?)
+    }
+
+    async fn read_journal_from(
+        &self,
+        role: &str,
+        op_id: &str,
+        offset: u64,
+    ) -> Result<Vec<u8>, StoreError> {
+        use std::io::{Read, Seek, SeekFrom};
+        let path = self.dir.journal_path(role, op_id);
+        let failed = |e: std::io::Error| StoreError::Unavailable {
+            what: format!("journal {}", path.display()),
+            reason: e.to_string(),
+        };
+        let mut file = std::fs::File::open(&path).map_err(failed)?;
+        file.seek(SeekFrom::Start(offset)).map_err(failed)?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).map_err(failed)?;
+        Ok(bytes)
     }
 
     async fn journals_of_role(&self, role: &str) -> Result<Vec<String>, StoreError> {
@@ -82,14 +150,6 @@ impl Store for LocalStore {
             .collect()
     }
 
-    async fn save_drill(
-        &self,
-        record: &DrillRecord,
-        condition: &Precondition,
-    ) -> Result<RecordVersion, StoreError> {
-        drill::save_if(&self.dir, record, condition)
-    }
-
     async fn load_drill(
         &self,
         role: &str,
@@ -100,9 +160,5 @@ impl Store for LocalStore {
 
     async fn drills(&self) -> Vec<(DrillRecord, RecordVersion)> {
         drill::load_all_versioned(&self.dir)
-    }
-
-    async fn append_audit(&self, record: &AuditRecord<'_>) -> Result<(), StoreError> {
-        append_line(&self.dir.audit_path(), record)
     }
 }

@@ -5,6 +5,10 @@
 //! event, a lock holder or a record means (that is `core` and the executor), and must not touch
 //! Azure or the terminal. See `docs/storage.md`.
 //!
+//! Its read half is [`StoreRead`] (lock holders, one listing of every lock, journals whole or
+//! from an offset, drill records): what wall and read-only cockpits and the history view hold,
+//! so they cannot write by construction. [`Store`] extends it with everything that writes.
+//!
 //! The trait is shaped for a remote backend (Azure Blob Storage next): every call is async and
 //! may fail with `Unavailable`; the lock is a guard that can lose its lease; journal appends carry
 //! their position so a retried append can be made conditional; drill saves carry an etag
@@ -19,18 +23,20 @@ mod local;
 pub mod lock;
 pub mod operator;
 pub mod private;
+mod read;
 pub mod state_dir;
 
 pub use blob::{BlobCredential, BlobSettings, BlobStore, LeaseTiming};
 pub use error::StoreError;
 pub use local::LocalStore;
+pub use read::{LockEntry, SharedReader, StoreRead};
 
 use crate::core::drill::DrillRecord;
 use crate::core::operation::{OpEvent, Operation, Outcome};
 use async_trait::async_trait;
 use audit::AuditRecord;
-use journal::{Loaded, TornLine};
-use lock::{LockInfo, LockStatus};
+use journal::Loaded;
+use lock::LockInfo;
 use operator::Operator;
 use std::sync::Arc;
 use time::OffsetDateTime;
@@ -125,9 +131,10 @@ pub enum Precondition {
     Matches(RecordVersion),
 }
 
-/// Baton's durable state: one implementation per backend.
+/// Baton's durable state: one implementation per backend. The reads are [`StoreRead`]'s; this
+/// adds everything that writes.
 #[async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug {
+pub trait Store: StoreRead {
     /// Takes the role's lock without waiting; `StoreError::Locked` names the holder.
     async fn acquire_lock(
         &self,
@@ -135,13 +142,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         operator: &Operator,
         op_id: Option<&str>,
     ) -> Result<Box<dyn LockGuard>, StoreError>;
-    /// Who holds the role's lock now, `None` when it is free.
-    async fn lock_holder(&self, role: &str) -> Result<Option<LockInfo>, StoreError>;
-    /// The role's lock as stored (holder, epoch, lease state, last write), `None` when there
-    /// is nothing to show. A host-local lock shows its holder while it is held.
-    async fn lock_status(&self, role: &str) -> Result<Option<LockStatus>, StoreError> {
-        Ok(self.lock_holder(role).await?.map(LockStatus::flock))
-    }
     /// Breaks the role's lock held by someone else at once (`baton unlock`), returning the
     /// holder it named; `None` when nobody held it. A lock that only its process's death
     /// releases (`flock`) cannot be broken: its holder is `StoreError::Locked`.
@@ -164,12 +164,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         role: &str,
         op_id: &str,
     ) -> Result<(Box<dyn JournalWriter>, Loaded), StoreError>;
-    /// Reads one journal; a torn last line is dropped and reported.
-    async fn load_journal(&self, role: &str, op_id: &str) -> Result<Loaded, StoreError>;
-    /// The operation ids journalled for `role`.
-    async fn journals_of_role(&self, role: &str) -> Result<Vec<String>, StoreError>;
-    /// Every journal of every role replayed, with its torn line, or why it could not be.
-    async fn scan_journals(&self) -> Vec<Result<(Operation, Option<TornLine>), StoreError>>;
 
     /// Saves a drill record under `condition`; returns its new version.
     async fn save_drill(
@@ -177,15 +171,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         record: &DrillRecord,
         condition: &Precondition,
     ) -> Result<RecordVersion, StoreError>;
-    /// Reads one drill record with its version.
-    async fn load_drill(
-        &self,
-        role: &str,
-        drill_id: &str,
-    ) -> Result<(DrillRecord, RecordVersion), StoreError>;
-    /// Every readable drill record with its version, oldest first (unreadable ones are logged
-    /// and left out).
-    async fn drills(&self) -> Vec<(DrillRecord, RecordVersion)>;
 
     /// Appends one audit record and returns once it is durable. The caller must handle an
     /// error: a record that justifies a write must be stored before the write.
@@ -194,7 +179,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
 /// What every backend derives the same way from the trait's primitives.
 #[async_trait]
-pub trait StoreExt: Store {
+pub trait StoreExt: StoreRead {
     /// Every operation whose journal has no `Finished`; unreadable journals are logged and
     /// skipped, so one bad journal never hides the others.
     async fn unfinished_operations(&self) -> Vec<Operation> {
@@ -264,7 +249,7 @@ pub trait StoreExt: Store {
     }
 }
 
-impl<S: Store + ?Sized> StoreExt for S {}
+impl<S: StoreRead + ?Sized> StoreExt for S {}
 
 /// The shared handle every caller holds.
 pub type SharedStore = Arc<dyn Store>;

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use baton::emulator::{EmulatorHandle, STORAGE_ACCOUNT, STORAGE_ACCOUNT_KEY};
-use baton::store::{BlobCredential, BlobSettings, BlobStore, LeaseTiming, Store};
+use baton::store::{BlobCredential, BlobSettings, BlobStore, LeaseTiming, StoreRead};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;

@@ -10,7 +10,8 @@ use baton::failover::audit::AuditRecord;
 use baton::failover::journal::{Loaded, TornLine};
 use baton::failover::{LockInfo, Operator, StateDir};
 use baton::store::{
-    JournalWriter, LocalStore, LockGuard, Precondition, RecordVersion, Store, StoreError,
+    JournalWriter, LocalStore, LockEntry, LockGuard, Precondition, RecordVersion, Store,
+    StoreError, StoreRead,
 };
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -93,10 +94,6 @@ impl Store for FailingStore {
         self.inner.acquire_lock(role, operator, op_id).await
     }
 
-    async fn lock_holder(&self, role: &str) -> Result<Option<LockInfo>, StoreError> {
-        self.inner.lock_holder(role).await
-    }
-
     async fn create_journal(
         &self,
         role: &str,
@@ -114,8 +111,43 @@ impl Store for FailingStore {
         Ok((self.wrap(writer), loaded))
     }
 
+    async fn save_drill(
+        &self,
+        record: &DrillRecord,
+        condition: &Precondition,
+    ) -> Result<RecordVersion, StoreError> {
+        self.inner.save_drill(record, condition).await
+    }
+
+    async fn append_audit(&self, record: &AuditRecord<'_>) -> Result<(), StoreError> {
+        if self.audit_appends.fetch_add(1, Ordering::SeqCst) + 1 >= self.fail_audit_from {
+            return Err(disk_full("audit log"));
+        }
+        self.inner.append_audit(record).await
+    }
+}
+
+#[async_trait]
+impl StoreRead for FailingStore {
+    async fn lock_holder(&self, role: &str) -> Result<Option<LockInfo>, StoreError> {
+        self.inner.lock_holder(role).await
+    }
+
+    async fn list_locks(&self) -> Result<Vec<LockEntry>, StoreError> {
+        self.inner.list_locks().await
+    }
+
     async fn load_journal(&self, role: &str, op_id: &str) -> Result<Loaded, StoreError> {
         self.inner.load_journal(role, op_id).await
+    }
+
+    async fn read_journal_from(
+        &self,
+        role: &str,
+        op_id: &str,
+        offset: u64,
+    ) -> Result<Vec<u8>, StoreError> {
+        self.inner.read_journal_from(role, op_id, offset).await
     }
 
     async fn journals_of_role(&self, role: &str) -> Result<Vec<String>, StoreError> {
@@ -124,14 +156,6 @@ impl Store for FailingStore {
 
     async fn scan_journals(&self) -> Vec<Result<(Operation, Option<TornLine>), StoreError>> {
         self.inner.scan_journals().await
-    }
-
-    async fn save_drill(
-        &self,
-        record: &DrillRecord,
-        condition: &Precondition,
-    ) -> Result<RecordVersion, StoreError> {
-        self.inner.save_drill(record, condition).await
     }
 
     async fn load_drill(
@@ -144,12 +168,5 @@ impl Store for FailingStore {
 
     async fn drills(&self) -> Vec<(DrillRecord, RecordVersion)> {
         self.inner.drills().await
-    }
-
-    async fn append_audit(&self, record: &AuditRecord<'_>) -> Result<(), StoreError> {
-        if self.audit_appends.fetch_add(1, Ordering::SeqCst) + 1 >= self.fail_audit_from {
-            return Err(disk_full("audit log"));
-        }
-        self.inner.append_audit(record).await
     }
 }

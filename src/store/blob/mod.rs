@@ -13,6 +13,7 @@ mod io;
 mod journal;
 mod lock;
 mod meta;
+mod read;
 mod records;
 
 pub use lock::LeaseTiming;
@@ -30,12 +31,11 @@ use self::call::{with_retry, Failure};
 use self::journal::BlobJournal;
 use self::lock::{Acquired, BlobLock};
 use super::audit::AuditRecord;
-use super::journal::{Loaded, TornLine};
-use super::lock::{LockInfo, LockStatus};
+use super::journal::Loaded;
+use super::lock::LockInfo;
 use super::operator::Operator;
 use super::{JournalWriter, LockGuard, Precondition, RecordVersion, Store, StoreError};
 use crate::core::drill::DrillRecord;
-use crate::core::operation::Operation;
 
 /// How baton authenticates to the storage account.
 #[derive(Clone)]
@@ -312,25 +312,8 @@ impl Store for BlobStore {
         )))
     }
 
-    async fn lock_status(&self, role: &str) -> Result<Option<LockStatus>, StoreError> {
-        lock::status(&self.blob(&meta::lock(role)), role).await
-    }
-
     async fn break_lock(&self, role: &str) -> Result<Option<LockInfo>, StoreError> {
         lock::break_lease(&self.blob(&meta::lock(role)), role).await
-    }
-
-    async fn lock_holder(&self, role: &str) -> Result<Option<LockInfo>, StoreError> {
-        Ok(match self.read_lock(role).await? {
-            Some((info, _, true)) => Some(info.unwrap_or_else(|| LockInfo {
-                who: "unknown".to_string(),
-                host: "unknown".to_string(),
-                pid: 0,
-                since: time::OffsetDateTime::UNIX_EPOCH,
-                op_id: None,
-            })),
-            Some((_, _, false)) | None => None,
-        })
     }
 
     async fn create_journal(
@@ -374,56 +357,12 @@ impl Store for BlobStore {
         ))
     }
 
-    async fn load_journal(&self, role: &str, op_id: &str) -> Result<Loaded, StoreError> {
-        let name = meta::journal(role, op_id);
-        Ok(journal::load(&self.blob(&name), &name).await?.0)
-    }
-
-    async fn journals_of_role(&self, role: &str) -> Result<Vec<String>, StoreError> {
-        let prefix = meta::journals_of(role);
-        Ok(io::names_under(&self.container, &prefix)
-            .await?
-            .into_iter()
-            .filter_map(|n| Some(n.strip_prefix(&prefix)?.strip_suffix(".jsonl")?.to_string()))
-            .collect())
-    }
-
-    async fn scan_journals(&self) -> Vec<Result<(Operation, Option<TornLine>), StoreError>> {
-        let names = match io::names_under(&self.container, "journals/").await {
-            Ok(n) => n,
-            Err(e) => return vec![Err(e)],
-        };
-        let mut out = Vec::new();
-        for name in names.into_iter().filter(|n| n.ends_with(".jsonl")) {
-            let scanned = journal::load(&self.blob(&name), &name)
-                .await
-                .and_then(|(loaded, _)| {
-                    let op = loaded.operation()?;
-                    Ok((op, loaded.torn))
-                });
-            out.push(scanned);
-        }
-        out
-    }
-
     async fn save_drill(
         &self,
         record: &DrillRecord,
         condition: &Precondition,
     ) -> Result<RecordVersion, StoreError> {
         records::save_drill(self, record, condition).await
-    }
-
-    async fn load_drill(
-        &self,
-        role: &str,
-        drill_id: &str,
-    ) -> Result<(DrillRecord, RecordVersion), StoreError> {
-        records::load_drill(self, &meta::drill(role, drill_id)).await
-    }
-
-    async fn drills(&self) -> Vec<(DrillRecord, RecordVersion)> {
-        records::drills(self).await
     }
 
     async fn append_audit(&self, record: &AuditRecord<'_>) -> Result<(), StoreError> {

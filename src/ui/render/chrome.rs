@@ -201,6 +201,15 @@ pub fn stale_text(age: Option<Duration>, error: Option<&str>) -> String {
     text
 }
 
+/// The coordination banner's text: the shared store's error (code, request id) and what it
+/// means for operations.
+pub fn coordination_text(error: &str) -> String {
+    format!(
+        " ⚠ COORDINATION UNAVAILABLE: operations refused until the shared store answers; {}",
+        clean(error)
+    )
+}
+
 /// The stale-data banner, wrapped over the rows of `area`.
 pub fn stale_banner(buf: &mut Buffer, area: Rect, text: &str, theme: &Theme) {
     buf.set_style(area, theme.banner);

@@ -54,6 +54,13 @@ pub fn render(frame: &mut Frame, state: &UiState, theme: &Theme) {
             .clamp(1, 3) as u16;
         chrome::stale_banner(buf, take_top(&mut body, rows), &text, theme);
     }
+    if let Some(error) = &state.snapshot().coordination.unavailable {
+        let text = chrome::coordination_text(error);
+        let rows = widgets::width_of(&text)
+            .div_ceil(area.width as usize)
+            .clamp(1, 3) as u16;
+        chrome::stale_banner(buf, take_top(&mut body, rows), &text, theme);
+    }
     if let Some((alarm, others)) = state.banner() {
         chrome::alarm_banner(buf, take_top(&mut body, 1), state, alarm, others, theme);
     }

@@ -11,7 +11,7 @@ use super::super::state::UiState;
 use super::super::theme::Theme;
 use super::widgets::{clean, fmt_age, pane_block, put, put_cut, width_of, wrap};
 use crate::core::operation::{Operation, Outcome, StepRecord, StepState};
-use crate::core::plan::human_duration;
+use crate::core::plan::{human_duration, OperationKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -90,6 +90,16 @@ pub(super) fn phase(view: &OpView, theme: &Theme) -> (&'static str, Style) {
     }
 }
 
+/// The role's state as another baton's running operation puts it (`FAILING OVER · by …`).
+fn remote_word(op: &Operation) -> &'static str {
+    match (&op.drill, op.kind) {
+        (Some(_), _) => "DRILLING",
+        (None, OperationKind::Failover) => "FAILING OVER",
+        (None, OperationKind::Switchover) => "SWITCHING OVER",
+        (None, OperationKind::Drill) => "DRILLING",
+    }
+}
+
 /// The slot an outcome is drawn in.
 pub(super) fn outcome_style(theme: &Theme, outcome: Outcome) -> Style {
     match outcome {
@@ -106,10 +116,13 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme, view
         .drill
         .as_ref()
         .and_then(|link| state.ops.drill(&link.drill_id));
-    let title = match &op.drill {
+    let mut title = match &op.drill {
         Some(link) => format!("DRILL {}: leg {}", clean(&op.role), link.leg.as_str()),
         None => format!("Operation: {} {}", clean(&op.role), op.kind.as_str()),
     };
+    if view.remote.is_some() {
+        title.push_str(" · remote, read-only");
+    }
     let block = pane_block(&title, false, theme).border_style(theme.drill);
     let inner = block.inner(area);
     block.render(area, buf);
@@ -135,29 +148,47 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme, view
 
 fn headline(buf: &mut Buffer, inner: Rect, state: &UiState, theme: &Theme, view: &OpView) {
     let op = &view.op;
-    let (word, style) = phase(view, theme);
+    let (word, style) = match (&view.remote, op.outcome()) {
+        (Some(_), None) => (remote_word(op), theme.drill),
+        _ => phase(view, theme),
+    };
     let mut x = inner.x;
     x += put(buf, x, inner.y, inner.width, word, style);
-    let mut text = format!(
-        "  {} → {}",
+    let by = view
+        .remote
+        .clone()
+        .unwrap_or_else(|| clean(&op.operator).into_owned());
+    let mut text = match &view.remote {
+        // Who acts comes first: it is why nothing here can be done about it.
+        Some(_) => format!(" · by {by}  "),
+        None => "  ".to_string(),
+    };
+    text.push_str(&format!(
+        "{} → {}",
         clean(op.from.as_deref().unwrap_or("—")),
         clean(&op.to)
-    );
+    ));
     if let Some(now) = state.now() {
         text.push_str(&format!(" · {} elapsed", human_duration(op.elapsed(now))));
     }
-    text.push_str(&format!(" · by {}", clean(&op.operator)));
+    if view.remote.is_none() {
+        text.push_str(&format!(" · by {by}"));
+    }
     let left = inner.right().saturating_sub(x);
     x += put_cut(buf, x, inner.y, left, &text, theme.text);
     if !op.is_finished() {
         let waiting = view.interrupted || view.needs_choice() || op.is_halted();
-        let hint = if waiting { " A choose" } else { "  A abort" };
+        let hint = match (&view.remote, waiting) {
+            (Some(_), _) => " read-only",
+            (None, true) => " A choose",
+            (None, false) => "  A abort",
+        };
         if x + width_of(hint) as u16 <= inner.right() {
             put(
                 buf,
                 inner.right() - width_of(hint) as u16,
                 inner.y,
-                9,
+                width_of(hint) as u16,
                 hint,
                 theme.muted,
             );

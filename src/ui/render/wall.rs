@@ -114,9 +114,12 @@ fn draw_tile(buf: &mut Buffer, rect: Rect, state: &UiState, role: &RoleStatus, t
         label.to_string()
     };
     let state_line = format!("{} {}", state_glyph(role.state, state.now()), word);
-    let master_line = match role.master.as_deref() {
-        Some(m) => format!("master {}", clean(m)),
-        None => "no master".to_string(),
+    // Another baton's operation: who runs it matters more than the master it is moving.
+    let remote = state.snapshot().coordination.remote.get(&role.role);
+    let master_line = match (remote, role.master.as_deref()) {
+        (Some(holder), _) => format!("by {}", clean(&holder.by())),
+        (None, Some(m)) => format!("master {}", clean(m)),
+        (None, None) => "no master".to_string(),
     };
     let name = clean(&role.role);
     let lines: [(&str, Style); 3] = [

@@ -27,6 +27,9 @@ pub struct OpView {
     /// The operator already answered the pending choice; do not ask again until the operation
     /// moves on.
     pub choice_sent: bool,
+    /// Run by another baton (`operator@host`), streamed from the shared journal: shown
+    /// read-only, never aborted, resumed or rolled back from here.
+    pub remote: Option<String>,
 }
 
 impl OpView {
@@ -34,7 +37,11 @@ impl OpView {
     /// interrupted, with no step running and a choice on offer.
     pub fn needs_choice(&self) -> bool {
         let op = &self.op;
-        if op.is_finished() || self.choice_sent || !op.running_steps().is_empty() {
+        if self.remote.is_some()
+            || op.is_finished()
+            || self.choice_sent
+            || !op.running_steps().is_empty()
+        {
             return false;
         }
         let failed = op

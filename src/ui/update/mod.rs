@@ -97,6 +97,9 @@ fn engine_msg(state: &mut UiState, msg: EngineMsg) -> Vec<Effect> {
         EngineMsg::Interrupted(found) => ops::on_interrupted(state, found),
         EngineMsg::Drill { record, report } => drill::on_drill(state, *record, report),
         EngineMsg::History(loaded) => history::on_loaded(state, loaded),
+        EngineMsg::RemoteEvent { op_id, by, event } => {
+            ops::on_remote_event(state, &op_id, &by, &event)
+        }
     }
 }
 

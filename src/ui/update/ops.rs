@@ -20,6 +20,7 @@ pub(super) fn request(state: &mut UiState, kind: OperationKind) -> Vec<Effect> {
         return Vec::new();
     };
     let name = role.role.clone();
+    let refused = coordination_refusal(state);
     let standbys = role
         .vms
         .iter()
@@ -35,10 +36,13 @@ pub(super) fn request(state: &mut UiState, kind: OperationKind) -> Vec<Effect> {
             target: None,
             standbys,
             plan: None,
-            error: None,
+            error: refused.clone(),
             typed: String::new(),
             scroll: 0,
         })));
+    if refused.is_some() {
+        return Vec::new();
+    }
     let text = format!("{} plan requested", kind.as_str());
     log_now(state, Severity::Info, Some(sanitize(&name)), text);
     vec![Effect::Op(OpEffect::RequestPlan {
@@ -46,6 +50,16 @@ pub(super) fn request(state: &mut UiState, kind: OperationKind) -> Vec<Effect> {
         kind,
         target: None,
     })]
+}
+
+/// Why no operation may start now: the shared store cannot be read, so its lock cannot be
+/// taken (the engine would refuse too; the preview says so without asking).
+pub(super) fn coordination_refusal(state: &UiState) -> Option<String> {
+    let why = state.snapshot().coordination.unavailable.as_deref()?;
+    Some(format!(
+        "coordination unavailable: {why}. Operations are refused until the shared store \
+         answers again (checked at every refresh)."
+    ))
 }
 
 /// The preview waiting for a plan of this role and kind.
@@ -63,6 +77,10 @@ fn preview_for<'a>(
 /// A plan arrived: it replaces what the preview showed, and the typed text is cleared so the
 /// operator confirms the plan on screen, not an earlier one.
 pub(super) fn on_plan(state: &mut UiState, plan: Plan) -> Vec<Effect> {
+    if let Some(why) = coordination_refusal(state) {
+        // The store went away while it planned: no plan to confirm until it is back.
+        return on_plan_error(state, &why);
+    }
     let Some(preview) = preview_for(state, &plan.role, plan.kind) else {
         tracing::debug!(role = %plan.role, "plan without an open preview ignored");
         return Vec::new();
@@ -103,6 +121,7 @@ pub(super) fn on_event(state: &mut UiState, op_id: &str, event: &OpEvent) -> Vec
                     op,
                     interrupted: false,
                     choice_sent: false,
+                    remote: None,
                 });
             })
         }
@@ -129,6 +148,45 @@ pub(super) fn on_event(state: &mut UiState, op_id: &str, event: &OpEvent) -> Vec
     Vec::new()
 }
 
+/// Folds one event of an operation another baton runs: it is followed like ours (same steps
+/// pane, same log lines) but marked remote, and opens no dialog — nothing can be decided about
+/// it from here.
+pub(super) fn on_remote_event(
+    state: &mut UiState,
+    op_id: &str,
+    by: &str,
+    event: &OpEvent,
+) -> Vec<Effect> {
+    state.dirty = true;
+    let folded = match (event, state.ops.get_mut(op_id)) {
+        // The journal from its start: it replaces whatever this cockpit knew of the operation
+        // (found "interrupted" at start-up while its holder was in fact running it).
+        (OpEvent::Begun { .. }, _) => Operation::begin(event).map(|op| {
+            let ops = &mut state.ops;
+            ops.ops
+                .retain(|v| v.op.op_id != op_id && (v.op.role != op.role || !v.op.is_finished()));
+            ops.dialogs.retain(|d| d.op_id() != Some(op_id));
+            ops.ops.push(OpView {
+                op,
+                interrupted: false,
+                choice_sent: false,
+                remote: Some(sanitize(by)),
+            });
+        }),
+        (_, Some(view)) => view.op.apply(event),
+        (_, None) => {
+            tracing::warn!(op_id, ?event, "remote event before its Begun ignored");
+            return Vec::new();
+        }
+    };
+    if let Err(e) = folded {
+        tracing::warn!(op_id, ?event, error = %e, "remote journal event does not fold; ignored");
+        return Vec::new();
+    }
+    log_event(state, op_id, event);
+    Vec::new()
+}
+
 /// The event-log line for the events worth a line (begin, failure, abort, end).
 fn log_event(state: &mut UiState, op_id: &str, event: &OpEvent) {
     let Some(view) = state.ops.get(op_id) else {
@@ -140,10 +198,13 @@ fn log_event(state: &mut UiState, op_id: &str, event: &OpEvent) {
         None => view.op.kind.as_str().to_string(),
     };
     let (severity, text) = match event {
-        OpEvent::Begun { to, operator, .. } => (
-            Severity::Warn,
-            format!("{kind} to {to} begun by {operator}"),
-        ),
+        OpEvent::Begun { to, operator, .. } => {
+            let text = match &view.remote {
+                Some(by) => format!("{kind} to {to} begun by {by} (remote)"),
+                None => format!("{kind} to {to} begun by {operator}"),
+            };
+            (Severity::Warn, text)
+        }
         OpEvent::StepFailed { step, error, .. } => (
             Severity::Critical,
             format!("{kind} step {} FAILED: {error}", step.label()),
@@ -250,6 +311,7 @@ pub(super) fn on_interrupted(state: &mut UiState, found: Vec<Operation>) -> Vec<
             op,
             interrupted: true,
             choice_sent: false,
+            remote: None,
         };
         let options = choices(&view);
         state.ops.ops.retain(|v| v.op.op_id != op_id);
@@ -298,6 +360,11 @@ pub(super) fn abort(state: &mut UiState) {
         );
         return;
     };
+    if let Some(by) = &view.remote {
+        let text = format!("{by} runs this operation on another host: only they can abort it");
+        log_now(state, Severity::Info, Some(sanitize(&role)), text);
+        return;
+    }
     let op_id = view.op.op_id.clone();
     let waiting = view.op.running_steps().is_empty()
         && (view.interrupted || view.op.is_halted() || view.needs_choice());
