@@ -18,6 +18,7 @@ mod reply;
 mod routes;
 mod scenario;
 mod server;
+mod stall;
 mod state;
 mod throttle;
 mod world;
