@@ -43,6 +43,7 @@
 //! transitively: start ∥ expose ∥ fence); every other earlier step must have ended. The
 //! estimate is the critical path through these overlaps.
 //!
+mod beside;
 mod blockers;
 mod holders;
 pub mod refusals;
@@ -50,6 +51,7 @@ mod steps;
 mod target;
 mod timings;
 
+pub use beside::beside_line;
 pub use blockers::{Blocker, IncidentRole};
 pub use timings::{StepTiming, StepTimings};
 
