@@ -46,6 +46,7 @@
 mod beside;
 mod blockers;
 mod holders;
+mod legacy;
 pub mod refusals;
 mod steps;
 mod target;
@@ -53,6 +54,8 @@ mod timings;
 
 pub use beside::beside_line;
 pub use blockers::{Blocker, IncidentRole};
+#[doc(hidden)]
+pub use legacy::pre_issue_15_order;
 pub use timings::{StepTiming, StepTimings};
 
 use super::leader::RoleStatus;
