@@ -10,13 +10,13 @@
 //! and every other earlier step ended, and costs its pinned latency (÷ speed) if it did work;
 //! verify costs (N − 1) × its probe interval, in real time.
 
-use super::{list, named, secs, step_latency, Pinned, World, ROLE};
+use super::{named, secs, step_latency, Pinned, World, ROLE};
 use anyhow::{anyhow, bail, Context, Result};
 use baton::core::operation::{Operation, Outcome, StepState};
 use baton::core::plan::{pre_issue_15_order, OperationKind, StepKind};
 use baton::emulator::{EndpointKindDef, LbRuleDef, ProbeDef, Scenario};
 use baton::failover::{Executor, ExecutorOptions, Operator, Request, RunEnd, StateDir};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::sync::{mpsc, watch};
 
 /// What a failover of web starts from.
@@ -155,7 +155,6 @@ async fn measure(world: &World, case: Case, order: Order) -> Result<Run> {
     if case == Case::Hung && power != "stopped" {
         bail!("the hung master ended {power:?}, not stopped");
     }
-    let _ = list(&s, "vms")?;
     let floor = floor(&report.operation, &opts, world.speed, world.pinned);
     Ok(Run { wall, floor })
 }
@@ -243,7 +242,11 @@ fn print(speed: f64, reps: usize, pinned: Pinned, rows: &[(Case, Order, Vec<Run>
             wall - floor
         );
     }
-    let scale = if speed == 1.0 { "" } else { " (real s, not Azure s)" };
+    let scale = if speed == 1.0 {
+        ""
+    } else {
+        " (real s, not Azure s)"
+    };
     for order in [Order::Old, Order::New] {
         let hung = wall_of(Case::Hung, order);
         let dead = wall_of(Case::ServiceDead, order);
@@ -257,5 +260,4 @@ fn print(speed: f64, reps: usize, pinned: Pinned, rows: &[(Case, Order, Vec<Run>
             pinned.nic_update / speed
         );
     }
-    let _ = Duration::ZERO;
 }

@@ -73,7 +73,11 @@ mod tests {
             kinds,
             [Preflight, Fence, Isolate, Detach, Release, Attach, Start, Verify, Expose, Commit]
         );
-        let concurrent: Vec<_> = plan.steps.iter().filter_map(|s| s.concurrent_with).collect();
+        let concurrent: Vec<_> = plan
+            .steps
+            .iter()
+            .filter_map(|s| s.concurrent_with)
+            .collect();
         assert_eq!(concurrent, [Isolate], "only detach ∥ isolate");
         // 20 + max(8, 12) + 4 + 12 + 22 + 2 + 8: everything in a row but the fence pair.
         assert_eq!(plan.estimated_total, Duration::from_secs(80));
