@@ -140,7 +140,7 @@ async fn a_probe_gated_pool_is_exposed_beside_start_and_a_nat_rule_after_verify(
         step_event(&events, false, StepKind::Expose) < step_event(&events, true, StepKind::Verify),
         "expose started before verify ended"
     );
-    assert_eq!(pool_members(&state(&emu).await, "api-pool"), [to.clone()]);
+    assert_eq!(pool_members(&state(&emu).await, "api-pool"), [to]);
 
     let (plan, report, log) = fail_over(&emu, &config, &dir, "admin", "admin-1").await;
     let to = plan.to.clone().expect("a target");

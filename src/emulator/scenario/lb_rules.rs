@@ -84,10 +84,9 @@ pub(super) fn probes(
         let span = spanned.span();
         let p = spanned.into_inner();
         let at = |what: &str| format!("{key}[{j}].{what}");
-        let protocol = p.protocol.map_or_else(
-            || Spanned::new(span.clone(), default_probe_protocol()),
-            |p| p,
-        );
+        let protocol = p
+            .protocol
+            .unwrap_or_else(|| Spanned::new(span.clone(), default_probe_protocol()));
         let http = ["Http", "Https"].contains(&protocol.get_ref().as_str());
         if !http && protocol.get_ref() != "Tcp" {
             return Err(err(
