@@ -15,9 +15,15 @@
 //! `BATON_BENCH_SHIFT` (emulated seconds added to every pinned latency, default 0: moves the
 //! operations' ends off baton's poll grid to show the worst case rather than a lucky one).
 //! The ARM requests of each run are counted from the emulator's request log.
+//! `BATON_BENCH_ORDERS=N` runs issue 15's comparison instead (old order vs new, hung master,
+//! service dead, probed backend pool; see `failover/orders.rs`) N times at
+//! `BATON_BENCH_ORDER_SPEED` (default 1).
 //! Run: `cargo bench --bench failover`. See docs/failover-benchmark.md.
 // A bench prints its own measurements: the terminal rule of the library is not its.
 #![allow(clippy::disallowed_macros, clippy::disallowed_methods)]
+
+#[path = "failover/orders.rs"]
+mod orders;
 
 use anyhow::{anyhow, bail, Context, Result};
 use baton::azure::{create_credential, ArmClient, ArmTarget, CredentialChoice};
@@ -98,11 +104,30 @@ fn knobs() -> Result<(Vec<f64>, usize, f64)> {
     Ok((speeds, reps, shift))
 }
 
+/// `BATON_BENCH_ORDERS` (repetitions of issue 15's old-vs-new comparison, default 0: not run)
+/// and `BATON_BENCH_ORDER_SPEED` (default 1: Azure speed).
+fn order_knobs() -> Result<(usize, f64)> {
+    let reps = match std::env::var("BATON_BENCH_ORDERS") {
+        Ok(r) => r.parse().context("BATON_BENCH_ORDERS")?,
+        Err(_) => 0,
+    };
+    let speed = match std::env::var("BATON_BENCH_ORDER_SPEED") {
+        Ok(s) => s.parse().context("BATON_BENCH_ORDER_SPEED")?,
+        Err(_) => 1.0,
+    };
+    Ok((reps, speed))
+}
+
 async fn bench() -> Result<()> {
     let (speeds, reps, shift) = knobs()?;
     let pinned = Pinned::shifted(shift);
     if shift != 0.0 {
         println!("every pinned latency shifted by {shift} emulated s");
+    }
+    let (order_reps, order_speed) = order_knobs()?;
+    if order_reps > 0 {
+        // The comparison alone: at speed 1 it takes minutes per repetition.
+        return orders::compare(order_speed, order_reps, pinned).await;
     }
     for speed in speeds {
         let rows = bench_speed(speed, reps, pinned).await?;
@@ -207,22 +232,7 @@ struct World {
 }
 
 async fn bench_speed(speed: f64, reps: usize, pinned: Pinned) -> Result<Vec<KindRuns>> {
-    let emu = emulator::start(EmulatorOptions {
-        listen: ([127, 0, 0, 1], 0).into(),
-        scenario: scenario(pinned),
-        speed,
-    })
-    .await
-    .context("emulator")?;
-    let config = config::parse_str(&emu.baton_config_toml(), Path::new("emulator.toml"))
-        .map_err(|e| anyhow!("config: {e:?}"))?;
-    let world = World {
-        emu,
-        config,
-        http: reqwest::Client::new(),
-        speed,
-        pinned,
-    };
+    let world = World::start(scenario(pinned), speed, pinned).await?;
     let mut switch = KindRuns {
         label: "switchover web-a → web-b",
         runs: Vec::new(),
@@ -262,11 +272,36 @@ async fn bench_speed(speed: f64, reps: usize, pinned: Pinned) -> Result<Vec<Kind
 }
 
 impl World {
-    fn executor(&self, dir: &StateDir) -> Result<(Executor, ExecutorOptions)> {
+    /// The emulator on `scenario` at `speed`, and a baton config for it.
+    async fn start(scenario: Scenario, speed: f64, pinned: Pinned) -> Result<World> {
+        let emu = emulator::start(EmulatorOptions {
+            listen: ([127, 0, 0, 1], 0).into(),
+            scenario,
+            speed,
+        })
+        .await
+        .context("emulator")?;
+        let config = config::parse_str(&emu.baton_config_toml(), Path::new("emulator.toml"))
+            .map_err(|e| anyhow!("config: {e:?}"))?;
+        Ok(World {
+            emu,
+            config,
+            http: reqwest::Client::new(),
+            speed,
+            pinned,
+        })
+    }
+
+    /// A write client with the default retry and poll policies: their granularity is part
+    /// of what is measured.
+    fn arm(&self) -> Result<ArmClient> {
         let cred = create_credential(&CredentialChoice::StaticToken(self.emu.token().to_owned()))?;
         let target = ArmTarget::new(self.emu.base_url().clone(), self.emu.subscription_id());
-        // Default retry and poll policies: their granularity is part of what is measured.
-        let arm = ArmClient::new(target, cred)?;
+        Ok(ArmClient::new(target, cred)?)
+    }
+
+    fn executor(&self, dir: &StateDir) -> Result<(Executor, ExecutorOptions)> {
+        let arm = self.arm()?;
         let role = self
             .config
             .role(ROLE)
@@ -329,14 +364,16 @@ impl World {
         Ok(resp.json().await.unwrap_or(Value::Null))
     }
 
-    /// Web's NAT rule on `master`'s NIC only, every disk managed by and listed on `master`
-    /// only, the service running on `master` only.
+    /// Web's NAT rule (or backend pool) on `master`'s NIC only, every disk managed by and
+    /// listed on `master` only, the service running on `master` only.
     async fn check_master(&self, master: &str) -> Result<()> {
         let s = self.control("state", None).await?;
         let role = self.config.role(ROLE).ok_or_else(|| anyhow!("no role"))?;
         let rule = role.spec.endpoint.child_name();
         for nic in list(&s, "nics")? {
-            let has = strs(&nic["nat_rules"]).any(|r| r == rule);
+            let has = strs(&nic["nat_rules"])
+                .chain(strs(&nic["backend_pools"]))
+                .any(|r| r == rule);
             if has != (nic["vm"].as_str() == Some(master)) {
                 bail!(
                     "NAT rule {rule} on {}: {has} (master {master})",

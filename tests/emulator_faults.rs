@@ -302,3 +302,106 @@ async fn compute_policy_exhaustion_is_operation_not_allowed() {
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body["error"]["details"][0]["code"], "TooManyRequests");
 }
+
+fn ops_on<'a>(st: &'a Value, kind: &str, vm: &str) -> Vec<&'a str> {
+    st["operations"]
+        .as_array()
+        .expect("operations")
+        .iter()
+        .filter(|o| o["kind"] == kind && o["target"] == vm)
+        .filter_map(|o| o["status"].as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn stall_fault_holds_a_detach_from_a_hung_guest_until_a_power_action_preempts_it() {
+    let env = Env::start(200.0).await;
+    let stall = json!({"method": "POST", "path_contains": "attachDetachDataDisks",
+        "kind": "stall-until-off", "count": 2});
+    assert_eq!(env.control_post("faults", stall).await.status(), 200);
+
+    // A guest that answers lets go: the fault is not taken, the detach ends as usual.
+    let resp = env
+        .post(
+            &env.vm_action("app-a", "attachDetachDataDisks"),
+            detach(&env, "app-data"),
+        )
+        .await;
+    let aso = header(&resp, "azure-asyncoperation").expect("aso");
+    assert_eq!(env.wait_op(&aso).await["status"], "Succeeded");
+
+    // A hung guest never does: the detach outlasts a power-off of another VM that takes
+    // longer than a detach (20 s vs 12.5 s emulated), and the disk stays attached.
+    let hang = json!({"vm": "web-a", "action": "hang-vm"});
+    assert_eq!(env.control_post("chaos", hang).await.status(), 200);
+    let resp = env
+        .post(
+            &env.vm_action("web-a", "attachDetachDataDisks"),
+            detach(&env, "web-data"),
+        )
+        .await;
+    assert_eq!(resp.status(), 202);
+    let stalled = header(&resp, "azure-asyncoperation").expect("aso");
+    let off = env
+        .post(&env.vm_action("app-b", "powerOff"), json!({}))
+        .await;
+    let off = header(&off, "azure-asyncoperation").expect("aso");
+    assert_eq!(env.wait_op(&off).await["status"], "Succeeded");
+    assert_eq!(env.get_json(&stalled).await["status"], "InProgress");
+    let st = env.state().await;
+    assert_eq!(find(&st["disks"], "web-data")["managed_by"], "web-a");
+
+    // The power-off preempts it; the disk is still attached and a new detach goes through.
+    let off = env
+        .post(&env.vm_action("web-a", "powerOff"), json!({}))
+        .await;
+    let off = header(&off, "azure-asyncoperation").expect("aso");
+    let canceled = env.get_json(&stalled).await;
+    assert_eq!(canceled["status"], "Canceled");
+    assert_eq!(canceled["error"]["code"], "OperationPreempted");
+    assert_eq!(env.wait_op(&off).await["status"], "Succeeded");
+    let resp = env
+        .post(
+            &env.vm_action("web-a", "attachDetachDataDisks"),
+            detach(&env, "web-data"),
+        )
+        .await;
+    let again = header(&resp, "azure-asyncoperation").expect("aso");
+    assert_eq!(env.wait_op(&again).await["status"], "Succeeded");
+    let st = env.state().await;
+    assert_eq!(
+        ops_on(&st, "attach-detach", "web-a"),
+        ["Canceled", "Succeeded"]
+    );
+}
+
+#[tokio::test]
+async fn a_healed_guest_lets_a_stalled_detach_finish_and_force_detach_never_stalls() {
+    let env = Env::start(200.0).await;
+    let stall = json!({"method": "POST", "path_contains": "attachDetachDataDisks",
+        "kind": "stall-until-off", "count": 2});
+    assert_eq!(env.control_post("faults", stall).await.status(), 200);
+    for vm in ["web-a", "app-a"] {
+        let hang = json!({"vm": vm, "action": "hang-vm"});
+        assert_eq!(env.control_post("chaos", hang).await.status(), 200);
+    }
+    let forced = json!({"dataDisksToDetach": [{"diskId": env.disk_id("app-data"),
+        "detachOption": "ForceDetach"}]});
+    let resp = env
+        .post(&env.vm_action("app-a", "attachDetachDataDisks"), forced)
+        .await;
+    let aso = header(&resp, "azure-asyncoperation").expect("aso");
+    assert_eq!(env.wait_op(&aso).await["status"], "Succeeded");
+
+    let resp = env
+        .post(
+            &env.vm_action("web-a", "attachDetachDataDisks"),
+            detach(&env, "web-data"),
+        )
+        .await;
+    let stalled = header(&resp, "azure-asyncoperation").expect("aso");
+    assert_eq!(env.get_json(&stalled).await["status"], "InProgress");
+    let heal = json!({"vm": "web-a", "action": "heal"});
+    assert_eq!(env.control_post("chaos", heal).await.status(), 200);
+    assert_eq!(env.wait_op(&stalled).await["status"], "Succeeded");
+}

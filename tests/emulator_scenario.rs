@@ -199,3 +199,66 @@ fn zonal_scenario_pins_lrs_disks_to_the_masters_zone() {
         );
     }
 }
+
+#[test]
+fn load_balancing_rules_name_their_pool_and_probe() {
+    let lb =
+        "[[load_balancers]]\nname = \"lb2\"\nresource_group = \"rg\"\nbackend_pools = [\"p\"]\n";
+    let probe =
+        "probes = [{ name = \"hp\", protocol = \"Http\", port = 80, request_path = \"/h\" }]\n";
+    let text = format!(
+        "{BASE}{lb}{probe}load_balancing_rules = [{{ name = \"x\", backend_pool = \"p\", probe = \"nope\", frontend_port = 1, backend_port = 2 }}]\n"
+    );
+    let (line, key, value, message) = scenario_error(&text);
+    assert_eq!(line, 13);
+    assert_eq!(key, "load_balancers[1].load_balancing_rules[0].probe");
+    assert_eq!(value, "\"nope\"");
+    assert!(message.contains("no such probe"), "{message}");
+    let text = format!(
+        "{BASE}{lb}{probe}load_balancing_rules = [{{ name = \"x\", backend_pool = \"q\", frontend_port = 1, backend_port = 2 }}]\n"
+    );
+    let (_, key, value, _) = scenario_error(&text);
+    assert_eq!(
+        key,
+        "load_balancers[1].load_balancing_rules[0].backend_pool"
+    );
+    assert_eq!(value, "\"q\"");
+    let tcp = "probes = [{ name = \"hp\", port = 80, request_path = \"/h\" }]\n";
+    let (_, key, value, message) = scenario_error(&format!("{BASE}{lb}{tcp}"));
+    assert_eq!(key, "load_balancers[1].probes[0].request_path");
+    assert_eq!(value, "\"/h\"");
+    assert!(
+        message.contains("Tcp probe takes no request_path"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn pool_scenario_renders_its_probe_gated_rule_as_azure_does() {
+    let scenario = Scenario::from_file(Path::new("scenarios/pool.toml")).expect("pool.toml parses");
+    let env = Env::with(scenario, 200.0).await;
+    let sub = env.emu.subscription_id().to_string();
+    let lb_url = env.url(
+        &format!("subscriptions/{sub}/resourceGroups/rg-net/providers/Microsoft.Network/loadBalancers/lb-shop"),
+        "2024-03-01",
+    );
+    let lb = env.get_json(&lb_url).await;
+    let rule = find(&lb["properties"]["loadBalancingRules"], "api-https");
+    let pool = find(&lb["properties"]["backendAddressPools"], "api-pool");
+    let probe = find(&lb["properties"]["probes"], "api-health");
+    assert_eq!(rule["properties"]["backendAddressPool"]["id"], pool["id"]);
+    assert_eq!(rule["properties"]["probe"]["id"], probe["id"]);
+    assert_eq!(rule["properties"]["frontendPort"], 443);
+    assert_eq!(probe["properties"]["protocol"], "Http");
+    assert_eq!(probe["properties"]["requestPath"], "/health");
+    assert_eq!(
+        probe["properties"]["loadBalancingRules"][0]["id"],
+        rule["id"]
+    );
+    assert_eq!(
+        pool["properties"]["loadBalancingRules"][0]["id"],
+        rule["id"]
+    );
+    let search = find(&lb["properties"]["backendAddressPools"], "search-pool");
+    assert_eq!(search["properties"]["loadBalancingRules"], json!([]));
+}

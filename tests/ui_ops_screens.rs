@@ -170,6 +170,23 @@ fn step_stream_mid_run() {
 }
 
 #[test]
+fn step_stream_power_off_beside_attach() {
+    let st = running(&ops::hung_mid_run(), 30);
+    both("steps_hung_mid_run", &st);
+    let text = format!("{}", draw(&st, 80, 24).backend());
+    assert!(
+        text.contains("∥ fence: the power-off is on the old master"),
+        "{text}"
+    );
+}
+
+#[test]
+fn plan_preview_of_a_hung_master_marks_the_steps_beside_the_power_off() {
+    let st = preview(Action::Failover, ops::hung_failover_plan());
+    both("preview_hung", &st);
+}
+
+#[test]
 fn step_stream_failed_step_with_arm_code_and_request_id() {
     let mut st = running(&ops::failed(), 45);
     // The rollback choice opened by itself; look at the pane behind it first.

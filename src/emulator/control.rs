@@ -187,6 +187,7 @@ fn apply_chaos(w: &mut World, req: &Chaos) -> Response {
             vm.chaos_stopped = true;
         }
         "heal" => {
+            w.unstall(vi, Instant::now());
             let vm = &mut w.vms[vi];
             vm.hung = false;
             if vm.chaos_stopped {

@@ -56,6 +56,12 @@ pub enum FaultKind {
     /// Serve the request (storage only), then close the connection without the answer: the
     /// write happened but the client cannot know.
     DropAfter,
+    /// Accept a write that detaches a data disk from a VM whose guest hangs (chaos `hang-vm`);
+    /// its long-running operation stays `InProgress` while the guest hangs, as a guest that
+    /// never acknowledges the disk's removal stalls it in Azure. A power-off or deallocate
+    /// preempts it (`OperationPreempted`, the disk stays attached); healing the guest lets it
+    /// finish. Not taken by a write that detaches nothing or by a VM whose guest answers.
+    StallUntilOff,
 }
 
 impl FaultSpec {

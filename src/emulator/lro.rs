@@ -96,6 +96,9 @@ pub(crate) struct Operation {
     pub previous_nic: Option<(Vec<IpConfig>, NicSent)>,
     pub previous_power: Option<Power>,
     pub api_version: String,
+    /// Held `InProgress` by a hung guest (see [`super::faults::FaultKind::StallUntilOff`]):
+    /// not due whatever `due` says until unstalled.
+    pub stalled: bool,
 }
 
 impl Operation {
@@ -117,6 +120,7 @@ impl Operation {
             previous_nic: None,
             previous_power: None,
             api_version: api_version.to_string(),
+            stalled: false,
         }
     }
 
@@ -135,7 +139,7 @@ impl World {
                 .ops
                 .iter()
                 .enumerate()
-                .filter(|(_, o)| o.status == OpStatus::InProgress && o.due <= now)
+                .filter(|(_, o)| o.status == OpStatus::InProgress && !o.stalled && o.due <= now)
                 .min_by_key(|(_, o)| o.due)
                 .map(|(i, o)| (i, o.due));
             let release = self

@@ -18,6 +18,7 @@ mod reply;
 mod routes;
 mod scenario;
 mod server;
+mod stall;
 mod state;
 mod throttle;
 mod world;
@@ -25,8 +26,9 @@ mod world;
 pub use blob::{ACCOUNT as STORAGE_ACCOUNT, ACCOUNT_KEY as STORAGE_ACCOUNT_KEY};
 pub use faults::{FaultKind, FaultSpec};
 pub use scenario::{
-    BucketDef, DiskDef, EndpointDef, EndpointKindDef, Latencies, Limits, LoadBalancerDef,
-    NatRuleDef, Range, RoleDef, Scenario, ThrottleDef, Tokens, CONTOSO_SUBSCRIPTION,
+    BucketDef, DiskDef, EndpointDef, EndpointKindDef, Latencies, LbRuleDef, Limits,
+    LoadBalancerDef, NatRuleDef, ProbeDef, Range, RoleDef, Scenario, ThrottleDef, Tokens,
+    CONTOSO_SUBSCRIPTION,
 };
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};

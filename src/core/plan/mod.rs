@@ -43,14 +43,19 @@
 //! transitively: start ∥ expose ∥ fence); every other earlier step must have ended. The
 //! estimate is the critical path through these overlaps.
 //!
+mod beside;
 mod blockers;
 mod holders;
+mod legacy;
 pub mod refusals;
 mod steps;
 mod target;
 mod timings;
 
+pub use beside::beside_line;
 pub use blockers::{Blocker, IncidentRole};
+#[doc(hidden)]
+pub use legacy::pre_issue_15_order;
 pub use timings::{StepTiming, StepTimings};
 
 use super::leader::RoleStatus;

@@ -87,6 +87,9 @@ pub(super) fn power(
     }
     let (rg, name, before) = (vm.rg.clone(), vm.name.clone(), vm.power);
     ctx.st.world.preempt(&rg, &name, OpKind::is_power);
+    if kind != OpKind::Start {
+        ctx.st.world.preempt_stalled(&rg, &name);
+    }
     let lat = ctx.st.timing.latencies.clone();
     let (range, done, during) = match kind {
         OpKind::Start => (lat.start, Power::Running, Power::Starting),

@@ -11,6 +11,7 @@ use super::{check_if_match, Ctx};
 use crate::emulator::faults::FaultKind;
 use crate::emulator::lro::{OpError, OpKind, Operation};
 use crate::emulator::reply::{ArmError, ArmReply};
+use crate::emulator::stall::takes_stall;
 use crate::emulator::world::{ids, json::vm_etag, same, sizes, DataDisk, Disk, Pending, Vm, World};
 
 /// A disk to attach.
@@ -26,6 +27,8 @@ struct Attach {
 struct Changes {
     attach: Vec<Attach>,
     detach: Vec<(String, String)>,
+    /// Some detach says `detachOption: ForceDetach`: it does not wait for the guest.
+    forced: bool,
 }
 
 /// The disk a body entry names: `managedDisk.id` / `diskId`, else `name` in the VM's group.
@@ -180,6 +183,7 @@ pub(super) fn attach_detach(ctx: &mut Ctx<'_>, rg: &str, name: &str) -> Result<A
             )
             .target("dataDisksToDetach")
         })?;
+        ch.forced |= e.get("detachOption").and_then(Value::as_str) == Some("ForceDetach");
         ch.detach.push((rg, disk));
     }
     let on_vm = |ch: &(String, String)| {
@@ -358,6 +362,7 @@ fn start_update(ctx: &mut Ctx<'_>, vi: usize, ch: Changes, kind: OpKind) -> Oper
         let vm = &ctx.st.world.vms[vi];
         (vm.rg.clone(), vm.name.clone())
     };
+    let detaches = !ch.detach.is_empty() && !ch.forced;
     for (drg, dname) in &ch.detach {
         let vm = &mut ctx.st.world.vms[vi];
         if let Some(d) = vm
@@ -428,6 +433,7 @@ fn start_update(ctx: &mut Ctx<'_>, vi: usize, ch: Changes, kind: OpKind) -> Oper
     vm.etag += 1;
     let mut op = Operation::new(kind, &rg, &name, ctx.now + delay, ctx.req.api_version());
     op.fail_with = injected_failure(ctx);
+    op.stalled = takes_stall(ctx.st, &ctx.req.method, &ctx.req.path_q, vi, detaches);
     ctx.st.world.ops.push(op.clone());
     op
 }

@@ -69,6 +69,10 @@ struct RawLb {
     nat_rules: Vec<super::NatRuleDef>,
     #[serde(default)]
     backend_pools: Vec<String>,
+    #[serde(default)]
+    probes: Vec<Spanned<super::lb_rules::RawProbe>>,
+    #[serde(default)]
+    load_balancing_rules: Vec<super::lb_rules::RawLbRule>,
 }
 
 #[derive(Deserialize)]
@@ -160,6 +164,28 @@ impl Ctx<'_> {
     }
 }
 
+/// One load balancer, its probes and rules checked (each rule's pool and probe exist).
+fn lb_def(ctx: &Ctx<'_>, lb: RawLb, i: usize) -> Result<LoadBalancerDef, EmulatorError> {
+    let err = |span, key: &str, msg: &str| ctx.err(span, key, msg);
+    let key = format!("load_balancers[{i}]");
+    let probes = super::lb_rules::probes(lb.probes, &format!("{key}.probes"), &err)?;
+    let rules = super::lb_rules::rules(
+        lb.load_balancing_rules,
+        &lb.backend_pools,
+        &probes,
+        &format!("{key}.load_balancing_rules"),
+        &err,
+    )?;
+    Ok(LoadBalancerDef {
+        name: lb.name,
+        resource_group: lb.resource_group.into_inner(),
+        nat_rules: lb.nat_rules,
+        backend_pools: lb.backend_pools,
+        probes,
+        load_balancing_rules: rules,
+    })
+}
+
 /// Parse and validate scenario text.
 pub(super) fn parse(text: &str, source: &str) -> Result<Scenario, EmulatorError> {
     let ctx = Ctx { text, source };
@@ -178,12 +204,7 @@ pub(super) fn parse(text: &str, source: &str) -> Result<Scenario, EmulatorError>
             &lb.resource_group,
             &format!("load_balancers[{i}].resource_group"),
         )?;
-        load_balancers.push(LoadBalancerDef {
-            name: lb.name,
-            resource_group: lb.resource_group.into_inner(),
-            nat_rules: lb.nat_rules,
-            backend_pools: lb.backend_pools,
-        });
+        load_balancers.push(lb_def(&ctx, lb, i)?);
     }
     let mut roles = Vec::new();
     for (i, role) in raw.roles.into_iter().enumerate() {

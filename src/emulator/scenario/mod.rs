@@ -5,11 +5,13 @@
 //! file (`file.rs`); turning it into a live world is `world`'s job, not this module's.
 
 mod file;
+mod lb_rules;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::faults::FaultSpec;
+pub use lb_rules::{LbRuleDef, ProbeDef};
 
 /// Everything the emulator starts from: the world, latencies, throttling and initial faults.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +56,12 @@ pub struct LoadBalancerDef {
     /// Backend address pool names.
     #[serde(default)]
     pub backend_pools: Vec<String>,
+    /// Health probes.
+    #[serde(default)]
+    pub probes: Vec<ProbeDef>,
+    /// Load-balancing rules (each feeds one backend pool, gated or not by a probe).
+    #[serde(default)]
+    pub load_balancing_rules: Vec<LbRuleDef>,
 }
 
 /// One inbound NAT rule.
@@ -335,6 +343,8 @@ impl Scenario {
                 resource_group: "rg-contoso".to_string(),
                 nat_rules,
                 backend_pools: vec![],
+                probes: vec![],
+                load_balancing_rules: vec![],
             }],
             roles: roles.iter().map(|r| contoso_role(r)).collect(),
             latencies: Latencies::default(),

@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+use super::lb_rules::LbIds;
 use super::{ids, Disk, Lb, LbChild, Nic, Vm, World};
 
 /// RFC 3339 text of a timestamp.
@@ -265,6 +266,7 @@ impl World {
                 })
             })
             .collect();
+        let lb_ids = LbIds { sub, lb };
         let pools: Vec<Value> = lb
             .pools
             .iter()
@@ -276,7 +278,8 @@ impl World {
                     "id": ids::lb_child(sub, &lb.rg, &lb.name, "backendAddressPools", p),
                     "etag": lb.etag,
                     "type": "Microsoft.Network/loadBalancers/backendAddressPools",
-                    "properties": {"provisioningState": "Succeeded", "backendIPConfigurations": members},
+                    "properties": {"provisioningState": "Succeeded", "backendIPConfigurations": members,
+                        "loadBalancingRules": lb_ids.pool_rules(p)},
                 })
             })
             .collect();
@@ -304,12 +307,12 @@ impl World {
                     "type": "Microsoft.Network/loadBalancers/frontendIPConfigurations",
                     "properties": {"provisioningState": "Succeeded", "privateIPAddress": "10.0.255.10",
                         "privateIPAllocationMethod": "Static", "subnet": {"id": ids::subnet(sub, &lb.rg)},
-                        "inboundNatRules": rule_refs},
+                        "inboundNatRules": rule_refs, "loadBalancingRules": lb_ids.frontend_rules()},
                 }],
                 "backendAddressPools": pools,
                 "inboundNatRules": rules,
-                "loadBalancingRules": [],
-                "probes": [],
+                "loadBalancingRules": lb_ids.rules(&fe_id),
+                "probes": lb_ids.probes(),
                 "outboundRules": [],
                 "inboundNatPools": [],
             },

@@ -5,13 +5,14 @@
 
 pub(crate) mod ids;
 pub(crate) mod json;
+pub(crate) mod lb_rules;
 pub(crate) mod sizes;
 
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::lro::Operation;
-use super::scenario::{EndpointKindDef, RoleDef, Scenario};
+use super::scenario::{EndpointKindDef, LbRuleDef, ProbeDef, RoleDef, Scenario};
 
 /// A VM's power state as the instance view reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,6 +158,8 @@ pub(crate) struct Lb {
     pub resource_guid: String,
     pub nat_rules: Vec<NatRule>,
     pub pools: Vec<String>,
+    pub probes: Vec<ProbeDef>,
+    pub rules: Vec<LbRuleDef>,
 }
 
 /// The whole emulated subscription.
@@ -212,6 +215,8 @@ impl World {
                         })
                         .collect(),
                     pools: l.backend_pools.clone(),
+                    probes: l.probes.clone(),
+                    rules: l.load_balancing_rules.clone(),
                 })
                 .collect(),
             roles: s.roles.clone(),

@@ -8,7 +8,7 @@ use super::steps::{self, Leg, StepOutcome};
 use super::{ExecError, Executor, Request};
 use crate::azure::Progress;
 use crate::core::operation::{OpEvent, Operation, Outcome, RollbackMode, StepError};
-use crate::core::plan::{Plan, StepKind};
+use crate::core::plan::{beside_line, Plan, StepKind};
 use crate::failover::audit::AuditEvent;
 use crate::store::journal::JournalError;
 use crate::store::LockGuard;
@@ -428,6 +428,15 @@ impl Executor {
         step: StepKind,
     ) -> Result<Option<StepError>, ExecError> {
         let leg = Leg::of(op, &self.role)?;
+        let partner = op
+            .active_steps()
+            .iter()
+            .find(|r| r.kind == step)
+            .and_then(|r| r.concurrent_with);
+        if let Some(partner) = partner {
+            // Says in the step's stream (and headless lines) that it runs beside its partner.
+            recorder::note(rec, step, beside_line(partner)).await;
+        }
         let timing = self.opts.timings.get(step);
         let (tx, rx) = mpsc::channel(256);
         let lease = session.lease.clone();

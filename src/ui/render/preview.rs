@@ -8,7 +8,7 @@
 use super::super::state::ops::Preview;
 use super::super::theme::Theme;
 use super::widgets::{clean, dialog_box, width_of, wrap};
-use crate::core::plan::{human_duration, OperationKind, Plan};
+use crate::core::plan::{beside_line, human_duration, OperationKind, Plan};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -153,11 +153,12 @@ fn step_lines(plan: &Plan, theme: &Theme, width: usize) -> Vec<Line<'static>> {
         } else {
             (format!("~{}", human_duration(step.estimate)), theme.text)
         };
-        let mut what = clean(&step.what).into_owned();
-        if let Some(partner) = step.concurrent_with {
-            what.push_str(&format!(" (alongside {})", partner.label()));
-        }
-        for (j, part) in wrap(&what, room).into_iter().enumerate() {
+        let what = clean(&step.what).into_owned();
+        // The ∥ line follows the description, on its own line so it is never cut mid-why.
+        let beside = step.concurrent_with.map(beside_line);
+        let parts = wrap(&what, room).into_iter().map(|p| (p, false));
+        let beside_parts = beside.iter().flat_map(|b| wrap(b, room)).map(|p| (p, true));
+        for (j, (part, is_beside)) in parts.chain(beside_parts).enumerate() {
             let lead = if j == 0 {
                 vec![
                     Span::styled(format!("{:>2} ", i + 1), theme.muted),
@@ -175,6 +176,8 @@ fn step_lines(plan: &Plan, theme: &Theme, width: usize) -> Vec<Line<'static>> {
                 part,
                 if step.already_done {
                     theme.muted
+                } else if is_beside {
+                    theme.drill
                 } else {
                     theme.text
                 },

@@ -1,7 +1,8 @@
 //! The step-stream pane: replaces a role's detail panes while the cockpit follows one of its
 //! operations. One line per step (glyph AND word, never colour only): pending, running (spinner
 //! driven by ticks, elapsed, the latest progress note such as the LRO status), done (duration),
-//! skipped (reason), failed (ARM code, message, request id); then the rollback leg if one was
+//! skipped (reason), failed (ARM code, message, request id); a pending or running step that
+//! may run beside an earlier one shows `∥ <partner>: <why>`; then the rollback leg if one was
 //! chosen. Scrolls by itself so the step that matters stays in view at 80x24.
 //!
 //! Must not change state or read the clock (elapsed times use the last tick).
@@ -11,7 +12,7 @@ use super::super::state::UiState;
 use super::super::theme::Theme;
 use super::widgets::{clean, fmt_age, pane_block, put, put_cut, width_of, wrap};
 use crate::core::operation::{Operation, Outcome, StepRecord, StepState};
-use crate::core::plan::{human_duration, OperationKind};
+use crate::core::plan::{beside_line, human_duration, OperationKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -241,12 +242,19 @@ fn step_rows(
     } else {
         theme.text
     };
+    let lead = [
+        format!("{glyph} "),
+        pad(step.kind.label(), NAME_W),
+        pad(&status, STATUS_W),
+    ];
+    let room = width.saturating_sub(lead.iter().map(|c| width_of(c)).sum());
+    let [glyph_cell, name_cell, status_cell] = lead;
     rows.push(BodyRow {
         cells: vec![
-            (format!("{glyph} "), style),
-            (pad(step.kind.label(), NAME_W), theme.text),
-            (pad(&status, STATUS_W), style),
-            (clean(&step.what).into_owned(), what_style),
+            (glyph_cell, style),
+            (name_cell, theme.text),
+            (status_cell, style),
+            (fit_words(&clean(&step.what), room), what_style),
         ],
         hot,
         head: true,
@@ -264,9 +272,19 @@ fn step_rows(
             });
         }
     };
+    // A step that may run beside an earlier one says so while that still matters.
+    let beside = step.concurrent_with.map(beside_line);
+    if let (Some(line), StepState::Pending | StepState::Running) = (&beside, step.state) {
+        detail(line, theme.drill);
+    }
     match step.state {
         StepState::Running => {
-            if let Some(note) = step.notes.last() {
+            // The executor notes the ∥ line when the step starts: not shown twice.
+            let note = step
+                .notes
+                .last()
+                .filter(|n| Some(&n.text) != beside.as_ref());
+            if let Some(note) = note {
                 detail(&clean(&note.text), theme.drill);
             }
         }
@@ -334,4 +352,49 @@ fn draw_row(buf: &mut Buffer, x0: u16, y: u16, width: u16, row: &Row) {
 fn pad(text: &str, w: u16) -> String {
     let n = (w as usize).saturating_sub(width_of(text)).max(1);
     format!("{text}{}", " ".repeat(n))
+}
+
+/// `text` whole when it fits in `room` columns, else the words that fit and `…` (a word is
+/// never cut in two; a first word too long for the room is left to the row's own cut).
+fn fit_words(text: &str, room: usize) -> String {
+    if width_of(text) <= room {
+        return text.to_string();
+    }
+    let mut kept = String::new();
+    for word in text.split(' ') {
+        let next = if kept.is_empty() {
+            word.to_string()
+        } else {
+            format!("{kept} {word}")
+        };
+        if width_of(&next) + 1 > room {
+            break;
+        }
+        kept = next;
+    }
+    if kept.is_empty() {
+        return text.to_string();
+    }
+    format!("{}…", kept.trim_end_matches([',', ';', ':', '(']))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_words;
+
+    #[test]
+    fn a_long_description_keeps_whole_words() {
+        let text = "power off app-a (unreachable: timed out after 800ms)";
+        assert_eq!(fit_words(text, 80), text);
+        assert_eq!(
+            fit_words(text, 47),
+            "power off app-a (unreachable: timed out after…"
+        );
+        assert_eq!(fit_words(text, 30), "power off app-a (unreachable…");
+        assert_eq!(
+            fit_words("detach", 3),
+            "detach",
+            "a lone long word is the row's to cut"
+        );
+    }
 }

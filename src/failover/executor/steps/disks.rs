@@ -110,9 +110,9 @@ impl Ctx<'_> {
         what: &str,
     ) -> Result<Vec<String>, StepError> {
         self.note(format!(
-            "the detach from {owner} did not finish within {} s (a hung guest can stall it): \
+            "the detach from {owner} did not finish within {:.1} s (a hung guest can stall it): \
              powering {owner} off first, then detaching again",
-            self.exec.opts.detach_window.as_secs()
+            self.exec.opts.detach_window.as_secs_f64()
         ))
         .await;
         let off = format!("power off {owner} (the detach stalled)");
