@@ -5,7 +5,7 @@
 use crate::config::Config;
 use crate::core::name::typed_name_confirms;
 use crate::core::operation::OpEvent;
-use crate::core::plan::{beside_line, human_duration, Plan};
+use crate::core::plan::{human_duration, Plan};
 use crate::failover::{Audit, AuditEvent, Operator, StateDir};
 use crate::ops::{Confirmation, Runner};
 use std::io::{BufRead, Write};
@@ -176,8 +176,8 @@ pub fn print_plan(out: &mut (dyn Write + Send), plan: &Plan, json: bool) {
             step.kind.label(),
             step.what
         );
-        if let Some(partner) = step.concurrent_with {
-            let _ = writeln!(out, "      {:<9} {}", "", beside_line(partner));
+        if let Some(beside) = step.beside() {
+            let _ = writeln!(out, "      {:<9} {beside}", "");
         }
     }
 }

@@ -46,4 +46,23 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn a_step_with_nothing_to_do_shows_no_beside_line() {
+        let mut step = super::super::PlanStep {
+            kind: StepKind::Detach,
+            what: "nothing to detach: every disk of the role is shared".to_string(),
+            azure_calls: Vec::new(),
+            estimate: std::time::Duration::ZERO,
+            timeout: std::time::Duration::from_secs(60),
+            concurrent_with: Some(StepKind::Isolate),
+            already_done: true,
+        };
+        assert_eq!(step.beside(), None);
+        step.already_done = false;
+        assert_eq!(
+            step.beside().as_deref(),
+            Some("∥ isolate: NIC and disks are fenced at once")
+        );
+    }
 }

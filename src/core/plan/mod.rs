@@ -248,6 +248,16 @@ pub struct PlanStep {
     pub already_done: bool,
 }
 
+impl PlanStep {
+    /// The ∥ line of a step that runs beside an earlier one; none for a step with nothing to
+    /// do, whose overlap would explain nothing.
+    pub fn beside(&self) -> Option<String> {
+        self.concurrent_with
+            .filter(|_| !self.already_done)
+            .map(beside_line)
+    }
+}
+
 /// Builds the plan: target, steps, blockers, estimate. Never fails: what is wrong is a blocker.
 pub fn build(input: PlanInput<'_>) -> Plan {
     let choice = target::choose(&input);

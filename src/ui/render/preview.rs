@@ -8,7 +8,7 @@
 use super::super::state::ops::Preview;
 use super::super::theme::Theme;
 use super::widgets::{clean, dialog_box, width_of, wrap};
-use crate::core::plan::{beside_line, human_duration, OperationKind, Plan};
+use crate::core::plan::{human_duration, OperationKind, Plan};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -155,7 +155,7 @@ fn step_lines(plan: &Plan, theme: &Theme, width: usize) -> Vec<Line<'static>> {
         };
         let what = clean(&step.what).into_owned();
         // The ∥ line follows the description, on its own line so it is never cut mid-why.
-        let beside = step.concurrent_with.map(beside_line);
+        let beside = step.beside();
         let parts = wrap(&what, room).into_iter().map(|p| (p, false));
         let beside_parts = beside.iter().flat_map(|b| wrap(b, room)).map(|p| (p, true));
         for (j, (part, is_beside)) in parts.chain(beside_parts).enumerate() {
