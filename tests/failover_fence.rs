@@ -74,10 +74,10 @@ async fn a_hung_master_is_powered_off_beside_the_attach_and_before_the_commit() 
     let power_off = first(&log, "POST", "virtualMachines/web-a/powerOff");
     let attach = first(&log, "POST", "virtualMachines/web-b/attachDetachDataDisks");
     assert!(detach < power_off, "the power-off comes after the detach");
-    assert!(
-        power_off < attach,
-        "the power-off is on its way when the attach is sent"
-    );
+    // Which of the power-off and the attach is sent first depends on timing alone (the fence
+    // step probes the old master first, the attach reads Azure only); that the two steps
+    // overlap is the journal's to show, below.
+    assert!(detach < attach, "the attach comes after the detach");
 
     let events = journal_events(&dir, "web", &report.op_id);
     let detach_done = at(&events, ended(StepKind::Detach), "detach done");

@@ -71,6 +71,25 @@ async fn probe_round(role: &RoleConfig, http: &reqwest::Client, timeout: Duratio
     facts
 }
 
+/// What Azure says about the role right now, without probing: for the steps that decide from
+/// Azure's facts alone (a hung VM's probe timeout would otherwise sit on the critical path).
+pub(crate) async fn facts(reader: &ReadClient, role: &RoleConfig) -> Result<AzureFacts, ArmError> {
+    let scope = InventoryScope::for_roles(std::slice::from_ref(&role.spec));
+    Ok(refresh(reader, &scope).await?.facts)
+}
+
+/// One check of the vm probe of `vm`: does its host answer at all.
+pub(crate) async fn vm_answers(
+    role: &RoleConfig,
+    http: &reqwest::Client,
+    vm: &str,
+    timeout: Duration,
+) -> bool {
+    check(http, &role.probes.vm.render(vm, &role.spec.name), timeout)
+        .await
+        .is_up()
+}
+
 /// One check of the service probe of `vm`.
 pub(crate) async fn service_probe(
     role: &RoleConfig,

@@ -9,7 +9,7 @@ use super::{arm_error, own_error, Cadence, Ctx, StepOutcome, StepResult};
 use crate::azure::lro::likely_window;
 use crate::core::model::{same_name, DiskFacts};
 use crate::core::operation::StepError;
-use crate::failover::executor::observe::disk_owners;
+use crate::failover::executor::observe::{disk_owners, vm_answers};
 
 impl Ctx<'_> {
     /// Detaches every role disk from every owner that is not the destination.
@@ -17,11 +17,11 @@ impl Ctx<'_> {
         if let Some(skipped) = self.all_shared("detach") {
             return Ok(skipped);
         }
-        let view = self.view().await?;
+        let facts = self.facts().await?;
         let dest = &self.leg.dest;
         let mut by_owner: Vec<(String, Vec<String>)> = Vec::new();
         for disk in self.role().spec.moving_disks() {
-            for owner in disk_owners(&view.facts, &disk.name) {
+            for owner in disk_owners(&facts, &disk.name) {
                 if same_name(&owner, dest) {
                     continue;
                 }
@@ -39,8 +39,7 @@ impl Ctx<'_> {
         let mut ids = Vec::new();
         for (owner, disks) in &by_owner {
             let names: Vec<&str> = disks.iter().map(String::as_str).collect();
-            let unreachable = !self.leg.graceful && !view.probes.get(owner).vm.is_up();
-            ids.extend(self.detach_from(owner, &names, unreachable).await?);
+            ids.extend(self.detach_from(owner, &names).await?);
         }
         for (owner, disks) in &by_owner {
             let vm = self
@@ -75,28 +74,42 @@ impl Ctx<'_> {
         })
     }
 
-    /// Detaches `names` from `owner`. From an unreachable owner the detach gets a window
+    /// Detaches `names` from `owner`. On a failover leg the detach gets a window
     /// ([`crate::failover::ExecutorOptions::detach_window`]): a hung guest can stall it, and
-    /// then the owner is powered off first and the detach sent again (the same call: an owner
-    /// that is off lets go at once).
-    async fn detach_from(
-        &self,
-        owner: &str,
-        names: &[&str],
-        unreachable: bool,
-    ) -> Result<Vec<String>, StepError> {
+    /// when the window passes and the owner does not answer its vm probe, the owner is powered
+    /// off first and the detach sent again (the same call: an owner that is off lets go at
+    /// once). The probe runs beside the detach call, not before it, so a hung owner's probe
+    /// timeout is not on the critical path.
+    async fn detach_from(&self, owner: &str, names: &[&str]) -> Result<Vec<String>, StepError> {
         let force = self.session.force_detach;
         let how = if force { "force-detach" } else { "detach" };
         let what = format!("{how} {} from {owner}", names.join(", "));
-        let window = self.exec.opts.detach_window;
         let first = self.arm.detach_disks(self.rg(), owner, names, force);
-        let result = if unreachable {
-            match tokio::time::timeout(window, first).await {
-                Ok(result) => result,
-                Err(_) => return self.power_off_then_detach(owner, names, &what).await,
-            }
-        } else {
+        let result = if self.leg.graceful {
             first.await
+        } else {
+            let mut first = std::pin::pin!(first);
+            let timeout = self.exec.opts.probe_timeout;
+            let mut probe =
+                std::pin::pin!(vm_answers(self.role(), &self.exec.http, owner, timeout));
+            let mut window = std::pin::pin!(tokio::time::sleep(self.exec.opts.detach_window));
+            let mut answers: Option<bool> = None;
+            loop {
+                tokio::select! {
+                    result = &mut first => break result,
+                    up = &mut probe, if answers.is_none() => answers = Some(up),
+                    () = &mut window => {
+                        let up = match answers {
+                            Some(up) => up,
+                            None => probe.as_mut().await,
+                        };
+                        if !up {
+                            return self.power_off_then_detach(owner, names, &what).await;
+                        }
+                        break first.await;
+                    }
+                }
+            }
         };
         Ok(self.audited(&what, result).await?.request_ids)
     }
@@ -215,10 +228,10 @@ impl Ctx<'_> {
             return Ok(skipped);
         }
         let dest = self.leg.dest.clone();
-        let view = self.view().await?;
+        let facts = self.facts().await?;
         let mut missing: Vec<(&str, i32)> = Vec::new();
         for disk in self.role().spec.moving_disks() {
-            let owners = disk_owners(&view.facts, &disk.name);
+            let owners = disk_owners(&facts, &disk.name);
             if owners.iter().any(|o| same_name(o, &dest)) && owners.len() == 1 {
                 continue;
             }

@@ -9,10 +9,10 @@ use crate::failover::executor::observe::{endpoint_nics, vm_nic};
 impl Ctx<'_> {
     /// Removes the endpoint from every NIC that is not the destination's.
     pub(super) async fn isolate(&self) -> StepResult {
-        let view = self.view().await?;
-        let dest_nic = vm_nic(&view.facts, &self.leg.dest);
+        let facts = self.facts().await?;
+        let dest_nic = vm_nic(&facts, &self.leg.dest);
         let spec = &self.role().spec.endpoint;
-        let others: Vec<String> = endpoint_nics(&view.facts, self.role())
+        let others: Vec<String> = endpoint_nics(&facts, self.role())
             .into_iter()
             .filter(|(nic, _)| !dest_nic.as_deref().is_some_and(|d| same_name(d, nic)))
             .map(|(nic, _)| nic)
@@ -51,12 +51,12 @@ impl Ctx<'_> {
 
     /// Adds the endpoint to the destination's NIC, refusing while another NIC holds it.
     pub(super) async fn expose(&self) -> StepResult {
-        let view = self.view().await?;
+        let facts = self.facts().await?;
         let spec = &self.role().spec.endpoint;
         let dest = &self.leg.dest;
-        let nic = vm_nic(&view.facts, dest)
+        let nic = vm_nic(&facts, dest)
             .ok_or_else(|| own_error("NoNic", format!("{dest} has no network interface")))?;
-        let holders = endpoint_nics(&view.facts, self.role());
+        let holders = endpoint_nics(&facts, self.role());
         if holders.iter().any(|(n, _)| same_name(n, &nic)) {
             return Ok(StepOutcome::Skipped(format!(
                 "{} is on {nic} already",

@@ -137,6 +137,13 @@ impl Ctx<'_> {
         recorder::note(self.rec, self.step, text).await;
     }
 
+    /// A fresh read of the role's Azure facts, no probes.
+    async fn facts(&self) -> Result<crate::core::model::AzureFacts, StepError> {
+        observe::facts(self.arm.reader(), self.role())
+            .await
+            .map_err(|e| arm_error(&e))
+    }
+
     /// A fresh view of the role (inventory + probes).
     async fn view(&self) -> Result<View, StepError> {
         observe::view(
