@@ -193,7 +193,10 @@ fn the_dialog_shows_holder_lease_and_warning_at_both_sizes() {
     let mut st = on_db(Mode::Operator, true);
     update(&mut st, key('U'));
     let reading = screen(&st, 80, 24);
-    assert!(reading.contains("reading the lock of db (held by oncall@jump-2)"), "{reading}");
+    assert!(
+        reading.contains("reading the lock of db (held by oncall@jump-2)"),
+        "{reading}"
+    );
     read_lock(&mut st);
     update(&mut st, key('d'));
     for (w, h) in [(80, 24), (120, 40)] {
@@ -228,7 +231,10 @@ fn read_only_and_wall_have_no_unlock_and_drop_lock_messages() {
             update(&mut st, Msg::Action(Action::Help));
             screen(&st, 120, 40)
         };
-        assert!(!help.contains("unlock") && !help.contains("dead holder"), "{help}");
+        assert!(
+            !help.contains("unlock") && !help.contains("dead holder"),
+            "{help}"
+        );
     }
     let mut st = on_db(Mode::Operator, true);
     update(&mut st, Msg::Action(Action::Help));
@@ -241,7 +247,11 @@ fn a_local_backend_explains_and_a_free_role_has_nothing_to_break() {
     let mut st = on_db(Mode::Operator, false);
     assert!(update(&mut st, key('U')).is_empty());
     assert!(st.dialog().is_none());
-    assert!(last_log(&st).contains("a local lock dies with its process"), "{}", last_log(&st));
+    assert!(
+        last_log(&st).contains("a local lock dies with its process"),
+        "{}",
+        last_log(&st)
+    );
     let mut st = on_db(Mode::Operator, true);
     update(&mut st, Msg::Action(Action::First));
     assert!(update(&mut st, key('U')).is_empty());
