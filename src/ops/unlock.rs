@@ -123,12 +123,18 @@ pub enum UnlockError {
     AuditRefused {
         /// The role.
         role: String,
-        /// Why the audit refused.
-        source: AuditError,
+        /// Why the audit refused (boxed: store errors are large).
+        source: Box<AuditError>,
     },
-    /// The store could not be read or the break failed.
+    /// The store could not be read or the break failed (boxed: store errors are large).
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(Box<StoreError>),
+}
+
+impl From<StoreError> for UnlockError {
+    fn from(e: StoreError) -> UnlockError {
+        UnlockError::Store(Box::new(e))
+    }
 }
 
 /// Refuses a config whose role locks are host-local `flock`s.
@@ -190,7 +196,7 @@ impl Runner {
             .await
             .map_err(|source| UnlockError::AuditRefused {
                 role: role.to_owned(),
-                source,
+                source: Box::new(source),
             })?;
         let outcome = match self.store().break_lock(role).await? {
             Some(_) => BreakOutcome::Broken,

@@ -149,7 +149,7 @@ impl Action {
             Action::Drill => "drill: switchover, hold, switch back + report",
             Action::History => "run history of the selected role (RTO trend)",
             Action::ExportTimeline => "write the last operation's timeline (Markdown)",
-            Action::Unlock => "break a dead holder's lock of the role (typed confirmation)",
+            Action::Unlock => "break a dead holder's lock (typed role name)",
         }
     }
 
