@@ -98,6 +98,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         effects,
         ops,
         rto_target: std::time::Duration::from_secs(300),
+        shared_locks: false,
     })
     .await?;
     Ok(())

@@ -196,6 +196,7 @@ pub async fn run(params: CockpitParams<'_>) -> Result<(), CockpitError> {
         effects: handle.effects(),
         ops: ops_rx,
         rto_target: config.failover.rto_target,
+        shared_locks: !matches!(config.coordination, crate::config::Coordination::Local),
     });
     let result = until_engine_fails(ui, &mut failures).await;
     handle.shutdown().await;

@@ -166,7 +166,7 @@ fn every_bad_cockpit_fixture_reports_exactly_its_problems() {
                 "14:8: keys.qiut = \"x\": unknown action; did you mean `quit`?",
                 "15:15: keys.select_down = \"j, down\": unknown action; expected one of: up, down, \
                  first, last, next_pane, prev_pane, refresh, help, close, quit, chaos_kill, \
-                 chaos_hang, chaos_heal, failover, switchover, abort, drill, history, export_timeline",
+                 chaos_hang, chaos_heal, failover, switchover, abort, drill, history, export_timeline, unlock",
             ],
         ),
         (

@@ -8,9 +8,9 @@
 
 use super::{confirm_role, prepare, Terminal};
 use crate::config::{Config, Coordination};
-use crate::failover::AuditEvent;
-use crate::store::lock::{LockInfo, LockStatus};
-use crate::store::{SharedStore, StoreExt};
+use crate::ops::unlock::{describe, shared_backend};
+use crate::ops::{BreakOutcome, NextStep, UnlockError, UnlockRequest};
+use crate::store::lock::LockStatus;
 use crate::term_out::Sanitized;
 use std::io::Write;
 use std::path::PathBuf;
@@ -37,14 +37,8 @@ pub async fn run(config: &Config, args: &UnlockArgs, term: Terminal<'_>) -> u8 {
     let Terminal { out, err, input } = term;
     let (mut out, mut err) = (Sanitized::new(out), Sanitized::new(err));
     let (out, err): (&mut (dyn Write + Send), &mut (dyn Write + Send)) = (&mut out, &mut err);
-    if matches!(config.coordination, Coordination::Local) {
-        let _ = writeln!(
-            err,
-            "error: {} has [coordination] backend = \"local\": a role lock is a local flock, which \
-             the kernel releases when its process dies, so there is nothing to break (a held one \
-             belongs to a live baton on this host)",
-            config.source.display()
-        );
+    if let Err(e) = shared_backend(config) {
+        let _ = writeln!(err, "error: {e}");
         return 2;
     }
     let host_id = args.host_id.as_deref();
@@ -52,8 +46,7 @@ pub async fn run(config: &Config, args: &UnlockArgs, term: Terminal<'_>) -> u8 {
         Ok(runner) => runner,
         Err(code) => return code,
     };
-    let store = runner.store().clone();
-    let status = match store.lock_status(&args.role).await {
+    let status = match runner.lock_status(&args.role).await {
         Ok(Some(status)) if status.held => status,
         Ok(other) => {
             let state = other.map_or_else(|| "never taken".to_string(), |s| s.lease);
@@ -75,46 +68,37 @@ pub async fn run(config: &Config, args: &UnlockArgs, term: Terminal<'_>) -> u8 {
         "Breaking it makes a live holder stop before its next Azure write (lease lost)."
     );
     let audit = runner.audit();
-    if confirm_role(err, input, &audit, &args.role, args.yes)
-        .await
-        .is_none()
-    {
+    let Some(confirmation) = confirm_role(err, input, &audit, &args.role, args.yes).await else {
         return 1;
-    }
-    // Recorded before the break, as every write: a break nobody can account for never happens.
-    let broken = AuditEvent::LockBroken {
-        holder: status.holder.as_ref().map(describe),
-        holder_op: status.holder.as_ref().and_then(|h| h.op_id.clone()),
-        epoch: status.epoch,
-        comment: args.comment.clone(),
     };
-    let op_id = status.holder.as_ref().and_then(|h| h.op_id.as_deref());
-    if let Err(e) = audit.record(&args.role, op_id, &broken).await {
-        let _ = writeln!(
-            err,
-            "refusing to unlock role {}: the audit record could not be written, so nothing was \
-             changed: {e}",
-            args.role
-        );
-        return 1;
-    }
-    match store.break_lock(&args.role).await {
-        Ok(Some(_)) => {
-            let _ = writeln!(
-                out,
-                "lock of role {} broken (epoch {})",
-                args.role, status.epoch
-            );
-        }
-        Ok(None) => {
-            let _ = writeln!(out, "the lease of role {} ended meanwhile", args.role);
+    let request = UnlockRequest {
+        role: args.role.clone(),
+        seen_epoch: status.epoch,
+        comment: args.comment.clone(),
+        confirmation,
+    };
+    let done = match runner.break_lock(&request).await {
+        Ok(done) => done,
+        Err(e @ UnlockError::AuditRefused { .. }) => {
+            let _ = writeln!(err, "{e}");
+            return 1;
         }
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             return 1;
         }
-    }
-    next_step(out, &store, &args.role).await;
+    };
+    let _ = match done.outcome {
+        BreakOutcome::Broken => writeln!(
+            out,
+            "lock of role {} broken (epoch {})",
+            args.role, done.epoch
+        ),
+        BreakOutcome::EndedMeanwhile => {
+            writeln!(out, "the lease of role {} ended meanwhile", args.role)
+        }
+    };
+    next_step(out, &args.role, &done.next);
     0
 }
 
@@ -150,34 +134,23 @@ fn show(out: &mut (dyn Write + Send), role: &str, status: &LockStatus, config: &
     );
 }
 
-/// `operator on host (pid N)`.
-fn describe(h: &LockInfo) -> String {
-    format!("{} on {} (pid {})", h.who, h.host, h.pid)
-}
-
 fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
 /// What to run now: the resume of the role's interrupted operation, from any host.
-async fn next_step(out: &mut (dyn Write + Send), store: &SharedStore, role: &str) {
-    let unfinished = store
-        .operations_of_role(role)
-        .await
-        .into_iter()
-        .find(|op| !op.is_finished());
-    let _ = match unfinished {
-        Some(op) if op.drill.is_some() => writeln!(
+fn next_step(out: &mut (dyn Write + Send), role: &str, next: &NextStep) {
+    let _ = match next {
+        NextStep::ResumeDrill => writeln!(
             out,
             "next: resume its drill from any host: baton drill {role} --resume"
         ),
-        Some(op) => writeln!(
+        NextStep::Resume { kind, op_id } => writeln!(
             out,
-            "next: resume {} {} from any host: baton {} {role} --resume",
-            op.kind.as_str(),
-            op.op_id,
-            op.kind.as_str()
+            "next: resume {} {op_id} from any host: baton {} {role} --resume",
+            kind.as_str(),
+            kind.as_str()
         ),
-        None => writeln!(out, "next: no operation of role {role} is unfinished"),
+        NextStep::Nothing => writeln!(out, "next: no operation of role {role} is unfinished"),
     };
 }

@@ -6,16 +6,21 @@
 //! before the first event), and ONE ordered stream of [`OpStreamEvent`]s carrying both
 //! operation events and drill updates (each with its record).
 //!
+//! [`Runner::lock_status`] / [`Runner::break_lock`] ([`unlock`]) are the one way to break a dead
+//! holder's shared role lock, for `baton unlock` and the cockpit alike.
+//!
 //! Owns constructing the engines underneath (`failover::Executor`, `drill::Drill`): nothing
 //! else in the crate builds them. Must not run steps, decide blockers or verdicts (the engines
 //! and `core` do), print (its callers do), or read back from the store what a run just told it.
 
 mod handle;
 mod request;
+pub mod unlock;
 
 pub use crate::drill::OpStreamEvent;
 pub use handle::{AbortSwitch, OpEnd, OpHandle, OpId};
 pub use request::{Confirmation, StartError, StartRequest};
+pub use unlock::{BreakOutcome, NextStep, UnlockError, UnlockRequest, Unlocked};
 
 use crate::azure::ArmClient;
 use crate::config::{Config, RoleConfig};

@@ -20,6 +20,7 @@ use crate::core::name::RoleName;
 use crate::core::operation::{OpEvent, Operation, RollbackMode};
 use crate::core::plan::{OperationKind, Plan};
 use std::path::PathBuf;
+use time::OffsetDateTime;
 
 /// What the cockpit asks its surroundings to do, grouped by who does it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,6 +119,70 @@ pub enum OpEffect {
         /// The operation.
         op_id: String,
     },
+    /// Read the role's lock as the store has it, for the unlock dialog; answered by
+    /// [`EngineMsg::Lock`]. A read, but only the unlock flow (operator and demo) asks for it.
+    ReadLock {
+        /// The role (raw name).
+        role: RoleName,
+    },
+    /// Break another baton's lock of the role once the operator typed the role's name; the
+    /// engine checks the name again, refuses a lock whose epoch is no longer `epoch`, audits
+    /// `lock_broken` before breaking, and answers [`EngineMsg::LockBroken`].
+    BreakLock {
+        /// The role (raw name).
+        role: RoleName,
+        /// The holder's epoch the dialog showed.
+        epoch: u64,
+        /// What the operator typed.
+        confirmed_name: String,
+    },
+}
+
+/// The audit comment of a lock broken from the cockpit (its dialog has no comment field; the
+/// dialog says this text, the engine records it).
+pub const COCKPIT_UNLOCK_COMMENT: &str = "from the cockpit";
+
+/// A role's lock as the unlock dialog shows it (plain data copied from the store's answer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockView {
+    /// The holder written on the lock, if it names one.
+    pub holder: Option<LockHolderView>,
+    /// The holder's epoch.
+    pub epoch: u64,
+    /// The lease state as the service says it (`leased`, `expired`, `broken`…).
+    pub lease: String,
+    /// True while someone holds it.
+    pub held: bool,
+    /// When the lock blob was last written (Azure records no renew), if known.
+    pub last_written: Option<OffsetDateTime>,
+}
+
+/// Who holds a lock, as written on it (raw strings: sanitize before drawing).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockHolderView {
+    /// The operator.
+    pub who: String,
+    /// Their host.
+    pub host: String,
+    /// The holding baton's process id.
+    pub pid: u32,
+    /// The operation it runs, once known.
+    pub op_id: Option<String>,
+    /// Since when it holds the lock.
+    pub since: OffsetDateTime,
+}
+
+/// What a confirmed unlock did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockBreak {
+    /// True when the lease was broken now; false when it had ended by itself meanwhile.
+    pub broken: bool,
+    /// The holder it named (`operator@host`), if any.
+    pub was: Option<String>,
+    /// The holder's epoch.
+    pub epoch: u64,
+    /// The command that resumes the role's unfinished operation from any host, if one is.
+    pub resume: Option<String>,
 }
 
 /// What the engine tells the cockpit besides snapshots and log events (those have their own
@@ -158,18 +223,35 @@ pub enum EngineMsg {
         /// The event.
         event: OpEvent,
     },
+    /// The answer to [`OpEffect::ReadLock`]: the lock (`None`: never taken), or why it could
+    /// not be read.
+    Lock {
+        /// The role (raw name).
+        role: RoleName,
+        /// The lock, or the store's error in words.
+        status: Result<Option<LockView>, String>,
+    },
+    /// The answer to [`OpEffect::BreakLock`]: what was done, or why nothing was.
+    LockBroken {
+        /// The role (raw name).
+        role: RoleName,
+        /// The outcome, or the refusal in words.
+        result: Result<LockBreak, String>,
+    },
 }
 
 impl EngineMsg {
-    /// True for messages about operations, which read-only and wall cockpits drop (nothing
-    /// there may open an operation dialog).
+    /// True for messages about operations and lock breaks, which read-only and wall cockpits
+    /// drop (nothing there may open an operation or unlock dialog).
     pub fn is_operation(&self) -> bool {
         match self {
             EngineMsg::Plan(_)
             | EngineMsg::PlanError(_)
             | EngineMsg::OpEvent { .. }
             | EngineMsg::Interrupted(_)
-            | EngineMsg::Drill { .. } => true,
+            | EngineMsg::Drill { .. }
+            | EngineMsg::Lock { .. }
+            | EngineMsg::LockBroken { .. } => true,
             EngineMsg::History(_) | EngineMsg::RemoteEvent { .. } => false,
         }
     }

@@ -53,6 +53,9 @@ pub enum Action {
     /// Write the selected role's current or last operation as a Markdown timeline (a local
     /// file for the postmortem; nothing in Azure changes).
     ExportTimeline,
+    /// Break the selected role's lock held by another baton (a dead holder's), after showing
+    /// it and a typed confirmation: the cockpit's `baton unlock`.
+    Unlock,
 }
 
 /// Where an action belongs in the help overlay and footer.
@@ -70,7 +73,7 @@ pub enum Section {
 
 impl Action {
     /// Every action, in help/footer order.
-    pub const ALL: [Action; 19] = [
+    pub const ALL: [Action; 20] = [
         Action::Up,
         Action::Down,
         Action::First,
@@ -90,6 +93,7 @@ impl Action {
         Action::Drill,
         Action::History,
         Action::ExportTimeline,
+        Action::Unlock,
     ];
 
     /// The name used in config overrides (`[keys]` table) and error messages.
@@ -114,6 +118,7 @@ impl Action {
             Action::Drill => "drill",
             Action::History => "history",
             Action::ExportTimeline => "export_timeline",
+            Action::Unlock => "unlock",
         }
     }
 
@@ -144,6 +149,7 @@ impl Action {
             Action::Drill => "drill: switchover, hold, switch back + report",
             Action::History => "run history of the selected role (RTO trend)",
             Action::ExportTimeline => "write the last operation's timeline (Markdown)",
+            Action::Unlock => "break a dead holder's lock (typed role name)",
         }
     }
 
@@ -169,6 +175,7 @@ impl Action {
             Action::Drill => "drill",
             Action::History => "history",
             Action::ExportTimeline => "timeline",
+            Action::Unlock => "unlock",
         }
     }
 
@@ -186,7 +193,8 @@ impl Action {
             | Action::Close
             | Action::Abort
             | Action::History
-            | Action::ExportTimeline => None,
+            | Action::ExportTimeline
+            | Action::Unlock => None,
         }
     }
 
@@ -206,9 +214,11 @@ impl Action {
             | Action::History
             | Action::ExportTimeline => Section::General,
             Action::ChaosKill | Action::ChaosHang | Action::ChaosHeal => Section::Demo,
-            Action::Failover | Action::Switchover | Action::Abort | Action::Drill => {
-                Section::Operate
-            }
+            Action::Failover
+            | Action::Switchover
+            | Action::Abort
+            | Action::Drill
+            | Action::Unlock => Section::Operate,
         }
     }
 
@@ -223,6 +233,7 @@ impl Action {
                 | Action::Switchover
                 | Action::Abort
                 | Action::Drill
+                | Action::Unlock
         )
     }
 

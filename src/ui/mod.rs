@@ -25,7 +25,7 @@
 //!   imports; the UI and the engine never import each other), nested by who executes it:
 //!   `Ui(Quit | Bell)`, `Read(RefreshInventory | LoadHistory | ExportTimeline)`,
 //!   `Chaos(ChaosRequest)` (demo only) and `Op(RequestPlan | StartOperation | AbortOperation |
-//!   ChooseRollback | ResumeOperation)`. [`run`] handles `Ui` itself and forwards the rest to
+//!   ChooseRollback | ResumeOperation | ReadLock | BreakLock)`. [`run`] handles `Ui` itself and forwards the rest to
 //!   `UiOptions::effects` with `try_send`; a full or closed engine queue is reported in the
 //!   event log instead of freezing the screen. `UiOptions::ops` carries the engine's
 //!   messages; `UiOptions::rto_target` is what the summary measures against.
@@ -45,7 +45,7 @@
 //!
 //! | mode | badge | what exists |
 //! |---|---|---|
-//! | [`Mode::Operator`] | — | navigation, refresh, help, quit, history, failover, switchover, abort |
+//! | [`Mode::Operator`] | — | navigation, refresh, help, quit, history, failover, switchover, abort, unlock |
 //! | [`Mode::ReadOnly`] | `READ-ONLY` | navigation, refresh, help, quit, history — no mutating action at all |
 //! | [`Mode::Wall`] | `WALL` | refresh, help, quit — read-only, no selection, no cursor |
 //! | [`Mode::Demo`] | `DEMO` | operator + chaos keys against the embedded emulator |
@@ -94,6 +94,14 @@
 //!    `from → to`, where it stopped (the step running when baton died, or the failed step and
 //!    its error, or the abort), the last activity time, who began it; offering `resume`
 //!    (`ResumeOperation`) and then the operation's rollback options.
+//!
+//! 9. `U` on a role whose lock another baton holds (a remote holder in the snapshot) opens the
+//!    **unlock dialog** and emits `ReadLock`; the engine answers `EngineMsg::Lock` (holder, pid,
+//!    operation, since, epoch, lease state, last write), shown with the warning that a live
+//!    holder stops before its next Azure write. The role's exact name and Enter emit
+//!    `BreakLock` with the epoch shown, once; `EngineMsg::LockBroken` becomes one event-log
+//!    line. With local locks (`UiState::with_shared_locks(false)`, the default) `U` only says
+//!    a local lock dies with its process.
 //!
 //! Dialogs queue (events can open one while another is shown); the front one gets the keys.
 //!
@@ -182,6 +190,7 @@
 //! | `history` | `h` — open / close the run history of the selected role | not wall |
 //! | `drill` | `d` — plan a drill (switchover, hold, switch back) of the selected role | operator, demo |
 //! | `export_timeline` | `t` — write the role's newest operation as a Markdown timeline | not wall |
+//! | `unlock` | `U` — break another baton's lock of the selected role (a dead holder's) | operator, demo |
 //!
 //! Inside dialogs (not rebindable, the dialog says them): preview — characters type,
 //! `backspace`, `enter` start, `esc` cancel, `tab` next standby, `↑↓ pgup pgdn` scroll; abort —

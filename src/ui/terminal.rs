@@ -48,6 +48,9 @@ pub struct UiOptions {
     pub ops: mpsc::Receiver<EngineMsg>,
     /// A failover or switchover slower than this missed its RTO (config `failover.rto_target`).
     pub rto_target: std::time::Duration,
+    /// Role locks are shared leases (`[coordination] backend = "azure-blob"`), so the unlock
+    /// key can break another baton's; false for host-local `flock`s.
+    pub shared_locks: bool,
 }
 
 /// Why the cockpit stopped abnormally.
@@ -126,8 +129,11 @@ pub async fn run(opts: UiOptions) -> Result<(), UiError> {
         effects,
         ops,
         rto_target,
+        shared_locks,
     } = opts;
-    let mut state = UiState::new(mode, keymap, &title, &environment).with_rto_target(rto_target);
+    let mut state = UiState::new(mode, keymap, &title, &environment)
+        .with_rto_target(rto_target)
+        .with_shared_locks(shared_locks);
     let size = term.size()?;
     update(&mut state, Msg::Resize(size.width, size.height));
     update(&mut state, Msg::Tick(OffsetDateTime::now_utc()));

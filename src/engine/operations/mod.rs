@@ -1,5 +1,6 @@
-//! The cockpit's side of failovers, switchovers and drills: turns the UI's operation effects
-//! into [`Runner`] calls and the handle's one ordered stream into UI messages.
+//! The cockpit's side of failovers, switchovers, drills and lock breaks (`unlock`): turns the
+//! UI's operation effects into [`Runner`] calls and the handle's one ordered stream into UI
+//! messages.
 //!
 //! It exists only when the cockpit was given a runner (operator and demo modes): in read-only
 //! and wall modes nothing here is built, so nothing can write. The runner owns every rule
@@ -26,6 +27,7 @@ use time::OffsetDateTime;
 use tokio::sync::{mpsc, watch};
 
 mod plans;
+mod unlock;
 
 /// Longest an ended operation's role waits for a fresh inventory before it stops showing
 /// FAILING OVER.
@@ -125,6 +127,16 @@ pub(super) async fn run(runner: Runner, ch: OpsChannels, mut effects: mpsc::Rece
             }
             OpEffect::ResumeOperation { op_id } => {
                 tokio::spawn(async move { ops.continue_op(&op_id, None).await });
+            }
+            OpEffect::ReadLock { role } => {
+                tokio::spawn(async move { ops.read_lock(role).await });
+            }
+            OpEffect::BreakLock {
+                role,
+                epoch,
+                confirmed_name,
+            } => {
+                tokio::spawn(async move { ops.break_lock(role, epoch, confirmed_name).await });
             }
         }
     }

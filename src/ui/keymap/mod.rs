@@ -103,6 +103,7 @@ fn default_keys(action: Action) -> Vec<KeySpec> {
         // is a read, so it may sit there.
         Action::History => vec![KeySpec::ch('h')],
         Action::ExportTimeline => vec![KeySpec::ch('t')],
+        Action::Unlock => vec![KeySpec::ch('U')],
     }
 }
 

@@ -24,6 +24,11 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme, dial
     let text_w = width.saturating_sub(2) as usize;
     let (title, style, lines) = match (dialog, view) {
         (Dialog::Preview(p), _) => return super::preview::render(buf, area, p, theme),
+        (Dialog::Unlock(u), _) => (
+            "Break another baton's lock?",
+            theme.danger,
+            super::unlock::lines(u, theme, text_w),
+        ),
         (Dialog::DrillSummary { drill_id }, _) => {
             let Some(d) = state.ops.drill(drill_id) else {
                 return;
@@ -123,7 +128,7 @@ pub(super) fn wrapped(out: &mut Vec<Line<'static>>, text: &str, width: usize, st
 }
 
 /// `type app to VERB: typed▏` — green once exact, red as soon as it cannot become the name.
-fn typed_prompt(role: &str, typed: &str, verb: &str, theme: &Theme) -> Line<'static> {
+pub(super) fn typed_prompt(role: &str, typed: &str, verb: &str, theme: &Theme) -> Line<'static> {
     let role = clean(role).into_owned();
     let style = if typed == role {
         theme.ok.add_modifier(Modifier::BOLD)

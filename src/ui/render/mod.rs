@@ -17,6 +17,7 @@ mod preview;
 mod roles;
 mod steps;
 mod summary;
+mod unlock;
 mod wall;
 pub(crate) mod widgets;
 

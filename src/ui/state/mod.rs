@@ -50,6 +50,7 @@ pub struct UiState {
     pub(crate) dirty: bool,
     pub(crate) ops: OpsState,
     pub(crate) history: Option<history::HistoryView>,
+    pub(crate) shared_locks: bool,
 }
 
 impl UiState {
@@ -82,7 +83,21 @@ impl UiState {
             dirty: true,
             ops: OpsState::default(),
             history: None,
+            shared_locks: false,
         }
+    }
+
+    /// Says the role locks are shared leases (`backend = "azure-blob"`) that the unlock key can
+    /// break; without it (the default, `backend = "local"`) the key explains that a local lock
+    /// dies with its process.
+    pub fn with_shared_locks(mut self, shared: bool) -> UiState {
+        self.shared_locks = shared;
+        self
+    }
+
+    /// True when role locks are shared leases the unlock key can break.
+    pub fn shared_locks(&self) -> bool {
+        self.shared_locks
     }
 
     /// Sets the RTO target the operation summary measures against (default 5 min).

@@ -1,6 +1,6 @@
 //! The cockpit's view of failovers and switchovers: the operations it follows (folded from the
 //! engine's journal events with `Operation::apply`) and the queue of modal dialogs (plan
-//! preview, abort confirmation, rollback choice, interrupted operation, summary).
+//! preview, abort confirmation, rollback choice, interrupted operation, summary, unlock).
 //!
 //! Plain data and read-only questions; only `update` changes it. Must not do I/O or decide
 //! what an operation may do next: that is `core::operation` (`rollback_options`, `next_step`).
@@ -9,6 +9,7 @@ use crate::core::drill::DrillRecord;
 use crate::core::name::typed_name_confirms;
 use crate::core::operation::{Operation, Outcome, RollbackMode, StepState};
 use crate::core::plan::{OperationKind, Plan};
+use crate::protocol::LockView;
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -137,13 +138,44 @@ pub enum Dialog {
         /// The drill.
         drill_id: String,
     },
+    /// Break another baton's lock of a role (boxed: it carries the lock as read).
+    Unlock(Box<UnlockDialog>),
+}
+
+/// The unlock dialog: the lock as the store has it, then the typed role name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnlockDialog {
+    /// The role (raw name, as in the snapshot).
+    pub role: String,
+    /// The holder the snapshot named (`operator@host`) when the dialog opened.
+    pub by: String,
+    /// The lock as read for this dialog; `None` while it is read.
+    pub lock: Option<LockView>,
+    /// Why the lock cannot be broken from here (unreadable, free now, refused).
+    pub error: Option<String>,
+    /// What the operator typed so far.
+    pub typed: String,
+}
+
+impl UnlockDialog {
+    /// The lock it shows, while someone holds it: the only state in which it takes typing.
+    pub fn held(&self) -> Option<&LockView> {
+        self.lock
+            .as_ref()
+            .filter(|l| l.held && self.error.is_none())
+    }
+
+    /// True when Enter would break it: a held lock and the role's exact name typed.
+    pub fn confirmable(&self) -> bool {
+        self.held().is_some() && typed_name_confirms(&self.role, &self.typed)
+    }
 }
 
 impl Dialog {
     /// The operation the dialog is about, if any.
     pub fn op_id(&self) -> Option<&str> {
         match self {
-            Dialog::Preview(_) | Dialog::DrillSummary { .. } => None,
+            Dialog::Preview(_) | Dialog::DrillSummary { .. } | Dialog::Unlock(_) => None,
             Dialog::Abort { op_id, .. }
             | Dialog::Choose { op_id, .. }
             | Dialog::Summary { op_id } => Some(op_id),

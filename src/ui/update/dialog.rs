@@ -41,6 +41,7 @@ pub(super) fn key(state: &mut UiState, key: &KeyEvent) -> Option<Vec<Effect>> {
         Some(Dialog::Abort { .. }) => abort_key(state, key.code),
         Some(Dialog::Choose { .. }) => choose_key(state, key.code),
         Some(Dialog::Summary { .. } | Dialog::DrillSummary { .. }) => summary_key(state, key.code),
+        Some(Dialog::Unlock(_)) => super::unlock::key(state, key.code),
         None => Vec::new(),
     };
     Some(effects)
@@ -73,7 +74,8 @@ pub(super) fn action(state: &mut UiState, action: Action) -> Vec<Effect> {
         | Action::Abort
         | Action::Drill
         | Action::History
-        | Action::ExportTimeline => Vec::new(),
+        | Action::ExportTimeline
+        | Action::Unlock => Vec::new(),
     }
 }
 

@@ -55,7 +55,8 @@ pub(super) fn action(state: &mut UiState, action: Action) -> Option<Vec<Effect>>
         | Action::Switchover
         | Action::Abort
         | Action::Drill
-        | Action::ExportTimeline => {}
+        | Action::ExportTimeline
+        | Action::Unlock => {}
     }
     Some(Vec::new())
 }

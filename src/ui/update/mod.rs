@@ -3,8 +3,8 @@
 //! Pure: no I/O, no clock reads (time arrives as `Msg::Tick`), no channels. It resolves keys
 //! through the keymap, refuses actions that do not exist in the mode (defence in depth behind
 //! the keymap), detects role state transitions between snapshots, raises and clears alarms, and
-//! keeps the event log, drives the failover/switchover flow (`ops`, `dialog`) and the history
-//! overlay (`history`). Effects are
+//! keeps the event log, drives the failover/switchover flow (`ops`, `dialog`), the unlock
+//! dialog (`unlock`) and the history overlay (`history`). Effects are
 //! requests; the caller (`run`, the engine) executes them.
 
 use super::action::Action;
@@ -20,6 +20,7 @@ mod dialog;
 mod drill;
 mod history;
 mod ops;
+mod unlock;
 use chaos::{chaos_heal, chaos_on_master};
 mod snapshot;
 use snapshot::{apply_snapshot, check_stale};
@@ -100,6 +101,8 @@ fn engine_msg(state: &mut UiState, msg: EngineMsg) -> Vec<Effect> {
         EngineMsg::RemoteEvent { op_id, by, event } => {
             ops::on_remote_event(state, &op_id, &by, &event)
         }
+        EngineMsg::Lock { role, status } => unlock::on_lock(state, &role, status),
+        EngineMsg::LockBroken { role, result } => unlock::on_broken(state, &role, result),
     }
 }
 
@@ -147,6 +150,7 @@ fn apply_action(state: &mut UiState, action: Action) -> Vec<Effect> {
         Action::Abort => ops::abort(state),
         Action::History => return history::toggle(state),
         Action::ExportTimeline => return export_timeline(state),
+        Action::Unlock => return unlock::open(state),
     }
     Vec::new()
 }
