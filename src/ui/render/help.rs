@@ -15,15 +15,60 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 /// Draws the help box centred over `area`.
 pub fn render(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme) {
+    let natural = [
+        Section::Navigate,
+        Section::General,
+        Section::Operate,
+        Section::Demo,
+    ];
+    let mut lines = help_lines(state, theme, natural);
+    // Short terminals lose the blank separators before they lose a key; then the ctrl-c line
+    // moves into the title; then the keys that change things come first and navigation (also
+    // named in the footer) is what is cut, with a line that says so.
+    let mut title = " Help: keys ";
+    let room = area.height.saturating_sub(2) as usize;
+    if lines.len() > room {
+        lines.retain(|l| l.width() > 0);
+    }
+    if lines.len() > room {
+        lines.pop();
+        title = " Help: keys · ctrl-c always quits ";
+    }
+    if lines.len() > room {
+        let urgent_first = [
+            Section::Operate,
+            Section::Demo,
+            Section::General,
+            Section::Navigate,
+        ];
+        lines = help_lines(state, theme, urgent_first);
+        lines.retain(|l| l.width() > 0);
+        lines.pop();
+        lines.truncate(room.saturating_sub(1));
+        lines.push(Line::styled(
+            "  … a taller terminal shows every key",
+            theme.muted,
+        ));
+    }
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let w = 64.min(area.width.saturating_sub(2));
+    let rect = centered(area, w, h);
+    Clear.render(rect, buf);
+    buf.set_style(rect, theme.text);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.focus)
+        .title(Line::styled(title, theme.focus));
+    Paragraph::new(lines).block(block).render(rect, buf);
+}
+
+/// The mode line, then each section of the keymap in `order` (blank line, title, one line per
+/// binding), then the ctrl-c line.
+fn help_lines(state: &UiState, theme: &Theme, order: [Section; 4]) -> Vec<Line<'static>> {
     let keymap = state.keymap();
     let mut lines: Vec<Line> = Vec::new();
     lines.push(Line::styled(mode_line(state.mode()), theme.text));
-    for (section, title) in [
-        (Section::Navigate, "Navigate"),
-        (Section::General, "General"),
-        (Section::Operate, "Operate (changes Azure; confirmed)"),
-        (Section::Demo, "DEMO chaos (changes the emulator)"),
-    ] {
+    for section in order {
         let entries: Vec<_> = keymap
             .bindings()
             .filter(|(a, _)| a.section() == section)
@@ -37,7 +82,7 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme) {
         } else {
             theme.focus
         };
-        lines.push(Line::styled(title, title_style));
+        lines.push(Line::styled(section_title(section), title_style));
         for (action, keys) in entries {
             let key_style = if action.is_mutating() {
                 theme.danger
@@ -52,26 +97,16 @@ pub fn render(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme) {
     }
     lines.push(Line::raw(""));
     lines.push(Line::styled("ctrl-c always quits", theme.muted));
-    // Short terminals lose the blank separators before they lose a key; then the ctrl-c line
-    // moves into the title, so it is never cut off.
-    let mut title = " Help: keys ";
-    if lines.len() + 2 > area.height as usize {
-        lines.retain(|l| l.width() > 0);
+    lines
+}
+
+fn section_title(section: Section) -> &'static str {
+    match section {
+        Section::Navigate => "Navigate",
+        Section::General => "General",
+        Section::Operate => "Operate (changes Azure; confirmed)",
+        Section::Demo => "DEMO chaos (changes the emulator)",
     }
-    if lines.len() + 2 > area.height as usize {
-        lines.pop();
-        title = " Help: keys · ctrl-c always quits ";
-    }
-    let h = (lines.len() as u16 + 2).min(area.height);
-    let w = 64.min(area.width.saturating_sub(2));
-    let rect = centered(area, w, h);
-    Clear.render(rect, buf);
-    buf.set_style(rect, theme.text);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.focus)
-        .title(Line::styled(title, theme.focus));
-    Paragraph::new(lines).block(block).render(rect, buf);
 }
 
 fn mode_line(mode: Mode) -> &'static str {
