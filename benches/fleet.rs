@@ -114,6 +114,7 @@ async fn run(config: &Config, emu: &EmulatorChild, window: Duration) -> Result<R
         probes: setup::probe_specs(config),
         schedule: setup::schedule(config),
         refresh_interval: config.azure.refresh_interval,
+        budget_share: f64::from(config.azure.budget_share_percent) / 100.0,
         chaos: None,
         ops: None,
     });

@@ -58,8 +58,10 @@ pub struct EngineSetup {
     pub probes: Vec<ProbeSpec>,
     /// Probe timing and thresholds.
     pub schedule: ScheduleParams,
-    /// Time between inventory refreshes.
+    /// Time between inventory refreshes (the shortest: the read budgets may stretch it).
     pub refresh_interval: Duration,
+    /// Share of each read budget the refreshes may use in steady state, 0 < share < 1.
+    pub budget_share: f64,
     /// Where demo chaos goes; `None` outside the demo.
     pub chaos: Option<ChaosPort>,
     /// The operations runner (failovers, switchovers, drills); `None` in read-only and wall
@@ -153,10 +155,16 @@ pub fn start_with(setup: EngineSetup, history: Option<HistorySource>) -> EngineH
             inventory::run(
                 setup.reader,
                 setup.roles.clone(),
-                setup.refresh_interval,
-                inventory_tx,
-                event_tx.clone(),
-                refresh_now.clone(),
+                crate::core::budget::PacingRules {
+                    interval: setup.refresh_interval,
+                    share: setup.budget_share,
+                },
+                inventory::Channels {
+                    out: inventory_tx,
+                    events: event_tx.clone(),
+                    refresh_now: refresh_now.clone(),
+                    running: running_rx.clone(),
+                },
             ),
             &failure_tx,
         ),
