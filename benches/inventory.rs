@@ -140,7 +140,9 @@ fn main() -> Result<()> {
         }
     }
     println!("  ms = wall time of the refresh, in-process emulator included (indicative only)");
-    println!("  per budget (High = HighCostGet3Min, Low = LowCostGet3Min, reads = subscription reads):");
+    println!(
+        "  per budget (High = HighCostGet3Min, Low = LowCostGet3Min, reads = subscription reads):"
+    );
     for line in &budget_lines {
         println!("  {line}");
     }

@@ -60,11 +60,7 @@ pub(crate) async fn scoped_with_budgets<F: Future>(
         budgets: Mutex::new(BudgetTally::default()),
     });
     let out = SCOPE.scope(scope.clone(), fut).await;
-    let budgets = scope
-        .budgets
-        .lock()
-        .map(|t| t.clone())
-        .unwrap_or_default();
+    let budgets = scope.budgets.lock().map(|t| t.clone()).unwrap_or_default();
     (out, scope.requests.load(Ordering::SeqCst), budgets)
 }
 
@@ -323,10 +319,7 @@ mod tests {
         assert_eq!(e.message, "too many [budget exhausted: HighCostGet3Min]");
         let h = headers(&[("x-ms-ratelimit-remaining-subscription-reads", "0")]);
         let e = http_error(429, &h, body, "GET".into(), "u".into());
-        assert_eq!(
-            e.message,
-            "too many [budget exhausted: subscription reads]"
-        );
+        assert_eq!(e.message, "too many [budget exhausted: subscription reads]");
         let e = http_error(409, &h, body, "GET".into(), "u".into());
         assert_eq!(e.message, "too many");
     }

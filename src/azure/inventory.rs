@@ -151,7 +151,11 @@ async fn gather(
         }
     });
     let mut read = Vec::new();
-    for (rg, (vms, was_read)) in scope.resource_groups.iter().zip(try_join_all(pending).await?) {
+    for (rg, (vms, was_read)) in scope
+        .resource_groups
+        .iter()
+        .zip(try_join_all(pending).await?)
+    {
         facts.vms.extend(vms.iter().cloned());
         if was_read {
             read.push((rg.clone(), vms));

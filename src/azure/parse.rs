@@ -314,7 +314,8 @@ mod tests {
         add_power_states(&mut map, std::slice::from_ref(&status_only));
         let mut provisioning = ProvisioningMap::new();
         add_provisioning_states(&mut provisioning, &[status_only]);
-        let id = "/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachines/web-a";
+        let id =
+            "/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachines/web-a";
         assert_eq!(provisioning[id], "succeeded");
         let model: VirtualMachine = serde_json::from_value(json!({
             "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/web-a",

@@ -85,9 +85,12 @@ impl LightFacts<'_> {
     fn refreshed(&self, vm: &VmFacts) -> Option<VmFacts> {
         let id = vm.id.to_ascii_lowercase();
         let provisioning = self.provisioning.get(&id)?;
-        let settled = provisioning == "succeeded"
-            && vm.provisioning_state.eq_ignore_ascii_case(provisioning);
-        if !settled || self.disks_of(vm) != cached_disks(self, vm) || self.nics_of(vm) != cached_nics(self, vm) {
+        let settled =
+            provisioning == "succeeded" && vm.provisioning_state.eq_ignore_ascii_case(provisioning);
+        if !settled
+            || self.disks_of(vm) != cached_disks(self, vm)
+            || self.nics_of(vm) != cached_nics(self, vm)
+        {
             return None;
         }
         let mut fresh = vm.clone();

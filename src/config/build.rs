@@ -1,7 +1,6 @@
 //! Reads the `[azure]`, `[heartbeat]` and `[failover]` sections into typed values, applying the
 //! documented defaults and reporting every problem through [`Ctx`]. Roles live in `roles`.
 
-use crate::core::budget::{DEFAULT_SHARE_PERCENT, SHARE_PERCENT_RANGE};
 use super::bounds::{self, DurationBound};
 use super::duration::format_duration;
 use super::reader::{closest, Ctx, Field, Section};
@@ -9,6 +8,7 @@ use super::types::{
     AzureConfig, CredentialKind, FailoverConfig, HeartbeatConfig, StepTimeouts,
     DEFAULT_ARM_ENDPOINT,
 };
+use crate::core::budget::{DEFAULT_SHARE_PERCENT, SHARE_PERCENT_RANGE};
 use std::time::Duration;
 use url::Url;
 

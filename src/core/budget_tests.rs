@@ -58,7 +58,11 @@ fn windows_come_from_the_policy_name() {
     ];
     for (policy, secs) in cases {
         let want = secs.map(|s| Refill::Window(Duration::from_secs(s)));
-        assert_eq!(BudgetName::Compute(policy.into()).refill(), want, "{policy}");
+        assert_eq!(
+            BudgetName::Compute(policy.into()).refill(),
+            want,
+            "{policy}"
+        );
     }
     assert_eq!(
         BudgetName::SubscriptionReads.refill(),
@@ -107,7 +111,11 @@ fn pacing_table() {
             book.record(&tally(&[(high(), cost, highest, lowest)]));
         }
         let pace = book.pace(&rules(configured, share), false);
-        assert_eq!(pace.interval.as_secs(), want_secs, "{refreshes:?} at {share}");
+        assert_eq!(
+            pace.interval.as_secs(),
+            want_secs,
+            "{refreshes:?} at {share}"
+        );
         let used = match pace.reason {
             Some(StretchReason::Budget { name, used_percent }) => {
                 assert_eq!(name, high());
@@ -157,7 +165,10 @@ fn subscription_reads_bound_the_rate_only() {
     book.record(&tally(&[(BudgetName::SubscriptionReads, 250, 249, 0)]));
     let pace = book.pace(&rules(15, 0.5), false);
     assert_eq!(pace.interval.as_secs(), 20);
-    assert_eq!(pace.to_string(), "refresh 20s: subscription reads 100% used");
+    assert_eq!(
+        pace.to_string(),
+        "refresh 20s: subscription reads 100% used"
+    );
 }
 
 #[test]
@@ -165,7 +176,12 @@ fn the_slowest_budget_sets_the_pace_and_names_itself() {
     let mut book = BudgetBook::default();
     book.record(&tally(&[
         (high(), 60, 899, 840),
-        (BudgetName::Compute("LowCostGet3Min".into()), 200, 3999, 3800),
+        (
+            BudgetName::Compute("LowCostGet3Min".into()),
+            200,
+            3999,
+            3800,
+        ),
     ]));
     let pace = book.pace(&rules(15, 0.5), false);
     assert_eq!(pace.to_string(), "refresh 28s: HighCostGet3Min 6% used");
