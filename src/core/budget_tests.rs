@@ -87,11 +87,13 @@ fn the_tally_keeps_count_and_extremes() {
     assert_eq!(t.requests(&BudgetName::SubscriptionReads), 0);
 }
 
-/// (configured s, share, per refresh: HighCostGet3Min cost, highest, lowest remaining) →
-/// (interval s, stretch reason's used percent).
+/// Per refresh: HighCostGet3Min cost, highest and lowest remaining.
+type Refreshes = &'static [(u32, u32, u32)];
+
+/// (configured s, share, refreshes) → (interval s, stretch reason's used percent).
 #[test]
 fn pacing_table() {
-    let cases: [(u64, f64, &[(u32, u32, u32)], u64, Option<u32>); 6] = [
+    let cases: [(u64, f64, Refreshes, u64, Option<u32>); 6] = [
         // A small fleet: 10 per refresh of 900 needs 10·180/(450−10) = 4.1 s: configured wins.
         (15, 0.5, &[(10, 899, 890)], 15, None),
         // 60 every refresh: 60·180/(450−60) = 27.7 s → 28 s; 60 of 900 used = 6%.
