@@ -84,8 +84,11 @@ pub async fn refresh_with(
     cache: &mut VmModelCache,
 ) -> Result<Inventory, ArmError> {
     let full = cache.full_due();
+    // Boxed: the gathering future is large, and the executor awaits a refresh deep inside its
+    // own futures (a debug build's test thread overflowed its stack without this).
+    let gathering = Box::pin(gather(client, scope, cache, full));
     let (gathered, requests, budgets) =
-        capture::scoped_with_budgets(client.progress(), gather(client, scope, cache, full)).await;
+        capture::scoped_with_budgets(client.progress(), gathering).await;
     let (facts, read) = gathered?;
     cache.store(read, full);
     Ok(Inventory {
