@@ -80,6 +80,9 @@ struct Counters {
     draw_nanos: AtomicU64,
     /// `(fetched_at, arm_requests)` of every distinct refresh seen.
     refreshes: Mutex<Vec<(OffsetDateTime, usize)>>,
+    /// Per budget that set the pace, the highest share of it seen used (percent), and the
+    /// longest stretched interval with its header text.
+    paces: Mutex<Paces>,
 }
 
 /// What the consumer saw last.
@@ -100,6 +103,7 @@ struct Report {
     snapshot_requests: Vec<usize>,
     log_requests: Vec<usize>,
     throttled: usize,
+    paces: Paces,
     non_ok: usize,
     healthy: usize,
     healthy_in_ui: Option<usize>,
@@ -114,6 +118,7 @@ async fn run(config: &Config, emu: &EmulatorChild, window: Duration) -> Result<R
         probes: setup::probe_specs(config),
         schedule: setup::schedule(config),
         refresh_interval: config.azure.refresh_interval,
+        budget_share: f64::from(config.azure.budget_share_percent) / 100.0,
         chaos: None,
         ops: None,
     });
@@ -183,6 +188,7 @@ async fn run(config: &Config, emu: &EmulatorChild, window: Duration) -> Result<R
         snapshot_requests: refreshes.iter().map(|r| r.1).collect(),
         log_requests: split_refreshes(&log),
         throttled: log.iter().filter(|e| e.status == 429).count(),
+        paces: counters.paces.lock().map(|p| p.clone()).unwrap_or_default(),
         non_ok: log.iter().filter(|e| e.status != 200).count(),
         healthy: roles - not_healthy.len(),
         healthy_in_ui: ui_end.healthy_in_ui,
@@ -304,6 +310,9 @@ async fn consume(
                 if let (Some(at), Ok(mut seen)) = (inv.fetched_at, counters.refreshes.lock()) {
                     seen.push((at, inv.arm_requests));
                 }
+                if let (Some(pace), Ok(mut paces)) = (&inv.pace, counters.paces.lock()) {
+                    record_pace(&mut paces, pace);
+                }
             }
         }
         // Effects (a bell on a fall) have nowhere to go here; a healthy fleet makes none.
@@ -355,6 +364,24 @@ fn split_refreshes(log: &[LogEntry]) -> Vec<usize> {
     counts
 }
 
+/// Peak used percent per pacing budget; the longest stretched interval and its header text.
+type Paces = (BTreeMap<String, u32>, Option<(Duration, String)>);
+
+/// Keeps the highest used share per pacing budget and the longest stretched interval.
+fn record_pace(paces: &mut Paces, pace: &baton::core::budget::Pace) {
+    if let Some(baton::core::budget::StretchReason::Budget { name, used_percent }) = &pace.reason {
+        let peak = paces.0.entry(name.to_string()).or_default();
+        *peak = (*peak).max(*used_percent);
+    }
+    if paces
+        .1
+        .as_ref()
+        .map_or(true, |(longest, _)| pace.interval > *longest)
+    {
+        paces.1 = Some((pace.interval, pace.to_string()));
+    }
+}
+
 fn print_report(world: &WorldSpec, secs: u64, r: &Report, vm_hwm: f64, expected: usize) {
     println!(
         "fleet: {} roles / {} VMs in {} resource groups, 2 probes per VM @ 1 s, inventory @ 15 s,",
@@ -381,6 +408,23 @@ fn print_report(world: &WorldSpec, secs: u64, r: &Report, vm_hwm: f64, expected:
     println!(
         "  refreshes in window        {:>8} (in {:.1} s)",
         r.refreshes_in_window, r.wall
+    );
+    if r.refreshes_in_window > 1 {
+        println!(
+            "  effective refresh interval {:>8.1} s (mean gap in the window; configured 15 s)",
+            r.wall / r.refreshes_in_window as f64
+        );
+    }
+    println!(
+        "  longest paced interval     {}",
+        r.paces
+            .1
+            .as_ref()
+            .map_or("never stretched".to_string(), |(_, text)| text.clone())
+    );
+    println!(
+        "  peak share used (pacing)   {:?} (percent of each budget that set the pace, seen at a refresh)",
+        r.paces.0
     );
     println!(
         "  ARM requests per refresh   {:?} (snapshot arm_requests), {:?} (emulator log); expected {expected}",

@@ -95,6 +95,7 @@ async fn one_demo_start() -> Result<(Duration, Duration, Duration)> {
         probes: setup::probe_specs(&config),
         schedule: setup::schedule(&config),
         refresh_interval: Duration::from_secs(5),
+        budget_share: 0.5,
         chaos: None,
         ops: None,
     });
@@ -167,6 +168,7 @@ async fn idle_wall(secs: u64) -> Result<()> {
         probes: setup::probe_specs(&config),
         schedule: setup::schedule(&config),
         refresh_interval: config.azure.refresh_interval,
+        budget_share: 0.5,
         chaos: None,
         ops: None,
     });

@@ -170,6 +170,7 @@ pub async fn run(params: CockpitParams<'_>) -> Result<(), CockpitError> {
             refresh_interval: params
                 .refresh_interval
                 .unwrap_or(config.azure.refresh_interval),
+            budget_share: f64::from(config.azure.budget_share_percent) / 100.0,
             chaos: params.chaos.filter(|_| params.mode == Mode::Demo),
             ops,
         },

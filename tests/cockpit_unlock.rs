@@ -69,6 +69,7 @@ fn cockpit_engine(
             probes: baton::setup::probe_specs(&config),
             schedule: baton::setup::schedule(&config),
             refresh_interval: Duration::from_millis(200),
+            budget_share: 0.5,
             chaos: None,
             ops: Some(runner),
         },

@@ -44,6 +44,7 @@ fn start_engine_with(emu: &EmulatorHandle, refresh: Duration, ops: Option<Runner
         probes: setup::probe_specs(&config),
         schedule,
         refresh_interval: refresh,
+        budget_share: 0.5,
         chaos: Some(ChaosPort::new(emu.base_url().clone())),
         ops,
     })

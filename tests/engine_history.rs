@@ -29,6 +29,7 @@ async fn read_only_engine(
             probes: Vec::new(),
             schedule: setup::schedule(&config),
             refresh_interval: Duration::from_secs(60),
+            budget_share: 0.5,
             chaos: None,
             ops: None,
         },

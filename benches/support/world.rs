@@ -96,6 +96,9 @@ pub struct Cost {
     /// ARM requests with the world's page size:
     /// `⌈V/p⌉ + Σ_groups (⌈V_g/p⌉ + ⌈D_g/p⌉ + ⌈N_g/p⌉) + LB`.
     pub paged: usize,
+    /// ARM requests of a light refresh (VM models reused, no group VM list):
+    /// `⌈V/p⌉ + Σ_groups (⌈D_g/p⌉ + ⌈N_g/p⌉) + LB`.
+    pub light: usize,
 }
 
 /// Pages of a list of `n` items (an empty list is still one request).
@@ -140,5 +143,11 @@ pub fn cost(s: &Scenario) -> Cost {
         load_balancers: lbs.len(),
         one_page: 1 + 3 * per_group.len() + lbs.len(),
         paged: pages(vms, p) + group_pages + lbs.len(),
+        light: pages(vms, p)
+            + per_group
+                .values()
+                .map(|&(_, d, n)| pages(d, p) + pages(n, p))
+                .sum::<usize>()
+            + lbs.len(),
     }
 }

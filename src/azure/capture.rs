@@ -1,8 +1,9 @@
 //! The per-retry pipeline policy that sits between azure_core's (disabled) retry policy and the
 //! transport. It owns: turning non-success answers into [`ArmHttpError`] while the headers are
 //! still visible (request id, Retry-After, `x-ms-error-code`), counting requests and reporting
-//! each one as an [`ArmEvent::Request`] to the task-local call scope, and adding `If-Match` when
-//! a write asked for it. It must not retry, sleep or interpret success bodies.
+//! each one as an [`ArmEvent::Request`] to the task-local call scope, tallying the read budgets
+//! every answer reports (`x-ms-ratelimit-remaining-*`), and adding `If-Match` when a write asked
+//! for it. It must not retry, sleep or interpret success bodies.
 //!
 //! Why task-locals: the generated clients build each request privately and always pass an
 //! empty `Context`, so the only channel from a call site to the policy is the task the request
@@ -10,12 +11,13 @@
 
 use crate::azure::error::ArmHttpError;
 use crate::azure::progress::{ArmEvent, Progress};
+use crate::core::budget::{parse_remaining_resource, BudgetName, BudgetTally};
 use async_trait::async_trait;
 use azure_core::headers::{HeaderName, Headers};
 use azure_core::{Context, Policy, PolicyResult, Request};
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 tokio::task_local! {
@@ -28,20 +30,57 @@ tokio::task_local! {
 struct CallScope {
     progress: Progress,
     requests: AtomicUsize,
+    budgets: Mutex<BudgetTally>,
 }
+
+/// Header of the subscription's remaining reads.
+const REMAINING_READS: &str = "x-ms-ratelimit-remaining-subscription-reads";
+/// Header of the remaining counts of the provider policies (compute) the request was charged to.
+const REMAINING_RESOURCE: &str = "x-ms-ratelimit-remaining-resource";
 
 /// Runs `fut` with a call scope reporting to `progress`, returning its output and how many HTTP
 /// requests it made. Nested calls reuse the outer scope (and report 0 themselves).
 pub(crate) async fn scoped<F: Future>(progress: &Progress, fut: F) -> (F::Output, usize) {
+    let (out, requests, _) = scoped_with_budgets(progress, fut).await;
+    (out, requests)
+}
+
+/// [`scoped`], also returning what the answers reported of each read budget (empty for a
+/// nested call).
+pub(crate) async fn scoped_with_budgets<F: Future>(
+    progress: &Progress,
+    fut: F,
+) -> (F::Output, usize, BudgetTally) {
     if SCOPE.try_with(|_| ()).is_ok() {
-        return (fut.await, 0);
+        return (fut.await, 0, BudgetTally::default());
     }
     let scope = Arc::new(CallScope {
         progress: progress.clone(),
         requests: AtomicUsize::new(0),
+        budgets: Mutex::new(BudgetTally::default()),
     });
     let out = SCOPE.scope(scope.clone(), fut).await;
-    (out, scope.requests.load(Ordering::SeqCst))
+    let budgets = scope.budgets.lock().map(|t| t.clone()).unwrap_or_default();
+    (out, scope.requests.load(Ordering::SeqCst), budgets)
+}
+
+/// Adds the budgets one answer reports to the scope's tally.
+fn tally_budgets(scope: Option<&CallScope>, headers: &Headers) {
+    let Some(scope) = scope else {
+        return;
+    };
+    let Ok(mut tally) = scope.budgets.lock() else {
+        return;
+    };
+    let reads = headers.get_optional_str(&HeaderName::from_static(REMAINING_READS));
+    if let Some(n) = reads.and_then(|v| v.trim().parse().ok()) {
+        tally.observe(BudgetName::SubscriptionReads, n);
+    }
+    if let Some(v) = headers.get_optional_str(&HeaderName::from_static(REMAINING_RESOURCE)) {
+        for (name, n) in parse_remaining_resource(v) {
+            tally.observe(name, n);
+        }
+    }
 }
 
 /// Runs `fut` (one builder `.send()`) with `If-Match: etag` added to its request. The NIC
@@ -86,6 +125,7 @@ impl Policy for CapturePolicy {
         };
         let status = u16::from(response.status());
         let rid = request_id(response.headers());
+        tally_budgets(scope.as_deref(), response.headers());
         report(
             scope.as_deref(),
             method.clone(),
@@ -150,10 +190,15 @@ pub(crate) fn http_error(
     let code = field("code")
         .or(header_code)
         .unwrap_or_else(|| format!("HTTP{status}"));
-    let message = field("message").unwrap_or_else(|| {
+    let mut message = field("message").unwrap_or_else(|| {
         let text = String::from_utf8_lossy(body);
         text.chars().take(300).collect()
     });
+    if status == 429 {
+        if let Some(budget) = exhausted_budget(headers) {
+            message.push_str(&format!(" [budget exhausted: {budget}]"));
+        }
+    }
     ArmHttpError {
         status,
         code,
@@ -163,6 +208,21 @@ pub(crate) fn http_error(
         method,
         url,
     }
+}
+
+/// The budget a throttled answer reports at zero: a compute policy first (the narrower one),
+/// else the subscription's reads.
+fn exhausted_budget(headers: &Headers) -> Option<BudgetName> {
+    let resource = headers.get_optional_str(&HeaderName::from_static(REMAINING_RESOURCE));
+    let policy = resource
+        .map(parse_remaining_resource)
+        .unwrap_or_default()
+        .into_iter()
+        .find(|(_, n)| *n == 0)
+        .map(|(name, _)| name);
+    let reads = headers.get_optional_str(&HeaderName::from_static(REMAINING_READS));
+    let reads_out = reads.is_some_and(|v| v.trim() == "0");
+    policy.or(reads_out.then_some(BudgetName::SubscriptionReads))
 }
 
 /// Parses the server's wait hint: `retry-after-ms`, `x-ms-retry-after-ms`, then `Retry-After`
@@ -243,6 +303,25 @@ mod tests {
         assert!(e.message.contains("already owned"));
         assert_eq!(e.request_id.as_deref(), Some("abc"));
         assert_eq!(e.retry_after, Some(Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn a_throttled_answer_names_the_budget_it_exhausted() {
+        let h = headers(&[
+            ("x-ms-ratelimit-remaining-subscription-reads", "120"),
+            (
+                "x-ms-ratelimit-remaining-resource",
+                "Microsoft.Compute/HighCostGet3Min;0",
+            ),
+        ]);
+        let body = br#"{"error":{"code":"OperationNotAllowed","message":"too many"}}"#;
+        let e = http_error(429, &h, body, "GET".into(), "u".into());
+        assert_eq!(e.message, "too many [budget exhausted: HighCostGet3Min]");
+        let h = headers(&[("x-ms-ratelimit-remaining-subscription-reads", "0")]);
+        let e = http_error(429, &h, body, "GET".into(), "u".into());
+        assert_eq!(e.message, "too many [budget exhausted: subscription reads]");
+        let e = http_error(409, &h, body, "GET".into(), "u".into());
+        assert_eq!(e.message, "too many");
     }
 
     #[test]

@@ -1,13 +1,17 @@
 //! One inventory refresh: everything Azure says about the configured roles, for
 //! O(resource groups + load balancers) ARM requests (one subscription-wide `statusOnly` VM list,
-//! per group one VM, one disk and one NIC list, per load balancer one GET, per region one VM size
-//! list on the client's first refresh only), never one GET per VM.
-//! It counts the requests it made. It must not write.
+//! per group one disk and one NIC list, per load balancer one GET, per region one VM size list
+//! on the client's first refresh only), never one GET per VM. The per-group VM model lists (the
+//! costliest compute reads) are read on a full refresh, and on a light one only for groups whose
+//! disks, NICs or statuses disagree with the cached models ([`VmModelCache`]).
+//! It counts the requests it made and the budgets the answers reported. It must not write.
 
 use crate::azure::capture;
 use crate::azure::client::ReadClient;
 use crate::azure::error::ArmError;
-use crate::core::model::{same_name, AzureFacts, RoleSpec};
+use crate::azure::vm_cache::{LightFacts, VmModelCache};
+use crate::core::budget::BudgetTally;
+use crate::core::model::{same_name, AzureFacts, RoleSpec, VmFacts};
 use futures::future::try_join_all;
 
 /// Which resource groups and load balancers a refresh reads.
@@ -59,28 +63,62 @@ pub struct Inventory {
     pub facts: AzureFacts,
     /// ARM requests made (pages and retries included).
     pub requests: usize,
+    /// What the answers reported of each read budget (requests charged, remaining counts).
+    pub budgets: BudgetTally,
+    /// Whether every VM model was read (else only the groups whose light facts disagreed).
+    pub full: bool,
 }
 
-/// Reads everything in `scope`; groups and load balancers are read concurrently.
+/// Reads everything in `scope`, every VM model included (what every refresh cost before the
+/// light refreshes, and what a one-off reader such as `baton status` wants).
 pub async fn refresh(client: &ReadClient, scope: &InventoryScope) -> Result<Inventory, ArmError> {
-    let (facts, requests) = capture::scoped(client.progress(), gather(client, scope)).await;
+    refresh_with(client, scope, &mut VmModelCache::default()).await
+}
+
+/// Reads `scope`, reusing the VM models of `cache` where the statusOnly list and the disk and
+/// NIC lists agree with them (see [`VmModelCache`]); every model on the periodic full refresh.
+/// Groups and load balancers are read concurrently.
+pub async fn refresh_with(
+    client: &ReadClient,
+    scope: &InventoryScope,
+    cache: &mut VmModelCache,
+) -> Result<Inventory, ArmError> {
+    let full = cache.full_due();
+    // Boxed: the gathering future is large, and the executor awaits a refresh deep inside its
+    // own futures (a debug build's test thread overflowed its stack without this).
+    let gathering = Box::pin(gather(client, scope, cache, full));
+    let (gathered, requests, budgets) =
+        capture::scoped_with_budgets(client.progress(), gathering).await;
+    let (facts, read) = gathered?;
+    cache.store(read, full);
     Ok(Inventory {
-        facts: facts?,
+        facts,
         requests,
+        budgets,
+        full,
     })
 }
 
-async fn gather(client: &ReadClient, scope: &InventoryScope) -> Result<AzureFacts, ArmError> {
-    let power = client.power_states().await?;
+/// The facts, and the groups whose VM models were read.
+type Gathered = (AzureFacts, Vec<(String, Vec<VmFacts>)>);
+
+async fn gather(
+    client: &ReadClient,
+    scope: &InventoryScope,
+    cache: &VmModelCache,
+    full: bool,
+) -> Result<Gathered, ArmError> {
+    let (power, provisioning) = client.vm_statuses().await?;
     let groups = scope.resource_groups.iter().map(|rg| {
         let power = &power;
         async move {
-            let (vms, disks, nics) = futures::try_join!(
-                client.list_vms_with(rg, power),
-                client.list_disks(rg),
-                client.list_nics(rg)
-            )?;
-            Ok::<_, ArmError>((vms, disks, nics))
+            let models = async {
+                match full {
+                    true => client.list_vms_with(rg, power).await.map(Some),
+                    false => Ok(None),
+                }
+            };
+            futures::try_join!(models, client.list_disks(rg), client.list_nics(rg))
         }
     });
     let lbs = scope
@@ -92,13 +130,42 @@ async fn gather(client: &ReadClient, scope: &InventoryScope) -> Result<AzureFact
         load_balancers,
         ..AzureFacts::default()
     };
+    let mut models = Vec::new();
     for (vms, disks, nics) in groups {
-        facts.vms.extend(vms);
+        models.push(vms);
         facts.disks.extend(disks);
         facts.nics.extend(nics);
     }
+    let light = LightFacts {
+        power: &power,
+        provisioning: &provisioning,
+        disks: &facts.disks,
+        nics: &facts.nics,
+    };
+    let pending = scope.resource_groups.iter().zip(models).map(|(rg, vms)| {
+        let reused = vms.is_none().then(|| cache.reuse(rg, &light)).flatten();
+        let power = &power;
+        async move {
+            match (vms, reused) {
+                (Some(vms), _) => Ok((vms, true)),
+                (None, Some(vms)) => Ok((vms, false)),
+                (None, None) => client.list_vms_with(rg, power).await.map(|v| (v, true)),
+            }
+        }
+    });
+    let mut read = Vec::new();
+    for (rg, (vms, was_read)) in scope
+        .resource_groups
+        .iter()
+        .zip(try_join_all(pending).await?)
+    {
+        facts.vms.extend(vms.iter().cloned());
+        if was_read {
+            read.push((rg.clone(), vms));
+        }
+    }
     add_size_limits(client, &mut facts).await?;
-    Ok(facts)
+    Ok((facts, read))
 }
 
 /// Fills each VM's data-disk limit from its region's size list (read once per region and

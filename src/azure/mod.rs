@@ -138,13 +138,15 @@ pub mod parse;
 pub mod progress;
 mod reads;
 pub mod retry;
+pub mod vm_cache;
 pub mod writes;
 
 pub use client::{ArmClient, ArmTarget, ReadClient, WriteGate};
 pub use credential::{create_credential, CredentialChoice, StaticTokenCredential};
 pub use error::{ArmCode, ArmError, ArmHttpError, AzureError, LroEnd};
-pub use inventory::{refresh, Inventory, InventoryScope};
+pub use inventory::{refresh, refresh_with, Inventory, InventoryScope};
 pub use lro::{PollPolicy, WriteKind};
 pub use progress::{ArmEvent, Progress};
 pub use retry::RetryPolicy;
+pub use vm_cache::VmModelCache;
 pub use writes::{MoveOutcome, RunCommandOutput, WriteOutcome, WriteStatus};

@@ -17,6 +17,29 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// Power state by lower-cased VM id, from the subscription-wide `statusOnly` list.
 pub type PowerMap = HashMap<String, PowerState>;
 
+/// Provisioning state (lower-cased, from the `ProvisioningState/…` status) by lower-cased VM
+/// id, from the same list: what tells a light refresh that a VM model is changing.
+pub type ProvisioningMap = HashMap<String, String>;
+
+/// Adds the provisioning states of one statusOnly page to `map`.
+pub fn add_provisioning_states(map: &mut ProvisioningMap, vms: &[VirtualMachine]) {
+    for vm in vms {
+        let state = vm
+            .properties
+            .as_ref()
+            .and_then(|p| p.instance_view.as_ref())
+            .and_then(|iv| {
+                iv.statuses
+                    .iter()
+                    .filter_map(|s| s.code.as_deref())
+                    .find_map(|c| c.strip_prefix("ProvisioningState/"))
+            });
+        if let (Some(id), Some(state)) = (vm.resource.id.as_deref(), state) {
+            map.insert(id.to_ascii_lowercase(), state.to_ascii_lowercase());
+        }
+    }
+}
+
 /// The power state among instance-view statuses (the last `PowerState/…` wins).
 pub fn power_from_statuses(statuses: &[InstanceViewStatus]) -> PowerState {
     statuses
@@ -288,7 +311,12 @@ mod tests {
         }))
         .unwrap();
         let mut map = PowerMap::new();
-        add_power_states(&mut map, &[status_only]);
+        add_power_states(&mut map, std::slice::from_ref(&status_only));
+        let mut provisioning = ProvisioningMap::new();
+        add_provisioning_states(&mut provisioning, &[status_only]);
+        let id =
+            "/subscriptions/s/resourcegroups/rg/providers/microsoft.compute/virtualmachines/web-a";
+        assert_eq!(provisioning[id], "succeeded");
         let model: VirtualMachine = serde_json::from_value(json!({
             "id": "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/web-a",
             "name": "web-a", "location": "westeurope",

@@ -8,7 +8,7 @@
 use crate::azure::capture;
 use crate::azure::client::ReadClient;
 use crate::azure::error::ArmError;
-use crate::azure::parse::{self, PowerMap};
+use crate::azure::parse::{self, PowerMap, ProvisioningMap};
 use crate::core::model::{DiskFacts, LoadBalancerFacts, NicFacts, VmFacts};
 use azure_mgmt_compute::package_2024_07_01::models::{Disk, VirtualMachine};
 use azure_mgmt_network::package_2024_03::models::{LoadBalancer, NetworkInterface};
@@ -43,6 +43,12 @@ impl ReadClient {
 
     /// Every VM's power state in the subscription: one paged `statusOnly=true` list.
     pub async fn power_states(&self) -> Result<PowerMap, ArmError> {
+        Ok(self.vm_statuses().await?.0)
+    }
+
+    /// Every VM's power and provisioning state in the subscription: one paged
+    /// `statusOnly=true` list.
+    pub async fn vm_statuses(&self) -> Result<(PowerMap, ProvisioningMap), ArmError> {
         let what = "VM status list (statusOnly)";
         self.read(what, |_| async move {
             let mut stream = self
@@ -52,11 +58,13 @@ impl ReadClient {
                 .status_only("true")
                 .into_stream();
             let mut map = PowerMap::new();
+            let mut provisioning = ProvisioningMap::new();
             while let Some(page) = stream.next().await {
                 let page = page.map_err(read_err(what))?;
                 parse::add_power_states(&mut map, &page.value);
+                parse::add_provisioning_states(&mut provisioning, &page.value);
             }
-            Ok(map)
+            Ok((map, provisioning))
         })
         .await
     }

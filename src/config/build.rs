@@ -8,6 +8,7 @@ use super::types::{
     AzureConfig, CredentialKind, FailoverConfig, HeartbeatConfig, StepTimeouts,
     DEFAULT_ARM_ENDPOINT,
 };
+use crate::core::budget::{DEFAULT_SHARE_PERCENT, SHARE_PERCENT_RANGE};
 use std::time::Duration;
 use url::Url;
 
@@ -21,13 +22,14 @@ pub(crate) const TOP_KEYS: [&str; 7] = [
     "keys",
     "coordination",
 ];
-const AZURE_KEYS: [&str; 6] = [
+const AZURE_KEYS: [&str; 7] = [
     "subscription_id",
     "endpoint",
     "credential",
     "static_token",
     "resource_group",
     "refresh_interval",
+    "budget_share",
 ];
 const HEARTBEAT_KEYS: [&str; 4] = ["interval", "timeout", "fail_after", "recover_after"];
 const FAILOVER_KEYS: [&str; 3] = ["rto_target", "drill_hold", "timeouts"];
@@ -91,6 +93,13 @@ pub(crate) fn azure(ctx: &mut Ctx, root: &Section) -> Option<AzureConfig> {
         "refresh_interval",
         (Duration::from_secs(15), bounds::REFRESH_INTERVAL),
     );
+    let (low, high) = SHARE_PERCENT_RANGE;
+    let budget_share = match section.get(ctx, "budget_share") {
+        Some(field) => field
+            .int_in(ctx, i64::from(low), i64::from(high))
+            .and_then(|p| u8::try_from(p).ok()),
+        None => Some(DEFAULT_SHARE_PERCENT),
+    };
     Some(AzureConfig {
         subscription_id: subscription_id?,
         endpoint: endpoint?,
@@ -98,6 +107,7 @@ pub(crate) fn azure(ctx: &mut Ctx, root: &Section) -> Option<AzureConfig> {
         static_token: static_token?,
         resource_group: resource_group?,
         refresh_interval: refresh_interval?,
+        budget_share_percent: budget_share?,
     })
 }
 

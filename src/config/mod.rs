@@ -28,6 +28,7 @@
 //! | `azure.endpoint` | `https://management.azure.com` |
 //! | `azure.credential` | `default` |
 //! | `azure.refresh_interval` | `15s` |
+//! | `azure.budget_share` | `50` (percent of each read budget, 5 to 90) |
 //! | `azure.resource_group` | none; then every role must set `resource_group` |
 //! | `heartbeat.interval` / `timeout` | `1s` / `800ms` |
 //! | `heartbeat.fail_after` / `recover_after` | `3` / `2` |

@@ -80,8 +80,12 @@ pub struct AzureConfig {
     pub static_token: Option<String>,
     /// Default resource group for roles that name none.
     pub resource_group: Option<String>,
-    /// How often the cockpit re-reads the inventory (default 15s).
+    /// How often the cockpit re-reads the inventory (default 15s); the shortest interval, the
+    /// read budgets may stretch it.
     pub refresh_interval: Duration,
+    /// Share of each Azure read budget the periodic inventory may use in steady state, in
+    /// percent (default 50, 5 to 90).
+    pub budget_share_percent: u8,
 }
 
 impl fmt::Debug for AzureConfig {
@@ -96,6 +100,7 @@ impl fmt::Debug for AzureConfig {
             )
             .field("resource_group", &self.resource_group)
             .field("refresh_interval", &format_duration(self.refresh_interval))
+            .field("budget_share_percent", &self.budget_share_percent)
             .finish()
     }
 }

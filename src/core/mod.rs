@@ -2,6 +2,7 @@
 //!
 //! Nothing here does I/O, spawns tasks or reads the clock; time enters as arguments.
 
+pub mod budget;
 pub mod drill;
 pub mod health;
 pub mod history;

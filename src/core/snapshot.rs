@@ -194,6 +194,8 @@ pub struct InventoryFreshness {
     pub next_refresh_at: Option<OffsetDateTime>,
     /// ARM requests the last successful refresh cost.
     pub arm_requests: usize,
+    /// The refresh interval when the read budgets or a running operation stretch it, and why.
+    pub pace: Option<crate::core::budget::Pace>,
 }
 
 /// Both heartbeat histories of one VM.

@@ -1,5 +1,9 @@
 //! Throttling: ARM subscription token buckets (reads, writes) and compute policy counters,
-//! with the headers Azure sends on every answer.
+//! with the headers Azure sends on every answer: the subscription bucket's remaining count on
+//! every ARM answer, and on every compute answer `x-ms-ratelimit-remaining-resource:
+//! Microsoft.Compute/<Policy>;<n>` for the policy it was charged to (0 on the 429 that policy
+//! refuses). Windows and limits come from the scenario (`[throttle]`), so a bench can model a
+//! large tenant.
 //!
 //! Refill rates and windows are in emulated time (scaled by the speed factor). Classifying
 //! requests into policies is the caller's job.
@@ -112,7 +116,7 @@ impl Throttle {
         let mut headers = vec![(header, format!("{}", bucket.tokens.floor() as i64))];
         if let Some(policy) = policy {
             match self.charge_policy(now, policy) {
-                Ok(h) => headers.push(h),
+                Ok(h) => headers.extend(h),
                 Err(e) => return Err((e, headers)),
             }
         }
@@ -123,12 +127,11 @@ impl Throttle {
         &mut self,
         now: Instant,
         policy: &str,
-    ) -> Result<(&'static str, String), ArmError> {
+    ) -> Result<Option<(&'static str, String)>, ArmError> {
+        // A policy the scenario does not limit is not counted, and Azure reports no count for
+        // a policy that does not apply (claiming 0 left would tell clients to stop).
         let Some(limit) = self.limits.get(policy).copied() else {
-            return Ok((
-                "x-ms-ratelimit-remaining-resource",
-                format!("Microsoft.Compute/{policy};0"),
-            ));
+            return Ok(None);
         };
         let window_real = self.window_real;
         let w = self.windows.entry(policy.to_string()).or_insert(Window {
@@ -162,9 +165,9 @@ impl Throttle {
             return Err(err);
         }
         w.used += 1;
-        Ok((
+        Ok(Some((
             "x-ms-ratelimit-remaining-resource",
             format!("Microsoft.Compute/{policy};{}", limit - w.used),
-        ))
+        )))
     }
 }

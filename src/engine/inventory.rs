@@ -1,16 +1,34 @@
-//! The inventory refresh loop: one refresh per interval, longer after throttling, sooner on
-//! request; publishes facts plus their freshness, and reports failures and recoveries. With a
+//! The inventory refresh loop: one refresh per interval, stretched to keep within a share of
+//! every read budget the answers report (slower still while an operation runs here), longer
+//! after throttling, sooner on request; publishes facts plus their freshness and pace, and
+//! reports failures and recoveries. A refresh asked for (after an operation, or by the
+//! operator) reads every VM model again; the others reuse the models that still agree. With a
 //! shared store, each refresh also lists every role's lock once (`coordination`): who else runs
 //! an operation, and whether the store answers.
 
-use crate::azure::{refresh, ArmError, InventoryScope, ReadClient};
+use crate::azure::{refresh_with, ArmError, InventoryScope, ReadClient, VmModelCache};
+use crate::core::budget::{BudgetBook, PacingRules};
 use crate::core::model::{AzureFacts, RoleSpec};
+use crate::core::name::RoleName;
 use crate::core::snapshot::{CoordinationView, EngineEvent, InventoryFreshness, Severity};
 use crate::core::text::sanitize;
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::{mpsc, watch, Notify};
+
+/// What the loop talks to.
+pub struct Channels {
+    /// Where the facts go.
+    pub out: watch::Sender<InventoryState>,
+    /// The engine log.
+    pub events: mpsc::Sender<EngineEvent>,
+    /// Asks for a refresh now (a full one).
+    pub refresh_now: Arc<Notify>,
+    /// Roles with an operation running in this process: the refreshes leave them the budget.
+    pub running: watch::Receiver<BTreeSet<RoleName>>,
+}
 
 /// The latest facts (kept across failures) and how fresh they are.
 #[derive(Debug, Clone, Default)]
@@ -32,42 +50,51 @@ pub struct Refresher {
     pub reader: ReadClient,
     /// Roles in config order.
     pub roles: Vec<RoleSpec>,
-    /// Time between refreshes.
-    pub interval: Duration,
+    /// The configured interval and the share of each read budget it may use.
+    pub rules: PacingRules,
     /// The shared store's read half, listed once per refresh; `None` reads no store.
     pub coordination: Option<super::coordination::CoordinationSource>,
 }
 
 /// Runs until the receivers are gone.
-pub async fn run(
-    refresher: Refresher,
-    out: watch::Sender<InventoryState>,
-    events: mpsc::Sender<EngineEvent>,
-    refresh_now: Arc<Notify>,
-) {
+pub async fn run(refresher: Refresher, ch: Channels) {
     let Refresher {
         reader,
         roles,
-        interval,
+        rules,
         coordination,
     } = refresher;
+    let Channels {
+        out,
+        events,
+        refresh_now,
+        running,
+    } = ch;
     let scope = InventoryScope::for_roles(&roles);
     let mut failing = false;
+    let mut models = VmModelCache::default();
+    let mut book = BudgetBook::default();
     loop {
         let began = OffsetDateTime::now_utc();
-        let result = refresh(&reader, &scope).await;
+        let result = refresh_with(&reader, &scope, &mut models).await;
         let locks = match &coordination {
             Some(source) => Some(source.check(&roles).await),
             None => None,
         };
         let now = OffsetDateTime::now_utc();
-        let wait = next_wait(interval, result.as_ref().err());
+        if let Ok(inventory) = &result {
+            book.record(&inventory.budgets);
+        }
+        let operation_running = !running.borrow().is_empty();
+        let pace = book.pace(&rules, operation_running);
+        let wait = next_wait(pace.interval, result.as_ref().err());
         let mut to_log: Vec<EngineEvent> = report(&result, failing, now).into_iter().collect();
         failing = result.is_err();
         out.send_modify(|state| {
             if result.is_ok() {
                 state.facts_began = Some(began);
             }
+            state.freshness.pace = pace.reason.is_some().then_some(pace);
             apply(state, result, now, wait);
             if let Some(view) = locks {
                 to_log.extend(super::coordination::transition(
@@ -88,7 +115,7 @@ pub async fn run(
         }
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
-            _ = refresh_now.notified() => {}
+            _ = refresh_now.notified() => models.invalidate(),
         }
     }
 }
@@ -223,6 +250,8 @@ mod tests {
         let ok = crate::azure::Inventory {
             facts: AzureFacts::default(),
             requests: 5,
+            budgets: Default::default(),
+            full: true,
         };
         apply(&mut state, Ok(ok), t0, Duration::from_secs(15));
         assert!(state.facts.is_some());

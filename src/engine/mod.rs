@@ -62,8 +62,10 @@ pub struct EngineSetup {
     pub probes: Vec<ProbeSpec>,
     /// Probe timing and thresholds.
     pub schedule: ScheduleParams,
-    /// Time between inventory refreshes.
+    /// Time between inventory refreshes (the shortest: the read budgets may stretch it).
     pub refresh_interval: Duration,
+    /// Share of each read budget the refreshes may use in steady state, 0 < share < 1.
+    pub budget_share: f64,
     /// Where demo chaos goes; `None` outside the demo.
     pub chaos: Option<ChaosPort>,
     /// The operations runner (failovers, switchovers, drills); `None` in read-only and wall
@@ -169,12 +171,18 @@ pub fn start_coordinated(
                 inventory::Refresher {
                     reader: setup.reader,
                     roles: setup.roles.clone(),
-                    interval: setup.refresh_interval,
+                    rules: crate::core::budget::PacingRules {
+                        interval: setup.refresh_interval,
+                        share: setup.budget_share,
+                    },
                     coordination: coordination.clone(),
                 },
-                inventory_tx,
-                event_tx.clone(),
-                refresh_now.clone(),
+                inventory::Channels {
+                    out: inventory_tx,
+                    events: event_tx.clone(),
+                    refresh_now: refresh_now.clone(),
+                    running: running_rx.clone(),
+                },
             ),
             &failure_tx,
         ),

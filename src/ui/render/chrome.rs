@@ -23,10 +23,13 @@ pub fn too_small(buf: &mut Buffer, area: Rect, theme: &Theme) {
     put(buf, x, area.y + area.height / 2, w, &msg, theme.warn);
 }
 
-/// Title, environment, mode badge, role counts, inventory age or STALE, clock.
+/// Title, environment, mode badge, role counts, the stretched refresh pace, inventory age or
+/// STALE, clock.
 pub fn header(buf: &mut Buffer, area: Rect, state: &UiState, theme: &Theme) {
     buf.set_style(area, theme.header);
     let (inv, clock, stale) = right_part(state);
+    let room = usize::from(area.width).saturating_sub(width_of(&inv) + width_of(&clock) + 2);
+    let inv = format!("{}{inv}", pace_text(state, room));
     let right_w = (width_of(&inv) + width_of(&clock)) as u16;
     let right_x = area.right().saturating_sub(right_w + 1);
     let mut x = area.x + 1;
@@ -102,6 +105,24 @@ fn counts_text(state: &UiState) -> String {
         }
     }
     out
+}
+
+/// Titles narrower than this keep the header's left side readable next to the pace.
+const TITLE_ROOM: usize = 24;
+
+/// Why the refresh interval is longer than configured (`refresh 24s: HighCostGet3Min 61%
+/// used`), shortened to `refresh 24s` when the whole would crowd the title out of `room`
+/// columns, nothing when even that would.
+fn pace_text(state: &UiState, room: usize) -> String {
+    let Some(pace) = state.pace() else {
+        return String::new();
+    };
+    let whole = format!(" {pace} ·");
+    let short = format!(" refresh {}s ·", pace.interval.as_secs());
+    [whole, short]
+        .into_iter()
+        .find(|t| width_of(t) + TITLE_ROOM <= room)
+        .unwrap_or_default()
 }
 
 /// The inventory text, the clock, and whether the inventory is stale.

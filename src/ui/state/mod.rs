@@ -228,9 +228,22 @@ impl UiState {
         self.counts[state_index(LeaderState::FailingOver)] > 0 || self.ops.any_running()
     }
 
-    /// The refresh interval in force: the shortest scheduled gap seen, else the default.
+    /// The refresh interval in force: the shortest scheduled gap seen, else the default; the
+    /// engine's stretched pace when longer (a deliberate pace is not staleness).
     pub fn refresh_interval(&self) -> Duration {
-        self.refresh_interval.unwrap_or(DEFAULT_REFRESH_INTERVAL)
+        let learned = self.refresh_interval.unwrap_or(DEFAULT_REFRESH_INTERVAL);
+        let paced = self
+            .snapshot
+            .inventory
+            .pace
+            .as_ref()
+            .and_then(|p| Duration::try_from(p.interval).ok());
+        paced.map_or(learned, |p| learned.max(p))
+    }
+
+    /// The engine's refresh pace when stretched (read budgets or a running operation).
+    pub fn pace(&self) -> Option<&crate::core::budget::Pace> {
+        self.snapshot.inventory.pace.as_ref()
     }
 
     /// How far the inventory can be trusted at the last tick.
