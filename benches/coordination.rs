@@ -1,4 +1,4 @@
-//! What `[coordination] backend = "azure-blob"` costs. Goals (issue 9): failover overhead over
+//! What `[coordination] backend = "azure-blob"` costs. Goals: failover overhead over
 //! the floor ≤ +0.3 s compared with `local`, and 1 storage call per idle cockpit refresh.
 //!
 //! 1. Switchover web-a → web-b at speed 1 in the emulator's contoso world with every latency
@@ -33,29 +33,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
+mod support;
+
 const ROLE: &str = "web";
 /// Every pinned latency, emulated seconds (speed 1: real seconds too).
 const PIN: f64 = 2.0;
 
 fn main() -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("coordination bench: runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match rt.block_on(bench()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("coordination bench FAILED: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    support::emulator_api::run_bench("coordination", bench())
 }
 
 async fn bench() -> Result<()> {
@@ -229,18 +214,11 @@ fn storage_calls(log: &[Value]) -> usize {
 }
 
 async fn request_log(emu: &EmulatorHandle) -> Result<Vec<Value>> {
-    let url = format!("{}_emulator/requests", emu.base_url());
-    Ok(reqwest::get(url).await?.error_for_status()?.json().await?)
+    support::emulator_api::request_log(&reqwest::Client::new(), &emu.base_url()).await
 }
 
 async fn control(emu: &EmulatorHandle, path: &str) -> Result<()> {
-    let url = format!("{}_emulator/{path}", emu.base_url());
-    reqwest::Client::new()
-        .post(url)
-        .header("content-type", "application/json")
-        .send()
-        .await?
-        .error_for_status()?;
+    support::emulator_api::control(&reqwest::Client::new(), &emu.base_url(), path, None).await?;
     Ok(())
 }
 

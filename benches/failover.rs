@@ -15,7 +15,7 @@
 //! `BATON_BENCH_SHIFT` (emulated seconds added to every pinned latency, default 0: moves the
 //! operations' ends off baton's poll grid to show the worst case rather than a lucky one).
 //! The ARM requests of each run are counted from the emulator's request log.
-//! `BATON_BENCH_ORDERS=N` runs issue 15's comparison instead (old order vs new, hung master,
+//! `BATON_BENCH_ORDERS=N` runs the old-vs-new order comparison instead (old order vs new, hung master,
 //! service dead, probed backend pool; see `failover/orders.rs`) N times at
 //! `BATON_BENCH_ORDER_SPEED` (default 1).
 //! Run: `cargo bench --bench failover`. See docs/failover-benchmark.md.
@@ -37,6 +37,8 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
+
+mod support;
 
 const ROLE: &str = "web";
 
@@ -67,24 +69,7 @@ impl Pinned {
 }
 
 fn main() -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("failover bench: runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match rt.block_on(bench()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("failover bench FAILED: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    support::emulator_api::run_bench("failover", bench())
 }
 
 fn knobs() -> Result<(Vec<f64>, usize, f64)> {
@@ -104,7 +89,7 @@ fn knobs() -> Result<(Vec<f64>, usize, f64)> {
     Ok((speeds, reps, shift))
 }
 
-/// `BATON_BENCH_ORDERS` (repetitions of issue 15's old-vs-new comparison, default 0: not run)
+/// `BATON_BENCH_ORDERS` (repetitions of the old-vs-new order comparison, default 0: not run)
 /// and `BATON_BENCH_ORDER_SPEED` (default 1: Azure speed).
 fn order_knobs() -> Result<(usize, f64)> {
     let reps = match std::env::var("BATON_BENCH_ORDERS") {
@@ -345,23 +330,11 @@ impl World {
 
     /// The emulator's ARM request log so far (it is cleared by reset only).
     async fn request_log(&self) -> Result<Vec<Value>> {
-        let url = format!("{}_emulator/requests", self.emu.base_url());
-        let resp = self.http.get(url).send().await?.error_for_status()?;
-        Ok(resp.json().await?)
+        support::emulator_api::request_log(&self.http, &self.emu.base_url()).await
     }
 
     async fn control(&self, path: &str, body: Option<Value>) -> Result<Value> {
-        let url = format!("{}_emulator/{path}", self.emu.base_url());
-        let req = match body {
-            Some(b) => self.http.post(url).json(&b),
-            None if path == "state" => self.http.get(url),
-            None => self
-                .http
-                .post(url)
-                .header("content-type", "application/json"),
-        };
-        let resp = req.send().await?.error_for_status()?;
-        Ok(resp.json().await.unwrap_or(Value::Null))
+        support::emulator_api::control(&self.http, &self.emu.base_url(), path, body).await
     }
 
     /// Web's NAT rule (or backend pool) on `master`'s NIC only, every disk managed by and

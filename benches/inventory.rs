@@ -9,7 +9,7 @@
 //! misses VMs, or anything was not answered 200.
 //!
 //! Each world is refreshed twice through one `VmModelCache`, as the engine does: the first
-//! refresh reads every VM model (what every refresh cost before issue 17: "before"), the second
+//! refresh reads every VM model (what every refresh cost before light refreshes: "before"), the second
 //! reuses them (a light refresh: "after"; one refresh in `FULL_EVERY` is still full). Both are
 //! split per budget from the `x-ms-ratelimit-remaining-*` headers of their answers: compute
 //! `HighCostGet3Min` (lists), `LowCostGet3Min` (single GETs, the VM size list) and the

@@ -26,6 +26,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
 
+mod support;
+
 /// One measured case: which role, how its master fails, and the chaos that makes it so.
 struct Case {
     role: &'static str,
@@ -62,24 +64,7 @@ const CASES: [Case; 4] = [
 ];
 
 fn main() -> ExitCode {
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("shared failover bench: runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match rt.block_on(bench()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("shared failover bench FAILED: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+    support::emulator_api::run_bench("shared failover", bench())
 }
 
 fn knob(name: &str, default: f64) -> Result<f64> {
@@ -224,16 +209,7 @@ impl World {
     }
 
     async fn control(&self, path: &str, body: Option<Value>) -> Result<Value> {
-        let url = format!("{}_emulator/{path}", self.emu.base_url());
-        let req = match body {
-            Some(b) => self.http.post(url).json(&b),
-            None => self
-                .http
-                .post(url)
-                .header("content-type", "application/json"),
-        };
-        let resp = req.send().await?.error_for_status()?;
-        Ok(resp.json().await.unwrap_or(Value::Null))
+        support::emulator_api::control(&self.http, &self.emu.base_url(), path, body).await
     }
 }
 

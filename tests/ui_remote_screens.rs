@@ -1,4 +1,4 @@
-//! Screens of issue 9's cockpit half at 80x24 and 120x40: a role whose switchover another host
+//! Screens of the shared store in the cockpit at 80x24 and 120x40: a role whose switchover another host
 //! runs (its steps streamed from the shared journal, marked remote and read-only, no abort
 //! from here) in operator and wall modes, and the "coordination unavailable" banner, whose
 //! plan preview refuses and says why. Journal events are the fixture switchover's at fixed

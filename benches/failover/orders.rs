@@ -1,9 +1,9 @@
-//! Issue 15's comparison: the failover order before the issue against the order now, in one
+//! The failover order comparison: the old power-off-first order against the order now, in one
 //! run, each run against its own floor. Three cases on the pinned contoso world: web's master
 //! hangs (`hang-vm`: the power-off fence), web's master service dies (`kill-service`: no
 //! power-off), and web's endpoint as a backend pool fed by a load-balancing rule with a health
 //! probe (service dies). The old order is the plan reordered by
-//! `baton::core::plan::pre_issue_15_order` (power-off first, expose after verify) and verify at
+//! `baton::core::plan::power_off_first_order` (power-off first, expose after verify) and verify at
 //! the heartbeat interval; the new one is baton as it ships. Every run starts from a reset world.
 //!
 //! The floor follows the run's own step list: each step starts when its partner chain started
@@ -13,7 +13,7 @@
 use super::{named, secs, step_latency, Pinned, World, ROLE};
 use anyhow::{anyhow, bail, Context, Result};
 use baton::core::operation::{Operation, Outcome, StepState};
-use baton::core::plan::{pre_issue_15_order, OperationKind, StepKind};
+use baton::core::plan::{power_off_first_order, OperationKind, StepKind};
 use baton::emulator::{EndpointKindDef, LbRuleDef, ProbeDef, Scenario};
 use baton::failover::{Executor, ExecutorOptions, Operator, Request, RunEnd, StateDir};
 use std::time::Instant;
@@ -140,7 +140,7 @@ async fn measure(world: &World, case: Case, order: Order) -> Result<Run> {
         bail!("plan to {:?}, blockers {:?}", plan.to, plan.blockers);
     }
     if order == Order::Old {
-        pre_issue_15_order(&mut plan);
+        power_off_first_order(&mut plan);
     }
     let (_abort_tx, abort) = watch::channel(false);
     let started = Instant::now();

@@ -1,14 +1,15 @@
-//! The step order before issue 15 (power-off first, then isolate ∥ detach; expose after
-//! verify), kept only so the failover benchmark can measure the old order against the new in
-//! one run. Reachable from no configuration key, cockpit key or command-line flag. Pure.
+//! The step order before the control-plane-first fence (power-off first, then isolate ∥
+//! detach; expose after verify), kept only so the failover benchmark can measure the old
+//! order against the new in one run. Reachable from no configuration key, cockpit key or command-line flag. Pure.
 
 use super::{total_estimate, Plan, StepKind};
 
-/// Reorders `plan` as plans were built before issue 15: for a failover, fence (the power-off)
-/// before isolate ∥ detach and nothing else concurrent; expose after verify for every kind.
+/// Reorders `plan` as plans were built before the control-plane-first fence: for a failover,
+/// fence (the power-off) before isolate ∥ detach and nothing else concurrent; expose after
+/// verify for every kind.
 /// The steps' own work and words are unchanged; the estimate is recomputed.
 #[doc(hidden)]
-pub fn pre_issue_15_order(plan: &mut Plan) {
+pub fn power_off_first_order(plan: &mut Plan) {
     use StepKind::*;
     let failover = !plan.kind.is_planned();
     let order: [StepKind; 10] = if failover {
@@ -67,7 +68,7 @@ mod tests {
             blockers: Vec::new(),
             estimated_total: Duration::ZERO,
         };
-        pre_issue_15_order(&mut plan);
+        power_off_first_order(&mut plan);
         let kinds: Vec<StepKind> = plan.steps.iter().map(|s| s.kind).collect();
         assert_eq!(
             kinds,

@@ -55,7 +55,7 @@ mod timings;
 pub use beside::beside_line;
 pub use blockers::{Blocker, IncidentRole};
 #[doc(hidden)]
-pub use legacy::pre_issue_15_order;
+pub use legacy::power_off_first_order;
 pub use timings::{StepTiming, StepTimings};
 
 use super::leader::RoleStatus;
