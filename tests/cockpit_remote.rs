@@ -4,7 +4,8 @@
 //! FAILING OVER by oncall@jump-2, B streams every appended line in order as it lands, and the
 //! emulator's request log shows no write from B (every request while A is idle is a read).
 //! Then: storage refusing B (403) raises the coordination banner in the snapshot, and it
-//! clears by itself when the storage answers again.
+//! clears by itself when the storage answers again; and A's held lock slows B's inventory
+//! refresh (the reserve for operations) until A lets go.
 
 mod azure_support;
 mod ui_fixtures;
@@ -74,6 +75,10 @@ fn journal_events() -> Vec<OpEvent> {
 }
 
 fn wall_engine(emu: &EmulatorHandle, store: BlobStore) -> EngineHandle {
+    wall_engine_every(emu, store, Duration::from_millis(300))
+}
+
+fn wall_engine_every(emu: &EmulatorHandle, store: BlobStore, refresh: Duration) -> EngineHandle {
     let config = config::parse_str(&emu.baton_config_toml(), Path::new("<test>")).unwrap();
     engine::start_coordinated(
         EngineSetup {
@@ -81,7 +86,7 @@ fn wall_engine(emu: &EmulatorHandle, store: BlobStore) -> EngineHandle {
             reader: reader_with(emu, emu.token()),
             probes: setup::probe_specs(&config),
             schedule: setup::schedule(&config),
-            refresh_interval: Duration::from_millis(300),
+            refresh_interval: refresh,
             budget_share: 0.5,
             chaos: None,
             ops: None,
@@ -336,5 +341,49 @@ async fn the_history_view_reads_the_shared_store() {
         .role("web")
         .expect("web's runs from the shared journal");
     assert_eq!(web.runs.len(), 1);
+    handle.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_hosts_operation_slows_this_cockpits_refresh_until_its_lock_goes() {
+    use baton::core::budget::StretchReason;
+    let emu = start(1.0).await;
+    let a = BlobStore::connect(settings(&emu, "jump-2", STORAGE_ACCOUNT_KEY))
+        .await
+        .expect("storage");
+    let wall = BlobStore::offline(settings(&emu, "jump-1", STORAGE_ACCOUNT_KEY)).unwrap();
+    let handle = wall_engine_every(&emu, wall, Duration::from_secs(1));
+    let mut snapshots = handle.snapshots();
+    let operation = Some(StretchReason::Operation);
+    let first = wait_snapshot(&mut snapshots, "a first refresh", |s| {
+        s.inventory.fetched_at.is_some()
+    })
+    .await;
+    // The read budgets may stretch the pace by themselves; no operation does yet.
+    let before = first.inventory.pace.clone();
+    assert_ne!(before.as_ref().and_then(|p| p.reason.clone()), operation);
+
+    let lock = a.acquire_lock("web", &oncall(), Some(OP)).await.unwrap();
+    let slowed = wait_snapshot(&mut snapshots, "a refresh slowed for jump-2", |s| {
+        s.inventory.pace.as_ref().and_then(|p| p.reason.clone()) == operation
+    })
+    .await;
+    assert!(slowed.coordination.remote.contains_key("web"));
+    let interval = slowed.inventory.pace.expect("paced").interval;
+    assert!(
+        interval >= Duration::from_secs(4),
+        "at least 4 x the configured 1 s: {interval:?}"
+    );
+
+    lock.release().await.unwrap();
+    wait_snapshot(
+        &mut snapshots,
+        "the operation's slowdown gone with the lock",
+        |s| {
+            s.coordination.remote.is_empty()
+                && s.inventory.pace.as_ref().and_then(|p| p.reason.clone()) != operation
+        },
+    )
+    .await;
     handle.shutdown().await;
 }

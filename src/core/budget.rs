@@ -161,7 +161,8 @@ pub enum StretchReason {
         /// How much of it the last refresh saw used, in percent.
         used_percent: u32,
     },
-    /// An operation runs in this process: the inventory leaves it the budget.
+    /// An operation runs (in this process, or on another host of the shared store): the
+    /// inventory leaves it the budget.
     Operation,
 }
 

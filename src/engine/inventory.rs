@@ -85,7 +85,10 @@ pub async fn run(refresher: Refresher, ch: Channels) {
         if let Ok(inventory) = &result {
             book.record(&inventory.budgets);
         }
-        let operation_running = !running.borrow().is_empty();
+        // An operation here, or one another baton runs (its lock in the listing), polls against
+        // the same subscription's read budgets: either slows the refresh.
+        let remote_running = locks.as_ref().is_some_and(|v| !v.remote.is_empty());
+        let operation_running = !running.borrow().is_empty() || remote_running;
         let pace = book.pace(&rules, operation_running);
         let wait = next_wait(pace.interval, result.as_ref().err());
         let mut to_log: Vec<EngineEvent> = report(&result, failing, now).into_iter().collect();
