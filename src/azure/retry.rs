@@ -54,11 +54,12 @@ impl RetryPolicy {
     }
 
     /// The wait before retrying `err`: its `Retry-After` capped at `retry_after_cap`, else the
-    /// backoff.
+    /// backoff. A `Retry-After: 0` counts as no hint: a throttle says 0 when its tokens refill
+    /// within the second, and retrying at once would spend every attempt in milliseconds.
     pub fn delay_for(&self, err: &ArmError, failed_attempt: u32) -> Duration {
         match err.retry_after() {
-            Some(hint) => hint.min(self.retry_after_cap),
-            None => self.backoff(failed_attempt),
+            Some(hint) if !hint.is_zero() => hint.min(self.retry_after_cap),
+            Some(_) | None => self.backoff(failed_attempt),
         }
     }
 
@@ -134,12 +135,22 @@ mod tests {
     }
 
     #[test]
+    fn a_zero_retry_after_backs_off_like_no_hint() {
+        let p = policy();
+        let zero = http(429, Some(Duration::ZERO));
+        let none = http(429, None);
+        for attempt in 1..=4 {
+            assert_eq!(p.delay_for(&zero, attempt), p.backoff(attempt));
+            assert_eq!(p.delay_for(&none, attempt), p.backoff(attempt));
+        }
+        assert!(!p.backoff(1).is_zero(), "the backoff is a real wait");
+    }
+
+    #[test]
     fn retry_after_is_capped() {
         let p = policy();
         let e = http(429, Some(Duration::from_secs(1200)));
         assert_eq!(p.delay_for(&e, 1), Duration::from_millis(2));
-        let e = http(429, Some(Duration::ZERO));
-        assert_eq!(p.delay_for(&e, 1), Duration::ZERO);
         assert_eq!(p.delay_for(&http(500, None), 2), Duration::from_millis(2));
     }
 
