@@ -20,15 +20,8 @@ const KEYS: [&str; 8] = [
     "lease_duration",
     "host_id",
 ];
-const BLOB_ONLY: [&str; 7] = [
-    "account_url",
-    "container",
-    "credential",
-    "key_env",
-    "static_token",
-    "lease_duration",
-    "host_id",
-];
+/// Every key but `backend`: they mean something only with `backend = "azure-blob"`.
+const BLOB_ONLY: &[&str] = KEYS.split_at(1).1;
 
 /// Azure's lease limits.
 const LEASE_MIN: Duration = Duration::from_secs(15);
@@ -117,7 +110,7 @@ pub(crate) fn coordination(ctx: &mut Ctx, root: &Section) -> Option<Coordination
     };
     if backend == "local" {
         let mut ok = true;
-        for key in BLOB_ONLY {
+        for &key in BLOB_ONLY {
             if let Some(f) = section.get(ctx, key) {
                 f.report(ctx, "only allowed with backend = \"azure-blob\"");
                 ok = false;

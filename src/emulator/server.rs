@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
 
-use super::state::Shared;
+use super::state::{LogEntry, Shared};
 use super::{blob, control, guard, heartbeat, routes};
 
 /// Closes the connection a request arrived on (request extension).
@@ -23,6 +23,35 @@ impl ConnKill {
     /// Close the connection without a response.
     pub fn kill(&self) {
         self.0.notify_one();
+    }
+}
+
+/// A request's path with its query, as the request log shows it.
+pub(crate) fn path_and_query(request: &axum::extract::Request) -> String {
+    request.uri().path_and_query().map_or_else(
+        || request.uri().path().to_string(),
+        |p| p.as_str().to_string(),
+    )
+}
+
+/// Logs one request with its answer (status 0 when its connection is `dropped`) and, for a
+/// dropped one, closes the connection and never returns: the client gets no answer at all, as
+/// after a network cut mid-request.
+pub(crate) async fn log_or_drop(
+    shared: &Shared,
+    mut entry: LogEntry,
+    dropped: bool,
+    kill: Option<axum::Extension<ConnKill>>,
+) {
+    if dropped {
+        entry.status = 0;
+    }
+    shared.lock().log.push(entry);
+    if dropped {
+        if let Some(axum::Extension(kill)) = kill {
+            kill.kill();
+        }
+        std::future::pending::<()>().await;
     }
 }
 

@@ -76,11 +76,13 @@ pub async fn run(refresher: Refresher, ch: Channels) {
     let mut book = BudgetBook::default();
     loop {
         let began = OffsetDateTime::now_utc();
-        let result = refresh_with(&reader, &scope, &mut models).await;
-        let locks = match &coordination {
-            Some(source) => Some(source.check(&roles).await),
-            None => None,
-        };
+        // ARM and the shared store are read at once: neither waits for the other.
+        let (result, locks) = tokio::join!(refresh_with(&reader, &scope, &mut models), async {
+            match &coordination {
+                Some(source) => Some(source.check(&roles).await),
+                None => None,
+            }
+        });
         let now = OffsetDateTime::now_utc();
         if let Ok(inventory) = &result {
             book.record(&inventory.budgets);

@@ -67,28 +67,19 @@ pub async fn run(config: &Config, args: &DrillArgs, term: Terminal<'_>) -> u8 {
         Ok(start) => start,
         Err(code) => return code,
     };
-    let mut handle = match runner.start(start).await {
+    let handle = match runner.start(start).await {
         Ok(handle) => handle,
         Err(e) => {
             let _ = writeln!(err, "error: {e}");
             return e.exit_code();
         }
     };
-    let abort = handle.abort.clone();
-    let ctrl_c = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            abort.abort();
-        }
-    });
     // One stream, in the order things happened: nothing to interleave here.
-    while let Some(item) = handle.events.recv().await {
-        match item {
-            OpStreamEvent::Op { event, .. } => print_event(out, &event, args.json),
-            OpStreamEvent::Drill { update, .. } => print_update(out, &update, args.json),
-        }
-    }
-    let end = handle.done.await;
-    ctrl_c.abort();
+    let end = super::follow(handle, |item| match item {
+        OpStreamEvent::Op { event, .. } => print_event(out, &event, args.json),
+        OpStreamEvent::Drill { update, .. } => print_update(out, &update, args.json),
+    })
+    .await;
     match end {
         Ok(OpEnd::Drill(Ok(outcome))) => finish(out, err, &outcome, args.json),
         Ok(OpEnd::Drill(Err(e))) => error_code(err, &args.role, &e),

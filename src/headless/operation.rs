@@ -82,25 +82,16 @@ pub async fn run(config: &Config, args: &HeadlessArgs, term: Terminal<'_>) -> u8
         Ok(start) => start,
         Err(code) => return code,
     };
-    let mut handle = match runner.start(start).await {
+    let handle = match runner.start(start).await {
         Ok(handle) => handle,
         Err(e) => return start_error(err, &e),
     };
-    let abort = handle.abort.clone();
-    let ctrl_c = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            abort.abort();
-        }
-    });
-    while let Some(item) = handle.events.recv().await {
-        match item {
-            OpStreamEvent::Op { event, .. } => print_event(out, &event, args.json),
-            // A failover's or switchover's stream has no drill in it.
-            OpStreamEvent::Drill { .. } => {}
-        }
-    }
-    let end = handle.done.await;
-    ctrl_c.abort();
+    let end = super::follow(handle, |item| match item {
+        OpStreamEvent::Op { event, .. } => print_event(out, &event, args.json),
+        // A failover's or switchover's stream has no drill in it.
+        OpStreamEvent::Drill { .. } => {}
+    })
+    .await;
     match end {
         Ok(OpEnd::Operation(result)) => finish(err, args, result),
         Ok(OpEnd::Drill(_)) => {

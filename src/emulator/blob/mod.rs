@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 use super::faults::FaultKind;
-use super::server::ConnKill;
+use super::server::{log_or_drop, path_and_query, ConnKill};
 use super::state::{LogEntry, Shared};
 use model::{rfc1123, Account, Now};
 use wire::{BlobReq, StorageError, StorageReply};
@@ -93,10 +93,7 @@ pub(crate) async fn serve(
     let request_id = uuid::Uuid::new_v4().to_string();
     let method = request.method().as_str().to_string();
     let is_head = method == "HEAD";
-    let path_q = request.uri().path_and_query().map_or_else(
-        || request.uri().path().to_string(),
-        |p| p.as_str().to_string(),
-    );
+    let path_q = path_and_query(&request);
     let (reply, dropped) = match read(request).await {
         Ok(req) => answer(&shared, &req, &request_id),
         Err(e) => (
@@ -104,19 +101,14 @@ pub(crate) async fn serve(
             false,
         ),
     };
-    shared.lock().log.push(LogEntry {
+    let entry = LogEntry {
         method,
         path: path_q,
-        status: if dropped { 0 } else { reply.status },
+        status: reply.status,
         at_ms: shared.at_ms(),
         request_id: request_id.clone(),
-    });
-    if dropped {
-        if let Some(Extension(kill)) = kill {
-            kill.kill();
-        }
-        std::future::pending::<()>().await;
-    }
+    };
+    log_or_drop(&shared, entry, dropped, kill).await;
     let reply = reply
         .header("x-ms-request-id", request_id)
         .header("x-ms-version", wire::VERSION)

@@ -86,9 +86,7 @@ fn get(
     name: &str,
     now: Now,
 ) -> Result<StorageReply, StorageError> {
-    let blob = blob_of(acct, container, name)?;
-    check_read_lease(req, blob, now)?;
-    check_conditions(req, Some(&blob.etag), false)?;
+    let blob = readable(acct, req, container, name, now)?;
     let len = blob.data.len();
     let mut reply = StorageReply::empty(200);
     reply.headers = blob.property_headers(now.instant);
@@ -148,9 +146,7 @@ fn delete(
     name: &str,
     now: Now,
 ) -> Result<StorageReply, StorageError> {
-    let blob = blob_of(acct, container, name)?;
-    check_write_lease(req, blob, now)?;
-    check_conditions(req, Some(&blob.etag), true)?;
+    writable(acct, req, container, name, now)?;
     blobs_of(acct, container)?.blobs.remove(name);
     Ok(StorageReply::empty(202))
 }
@@ -163,9 +159,7 @@ fn set_metadata(
     now: Now,
 ) -> Result<StorageReply, StorageError> {
     let etag = acct.next_etag();
-    let blob = blob_mut(acct, container, name)?;
-    check_write_lease(req, blob, now)?;
-    check_conditions(req, Some(&blob.etag), true)?;
+    let blob = writable(acct, req, container, name, now)?;
     blob.metadata = req.metadata();
     blob.etag = etag.clone();
     blob.modified = now.wall;
@@ -179,9 +173,7 @@ fn get_metadata(
     name: &str,
     now: Now,
 ) -> Result<StorageReply, StorageError> {
-    let blob = blob_of(acct, container, name)?;
-    check_read_lease(req, blob, now)?;
-    check_conditions(req, Some(&blob.etag), false)?;
+    let blob = readable(acct, req, container, name, now)?;
     let mut reply = StorageReply::empty(200)
         .header("etag", blob.etag.clone())
         .header("last-modified", rfc1123(blob.modified));
@@ -430,6 +422,36 @@ fn blobs_of<'a>(
     acct.containers
         .get_mut(container)
         .ok_or_else(container_not_found)
+}
+
+/// The blob a read may see: it exists, the lease id the request names (if any) is its lease,
+/// and the request's conditions hold.
+fn readable<'a>(
+    acct: &'a Account,
+    req: &BlobReq,
+    container: &str,
+    name: &str,
+    now: Now,
+) -> Result<&'a Blob, StorageError> {
+    let blob = blob_of(acct, container, name)?;
+    check_read_lease(req, blob, now)?;
+    check_conditions(req, Some(&blob.etag), false)?;
+    Ok(blob)
+}
+
+/// The blob a write may change: it exists, its lease admits the request, and the request's
+/// conditions hold.
+fn writable<'a>(
+    acct: &'a mut Account,
+    req: &BlobReq,
+    container: &str,
+    name: &str,
+    now: Now,
+) -> Result<&'a mut Blob, StorageError> {
+    let blob = blob_mut(acct, container, name)?;
+    check_write_lease(req, blob, now)?;
+    check_conditions(req, Some(&blob.etag), true)?;
+    Ok(blob)
 }
 
 fn blob_of<'a>(acct: &'a Account, container: &str, name: &str) -> Result<&'a Blob, StorageError> {

@@ -145,28 +145,19 @@ pub(crate) async fn arm(
         .and_then(|v| v.to_str().ok())
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
     let method = request.method().as_str().to_string();
-    let path_q = request.uri().path_and_query().map_or_else(
-        || request.uri().path().to_string(),
-        |p| p.as_str().to_string(),
-    );
+    let path_q = crate::emulator::server::path_and_query(&request);
     let (reply, dropped) = match read_req(request).await {
         Ok((req, auth)) => serve(&shared, &req, auth.as_deref()),
         Err(e) => (e.into_reply(), false),
     };
-    let status = if dropped { 0 } else { reply.status };
-    shared.lock().log.push(LogEntry {
+    let entry = LogEntry {
         method,
         path: path_q,
-        status,
+        status: reply.status,
         at_ms: shared.at_ms(),
         request_id: request_id.clone(),
-    });
-    if dropped {
-        if let Some(Extension(kill)) = kill {
-            kill.kill();
-        }
-        std::future::pending::<()>().await;
-    }
+    };
+    crate::emulator::server::log_or_drop(&shared, entry, dropped, kill).await;
     shared.wake_heartbeats();
     let reply = reply
         .header("x-ms-request-id", request_id)

@@ -127,6 +127,16 @@ pub(super) fn wrapped(out: &mut Vec<Line<'static>>, text: &str, width: usize, st
     }
 }
 
+/// The Enter key of a dialog that changes something, once the typed name allows it.
+pub(super) fn armed_key(label: &'static str, theme: &Theme) -> Span<'static> {
+    Span::styled(
+        label,
+        theme
+            .danger
+            .add_modifier(Modifier::BOLD | Modifier::REVERSED),
+    )
+}
+
 /// `type app to VERB: typed▏` — green once exact, red as soon as it cannot become the name.
 pub(super) fn typed_prompt(role: &str, typed: &str, verb: &str, theme: &Theme) -> Line<'static> {
     let role = clean(role).into_owned();
@@ -162,12 +172,7 @@ fn abort(view: &OpView, typed: &str, theme: &Theme, width: usize) -> Vec<Line<'s
     lines.push(Line::raw(""));
     lines.push(typed_prompt(&op.role, typed, "abort", theme));
     lines.push(Line::from(vec![
-        Span::styled(
-            "enter ABORT",
-            theme
-                .danger
-                .add_modifier(Modifier::BOLD | Modifier::REVERSED),
-        ),
+        armed_key("enter ABORT", theme),
         Span::styled("   esc keep going", theme.muted),
     ]));
     lines

@@ -7,6 +7,7 @@
 
 use super::super::state::ops::Preview;
 use super::super::theme::Theme;
+use super::dialogs::armed_key;
 use super::widgets::{clean, dialog_box, width_of, wrap};
 use crate::core::plan::{human_duration, OperationKind, Plan};
 use ratatui::buffer::Buffer;
@@ -229,12 +230,7 @@ fn foot_lines(p: &Preview, theme: &Theme, body_len: usize) -> Vec<Line<'static>>
     };
     lines.push(prompt);
     let enter = match &p.plan {
-        _ if p.confirmable() => Span::styled(
-            "enter START",
-            theme
-                .danger
-                .add_modifier(Modifier::BOLD | Modifier::REVERSED),
-        ),
+        _ if p.confirmable() => armed_key("enter START", theme),
         Some(plan) if plan.can_confirm() => {
             Span::styled("enter (type the name first)", theme.muted)
         }

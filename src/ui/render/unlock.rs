@@ -6,7 +6,7 @@
 
 use super::super::state::ops::UnlockDialog;
 use super::super::theme::Theme;
-use super::dialogs::{typed_prompt, wrapped};
+use super::dialogs::{armed_key, typed_prompt, wrapped};
 use super::widgets::{clean, fmt_clock};
 use crate::protocol::{LockView, COCKPIT_UNLOCK_COMMENT};
 use ratatui::style::Modifier;
@@ -45,12 +45,7 @@ pub(super) fn lines(dialog: &UnlockDialog, theme: &Theme, width: usize) -> Vec<L
     out.push(Line::raw(""));
     out.push(typed_prompt(&dialog.role, &dialog.typed, "break it", theme));
     out.push(Line::from(vec![
-        Span::styled(
-            "enter BREAK",
-            theme
-                .danger
-                .add_modifier(Modifier::BOLD | Modifier::REVERSED),
-        ),
+        armed_key("enter BREAK", theme),
         Span::styled("   esc cancel", theme.muted),
     ]));
     out
